@@ -1,5 +1,5 @@
 """``keyacct-xl customers import FILE --into MASTER``: bring an existing customer list into the master
-(``--undo``: take it back out)."""
+(``--new-id ROW`` / ``--same ROW``: decide a row it held; ``--undo``: take it back out)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ HELP: dict[str, Message] = {
     "--report": msg("write the report workbook (every row of the list and what became of it) here"),
     "--update": msg("apply the values that differ for rows whose customer id the master holds (listed otherwise)"),
     "--undo": msg("take this imported list back out of the master: its customers removed, updated values restored"),
+    "--new-id": msg(
+        "import this held row (its row number in the file, as the report names it) as a new customer under the next "
+        "id; of a list imported already, only the rows decided are applied; repeatable"
+    ),
+    "--same": msg(
+        "take this held row as the customer its id names (the same company) and update it, each value before and "
+        "after; repeatable"
+    ),
 }
 
 
@@ -38,17 +46,30 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     importing.add_argument("--report", type=Path, metavar="R.xlsx", help=HELP["--report"].render(lang))
     importing.add_argument("--update", action="store_true", help=HELP["--update"].render(lang))
     importing.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
+    for option, dest in (("--new-id", "new_id"), ("--same", "same")):  # repeatable: each names one held row
+        importing.add_argument(
+            option, dest=dest, action="append", type=int, default=[], metavar="ROW", help=HELP[option].render(lang)
+        )
     importing.set_defaults(func=_import)
 
 
 def _import(args: argparse.Namespace) -> int:
     if args.undo:
-        if args.report is not None or args.update:
-            raise InputError(msg("--undo takes the imported list back out: give no --report and no --update"))
+        if args.report is not None or args.update or args.new_id or args.same:
+            raise InputError(
+                msg("--undo takes the imported list back out: give no --report, --update, --new-id or --same")
+            )
         print(undo_customer_import(args.file, args.into, dry_run=args.dry_run).summary(args.lang))
         return 0
     result = run_customer_import(
-        args.file, args.into, lang=args.lang, report=args.report, dry_run=args.dry_run, update=args.update
+        args.file,
+        args.into,
+        lang=args.lang,
+        report=args.report,
+        dry_run=args.dry_run,
+        update=args.update,
+        new_id=args.new_id,
+        same=args.same,
     )
     for line in result.lines(args.lang):
         print(line)

@@ -8,6 +8,11 @@ starts at the grading policy's new-customer grade unless the list gives a grade 
 manager's own). A row whose id the archive holds is never replaced silently: the values that differ are listed before
 and after, and applied only when asked (``update``); the values they replace go to SubmissionHistory.
 
+A row held because its id is another company's in the master, or as a probable duplicate, is decided by a person
+(``decisions``, the CLI's ``--new-id ROW`` and ``--same ROW``), as ``consolidate --accept`` decides a file held for
+review: imported as a new customer under the next id of the pattern, or taken as the customer its id names and
+updated; a decision on a row that was not held is refused.
+
 An import is recorded as a consolidated file is: the rows it adds carry the file's sha256 (provenance columns), the
 values it replaces are in SubmissionHistory under it, and the ingestion ledger lists it, so ``undo_submission`` takes
 it back exactly (keyacct_xl/consolidate/undo.py) and a second import of the same file is refused.
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +36,7 @@ from keyacct_xl.consolidate.dedupe import CustomerIndex, DuplicateMatch, normali
 from keyacct_xl.consolidate.frames import append_rows, row_json
 from keyacct_xl.consolidate.newcustomers import is_new_customer, next_customer_id, pattern_spelling
 from keyacct_xl.consolidate.store import CUSTOMER_LIST_FORM, Store
+from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import id_key, normalize_id, read_as
 from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
@@ -65,6 +71,12 @@ ROW_STATUS_LABELS: dict[RowStatus, Message] = {
     "refused": cmsg("customer import", "refused"),
 }
 
+# A person's decision on a held row: import it as a new customer under the next id, or update the customer its id
+# names (the same company); each takes the held rows it can settle, and a row the import did not hold is refused.
+Decision = Literal["new_id", "same"]
+DECISION_OPTIONS: dict[Decision, str] = {"new_id": "--new-id", "same": "--same"}
+DECIDES: dict[Decision, tuple[RowStatus, ...]] = {"new_id": ("another", "duplicate"), "same": ("another", "differs")}
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -90,12 +102,20 @@ class RowOutcome:
 
 
 def plan_import(
-    rows: Sequence[TypedRow], customers: pd.DataFrame, *, id_pattern: str, update: bool
+    rows: Sequence[TypedRow],
+    customers: pd.DataFrame,
+    *,
+    id_pattern: str,
+    update: bool,
+    decisions: Mapping[int, Decision] | None = None,
 ) -> list[tuple[RowOutcome, Mapping[str, object]]]:
     """Each row's outcome and the values it brings, in list order (nothing is applied here).
 
-    ``customers`` is the archive; ``update`` applies the differing values of rows whose id it holds.
+    ``customers`` is the archive; ``update`` applies the differing values of rows whose id it holds; ``decisions``
+    settles held rows by their row number (refused for a row that is not in the list or was not held).
     """
+    decisions = decisions or {}
+    _refuse_missing_rows(decisions, rows)
     index = CustomerIndex(customers)
     # Ids compared by id_key: c0001 or Ｃ0001 in the list is the archive's C0001, not a new customer beside it.
     archive = {id_key(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
@@ -105,8 +125,149 @@ def plan_import(
     from_list: dict[str, int] = {}  # id of a customer the list creates -> its row of the list
     planned: list[tuple[RowOutcome, Mapping[str, object]]] = []
     for typed in rows:
-        planned.append(_plan_row(typed, customers, archive, index, ids, (seen, from_list), id_pattern, update))
+        outcome, values = _plan_row(typed, customers, archive, index, ids, (seen, from_list), id_pattern, update)
+        decision = decisions.get(typed.row.number)
+        if decision is not None:
+            outcome, values = _decided(typed, outcome, decision, customers, archive, index, ids, from_list, id_pattern)
+        planned.append((outcome, values))
     return planned
+
+
+def _refuse_missing_rows(decisions: Mapping[int, Decision], rows: Sequence[TypedRow]) -> None:
+    """A decision naming a row number the list has no row at (a blank row, a title row, past its end)."""
+    numbers = {r.row.number for r in rows}
+    for number, decision in decisions.items():
+        if number not in numbers:
+            raise InputError(
+                msg(
+                    "{option} {row}: the list has no row {row} (its rows are rows {first} to {last} of the file)",
+                    option=DECISION_OPTIONS[decision],
+                    row=number,
+                    first=min(numbers, default=0),
+                    last=max(numbers, default=0),
+                )
+            )
+
+
+def not_held(row: int, status: RowStatus, decision: Decision) -> InputError:
+    """The refusal of a decision on a row the import did not hold (imported, updated, unchanged or refused)."""
+    return InputError(
+        msg(
+            "row {row} ({status}) was not held: {option} decides only a row the import held ({held})",
+            row=row,
+            status=ROW_STATUS_LABELS[status],
+            option=DECISION_OPTIONS[decision],
+            held=listing(ROW_STATUS_LABELS[s] for s in DECIDES[decision]),
+        )
+    )
+
+
+def _decided(
+    typed: TypedRow,
+    outcome: RowOutcome,
+    decision: Decision,
+    customers: pd.DataFrame,
+    archive: Mapping[str, int],
+    index: CustomerIndex,
+    ids: list[str],
+    from_list: dict[str, int],
+    id_pattern: str,
+) -> tuple[RowOutcome, Mapping[str, object]]:
+    """A held row as a person decided it: a new customer under the next id of the pattern (``new_id``), or the
+    update of the customer its id names (``same``), its changes listed before and after as an update's."""
+    number, option = outcome.row, DECISION_OPTIONS[decision]
+    if outcome.status not in HELD:
+        raise not_held(number, outcome.status, decision)
+    # a new id for a customer of the master whose update was held as a duplicate: the row is that customer's
+    settles = outcome.status in DECIDES[decision] and not (
+        decision == "new_id" and outcome.status == "duplicate" and outcome.customer_id
+    )
+    if not settles:
+        raise InputError(
+            msg(
+                "row {row} ({status}): {option} decides only a row held as {held}",
+                row=number,
+                status=ROW_STATUS_LABELS[outcome.status],
+                option=option,
+                held=listing(ROW_STATUS_LABELS[s] for s in DECIDES[decision]),
+            )
+        )
+    if decision == "same":
+        current = customers.iloc[archive[id_key(outcome.customer_id)]]
+        return _same(typed, outcome, current, index, from_list)
+    values = {k: v for k, v in typed.values.items() if k != "customer_id"}
+    # before the row is indexed: the customer it resembles is named, not itself
+    reason = _new_id_reason(typed, outcome, customers, archive, index)
+    cid = next_customer_id(id_pattern, ids)
+    ids[:] = [cid]  # the highest id of the pattern now: the next new row's follows it
+    from_list[cid] = number
+    index.add({**values, "customer_id": cid})
+    decided = RowOutcome(number, "imported", cid, outcome.name, reason(cid), (), outcome.warnings)
+    return decided, {**values, "customer_id": cid}
+
+
+def _new_id_reason(
+    typed: TypedRow, outcome: RowOutcome, customers: pd.DataFrame, archive: Mapping[str, int], index: CustomerIndex
+) -> Callable[[str], Message]:
+    """What a row given a new id by ``--new-id`` is said with, once its id is known: the company the list's id
+    names in the master, or the customer it resembles, left as they are."""
+    row, values = outcome.row, typed.values
+    if outcome.status == "another":
+        current = customers.iloc[archive[id_key(outcome.customer_id)]]
+        return lambda cid: msg(
+            "given the new id {cid} by --new-id {row}: the list's id {given} is {current}'s in the master, which is "
+            "left as it is",
+            cid=cid,
+            row=row,
+            given=outcome.customer_id,
+            current=shown(current.get("name")),
+        )
+    match = index.find(
+        name=values.get("name"),
+        phone=values.get("phone"),
+        tax_id=values.get("tax_id"),
+        address=values.get("address"),
+        city=values.get("city"),
+    )
+    if match is None:  # held as a duplicate of a row the master's index no longer finds: only the decision said
+        return lambda cid: msg("given the new id {cid} by --new-id {row}", cid=cid, row=row)
+    return lambda cid: msg(
+        "given the new id {cid} by --new-id {row}: a new customer, not {other} {name} it resembles ({basis}, score "
+        "{score:g})",
+        cid=cid,
+        row=row,
+        other=match.customer_id,
+        name=match.name,
+        basis=CUSTOMERS.column(match.basis),
+        score=match.score,
+    )
+
+
+def _same(
+    typed: TypedRow, outcome: RowOutcome, current: pd.Series, index: CustomerIndex, from_list: Mapping[str, int]
+) -> tuple[RowOutcome, Mapping[str, object]]:
+    """A held row taken by ``--same`` as the customer its id names: its differing values applied as an update's
+    (listed before and after), unless they make the customer a probable duplicate of another (refused, as
+    ``--update`` holds such a row)."""
+    cid, row = outcome.customer_id, outcome.row
+    after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values, "customer_id": cid}
+    if any(c.key in IDENTITY_KEYS for c in outcome.changes):
+        match = index.find(
+            name=after.get("name"),
+            phone=after.get("phone"),
+            tax_id=after.get("tax_id"),
+            address=after.get("address"),
+            city=after.get("city"),
+            excluding=cid,
+        )
+        if match is not None:
+            reason = _updated_duplicate_reason(cid, match, from_list)
+            raise InputError(msg("--same {row}: {reason}", row=row, reason=reason))
+        index.add(after)  # the rows after it are compared with its new details too
+    fields = listing(CUSTOMERS.column(c.key) for c in outcome.changes)
+    reason = msg("customer {cid} updated by --same {row}: {fields}", cid=cid, row=row, fields=fields)
+    decided = RowOutcome(row, "updated", cid, outcome.name, reason, (), outcome.warnings, outcome.changes)
+    return decided, {**typed.values, "customer_id": cid}
 
 
 def _given_id(values: Mapping[str, object]) -> str | None:
@@ -268,7 +429,7 @@ def _existing(
             reason = _updated_duplicate_reason(cid, match, from_list)
             return RowOutcome(number, "duplicate", cid, name, reason, (), warnings, changes)
     if not is_blank(current.get("name")) and not same_company(current.get("name"), name):
-        reason = _another_company(cid, current, typed.values)
+        reason = _another_company(cid, current, typed.values, number)
         return RowOutcome(number, "another", cid, name, reason, (), warnings, changes)
     if identity:
         index.add({**after, "customer_id": cid})  # the rows after it are compared with its new details too
@@ -283,13 +444,15 @@ def _existing(
     return RowOutcome(number, "differs", cid, name, reason, (), warnings, changes)
 
 
-def _another_company(cid: str, current: pd.Series, values: Mapping[str, object]) -> Message:
+def _another_company(cid: str, current: pd.Series, values: Mapping[str, object], row: int) -> Message:
     """Why a row whose id the master gives to a company of another name (and city) is held: an old system's ids
-    that happen to be the master's would replace one customer by another, each field a plausible "update"."""
+    that happen to be the master's would replace one customer by another, each field a plausible "update". The
+    decisions that settle it without editing the list are named with the row's number."""
     city, there = shown(values.get("city")), shown(current.get("city"))
     fix = msg(
-        "check the ids: give the row its own customer's id, or leave it blank to import it as a new customer (a "
-        "customer really renamed: change its name in the master first)"
+        "check the ids: give the row its own customer's id, or import it as a new customer with --new-id {row} (a "
+        "customer really renamed: --same {row} updates it)",
+        row=row,
     )
     if city and there and normalize_city(city) != normalize_city(there):
         return msg(
@@ -351,9 +514,12 @@ def apply_import(
     *,
     new_grade: str,
     now: str,
+    earlier: int | None = None,
 ) -> tuple[list[str], set[str]]:
     """Add the imported rows and the applied updates to ``store``'s frames, with their provenance, history and
-    ledger entry; the tables changed and those with rows changed or removed (``save_store``'s names and edited)."""
+    ledger entry; the tables changed and those with rows changed or removed (``save_store``'s names and edited).
+    ``earlier`` is the ledger row of the list's import when ``planned`` holds only held rows decided since: they
+    join that import (its entry counts them), so its undo takes them back with it."""
     provenance = {
         "source_file": source.name,
         "source_sheet": source.sheet,
@@ -380,6 +546,10 @@ def apply_import(
         frames[HISTORY.name] = append_rows(frames[HISTORY.name], history, HISTORY)
         changed.add(HISTORY.name)
     held = sum(1 for outcome, _ in planned if outcome.status in HELD or outcome.status == "refused")
+    if earlier is not None:
+        _count_decided(store, earlier, len(created), len(planned) - held, added)
+        edited.add(LEDGER.name)
+        return sorted(changed), edited
     entry: dict[str, object] = {
         "file_sha256": source.sha256,
         "file_name": source.name,
@@ -392,6 +562,25 @@ def apply_import(
     }
     frames[LEDGER.name] = append_rows(frames[LEDGER.name], [entry], LEDGER)
     return sorted(changed), edited
+
+
+def _count_decided(store: Store, at: int, created: int, decided: int, added: Sequence[str]) -> None:
+    """The ledger entry of a list's import once held rows of it were decided: their customers counted as its rows,
+    the rows no longer held taken off its rejected ones (accepted once none is left), the columns added now noted."""
+    ledger = store.frames[LEDGER.name]
+    ledger.at[at, "rows"] = _count(ledger.at[at, "rows"]) + created  # type: ignore[call-overload]
+    left = max(0, _count(ledger.at[at, "rejected_rows"]) - decided)
+    ledger.at[at, "rejected_rows"] = left  # type: ignore[call-overload]
+    ledger.at[at, "status"] = "partial" if left else "accepted"  # type: ignore[call-overload]
+    if added:
+        note = ledger.at[at, "header"]
+        before = _added_columns(note) if isinstance(note, str) and note else []
+        ledger.at[at, "header"] = _added_note([*before, *added], store.lang)  # type: ignore[call-overload]
+
+
+def _count(value: object) -> int:
+    """A ledger count as a number (a blank cell none)."""
+    return 0 if is_blank(value) else int(str(value))
 
 
 def _update(

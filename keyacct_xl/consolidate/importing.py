@@ -3,10 +3,15 @@
 The list is read and typed (keyacct_xl.consolidate.customerlist, customerrows), planned against the archive
 (customerimport) and, unless it is a dry run, applied and saved under the master's write lock with the master's
 backup beside it; the report workbook, when asked for, is written in either case (importreport).
+
+A list imported already takes only decisions on the rows its import held (``new_id``, ``same``: the CLI's
+``--new-id ROW`` and ``--same ROW``), as ``consolidate --accept`` takes a file held for review: those rows are
+applied under the same import (its sha256, its ledger entry), so ``--undo`` takes them back with the rest of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,10 +23,12 @@ from keyacct_xl.analytics.policy import load_grading_policy
 from keyacct_xl.consolidate.customerimport import (
     ROW_STATUS_LABELS,
     ROW_STATUSES,
+    Decision,
     RowOutcome,
     apply_import,
     drop_added_columns,
     import_of,
+    not_held,
     now_text,
     plan_import,
 )
@@ -59,6 +66,7 @@ class CustomerImport:
     dry_run: bool
     now: str
     report: Path | None = None
+    decided: bool = False  # a list imported before: its rows are the held rows a person decided on
 
     def count(self, status: str) -> int:
         """Rows of the list with ``status``."""
@@ -77,13 +85,11 @@ class CustomerImport:
     def summary(self, lang: Lang) -> str:
         """One line: rows of the list by outcome, and what was written."""
         parts = [f"{ROW_STATUS_LABELS[s].render(lang)} {self.count(s)}" for s in ROW_STATUSES if self.count(s)]
-        line = tr(
-            lang,
-            "{file}: {count} row(s): {outcomes}",
-            file=self.customer_list.file,
-            count=len(self.rows),
-            outcomes=joined(lang, parts),
-        )
+        counts = {"file": self.customer_list.file, "count": len(self.rows), "outcomes": joined(lang, parts)}
+        if self.decided:
+            line = tr(lang, "{file}: {count} held row(s) decided: {outcomes}", **counts)
+        else:
+            line = tr(lang, "{file}: {count} row(s): {outcomes}", **counts)
         if self.dry_run:
             return tr(lang, "{line} (dry run, the master is unchanged)", line=line)
         if not self.written:
@@ -139,11 +145,16 @@ def run_customer_import(
     report: Path | None = None,
     dry_run: bool = False,
     update: bool = False,
+    new_id: Sequence[int] = (),
+    same: Sequence[int] = (),
     now: str | None = None,
 ) -> CustomerImport:
     """Import the customer list ``source`` into ``master`` (a dry run writes nothing to the master) and write the
-    report workbook to ``report`` when given."""
+    report workbook to ``report`` when given. ``new_id`` and ``same`` are the row numbers of held rows to import
+    under a new id or to take as the customer their id names; for a list imported already, only those rows are
+    applied (under that import)."""
     source, master = Path(source), Path(master)
+    decisions = _decisions(new_id, same)
     if report is not None:
         refuse_writing_over(report, master, [source])  # before any work: a dry run too would replace it
         report.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +166,9 @@ def run_customer_import(
     now = now or now_text()
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
-        _refuse_imported_already(store.frame(LEDGER.name), source, sha)
+        earlier = _imported_already(store.frame(LEDGER.name), source, sha, decisions, update)
+        if earlier is not None:
+            _refuse_rows_imported(store.frame(CUSTOMERS.name), sha, decisions)
         # an id typed twice: which row would the list's values go to, and which be compared?
         require_unique_customer_ids(store.frame("Customers"), store.lang, msg("a customer list import"))
         policy = load_grading_policy(store.settings.policy("grading_policy"))
@@ -165,27 +178,67 @@ def run_customer_import(
             store.frame("Customers"),
             id_pattern=store.settings.customer_id_pattern,
             update=update,
+            decisions=decisions,
         )
+        if earlier is not None:  # the rows of the earlier import stand: only the decided ones are applied now
+            planned = [(o, v) for o, v in planned if o.row in decisions]
         if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
             new_grade = policy.new_customer_grade
-            names, edited = apply_import(store, planned, import_of(customer_list, sha), new_grade=new_grade, now=now)
+            source_of = import_of(customer_list, sha)
+            names, edited = apply_import(store, planned, source_of, new_grade=new_grade, now=now, earlier=earlier)
             save_store(store, names, edited=edited)
-        result = CustomerImport(source, master, customer_list, tuple(o for o, _ in planned), dry_run, now)
+        rows = tuple(o for o, _ in planned)
+        result = CustomerImport(source, master, customer_list, rows, dry_run, now, decided=earlier is not None)
         # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
         return result if report is None else replace(result, report=write_import_report(result, report, lang))
 
 
-def _refuse_imported_already(ledger: pd.DataFrame, source: Path, sha: str) -> None:
+def _decisions(new_id: Sequence[int], same: Sequence[int]) -> dict[int, Decision]:
+    """Row number -> decision; a row given both is refused."""
+    both = sorted(set(new_id) & set(same))
+    if both:
+        raise InputError(msg("row {row} is given both --new-id and --same: decide it one way", row=both[0]))
+    return {**{row: "new_id" for row in new_id}, **{row: "same" for row in same}}
+
+
+def _imported_already(
+    ledger: pd.DataFrame, source: Path, sha: str, decisions: dict[int, Decision], update: bool
+) -> int | None:
+    """The ledger row of this list's live import, None when it was not imported; refused when it was, unless the
+    run only decides held rows (``--update`` then would apply every row's values again, hand edits since too)."""
     done = ledger[(ledger["file_sha256"] == sha) & ledger["status"].isin(LIVE)]
-    if not done.empty:
+    if done.empty:
+        return None
+    shown = {"file": shown_name(source), "when": done["consolidated_at"].iloc[0], "name": done["file_name"].iloc[0]}
+    if not decisions:
         raise InputError(
             msg(
-                "{file}: this list was imported at {when} (as {name}); undo that import first (--undo)",
-                file=shown_name(source),
-                when=done["consolidated_at"].iloc[0],
-                name=done["file_name"].iloc[0],
+                "{file}: this list was imported at {when} (as {name}); undo that import first (--undo), or decide "
+                "the rows it held with --new-id ROW or --same ROW",
+                **shown,
             )
         )
+    if update:
+        raise InputError(
+            msg(
+                "{file}: this list was imported at {when} (as {name}): now only the held rows named by --new-id and "
+                "--same are applied; give no --update (--same ROW updates its row)",
+                **shown,
+            )
+        )
+    return int(done.index[0])
+
+
+def _refuse_rows_imported(customers: pd.DataFrame, sha: str, decisions: dict[int, Decision]) -> None:
+    """A decision on a row the list's import (or a decision since) made a customer: it was not held, and planned
+    again it would resemble that customer, a duplicate a new id would make."""
+    if "file_sha256" not in customers.columns or "source_row" not in customers.columns:
+        return
+    mine = customers[customers["file_sha256"] == sha]
+    rows = {int(r) for r in mine["source_row"].dropna()}
+    for row, decision in decisions.items():
+        if row in rows:
+            raise not_held(row, "imported", decision)
 
 
 def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -> UndoResult:

@@ -52,7 +52,7 @@ def _summary(result: CustomerImport, lang: Lang) -> Sheet:
         [tr(lang, "Master workbook"), str(result.master)],
         [tr(lang, "Run at"), result.now],
         [tr(lang, "Dry run"), yes_no(result.dry_run, lang)],
-        [tr(lang, "Rows of the list"), len(result.rows)],
+        [tr(lang, "Held rows decided") if result.decided else tr(lang, "Rows of the list"), len(result.rows)],
         *([ROW_STATUS_LABELS[s].render(lang), result.count(s)] for s in ROW_STATUSES),
         [tr(lang, "Columns imported"), listing(c.header for c in listed.recognised).render(lang)],
         [tr(lang, "Columns not imported"), listing(unrecognised).render(lang) if unrecognised else ""],
