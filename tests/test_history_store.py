@@ -1155,3 +1155,33 @@ def test_a_month_file_replaced_by_another_is_refused_by_status_with_the_figures_
     assert main(["history", "archive", str(path), "--before", "2025-01-01"]) == 2
     assert expected in capsys.readouterr().err
     assert _everything(path) == before
+
+
+def test_a_month_file_holding_as_many_lines_of_other_amounts_is_refused_by_every_move_and_status(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check every move and status run first reads each file's footer and amount column alone, not its lines:
+    a month's file rewritten with the same number of lines but other amounts still disagrees with the manifest, and
+    is refused in one line with the figures found, before anything is moved or deleted."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path, batch = _archived_twice(demo_master, tmp_path)
+    month = _a_month(path, batch)
+    lines = pq.read_table(month)
+    at = lines.schema.get_field_index("amount")
+    pq.write_table(lines.set_column(at, "amount", pc.add(lines.column(at), 1.0)), month)
+    assert pq.read_metadata(month).num_rows == lines.num_rows
+    before = _everything(path)
+    capsys.readouterr()
+    for command in (
+        ["history", "status", str(path)],
+        ["history", "archive", str(path), "--before", "2025-01-01"],
+        ["history", "restore", str(path)],
+        ["history", "import", str(path), "--undo"],
+    ):
+        assert main([*command, "--lang", "en"]) == 2, command
+        said = capsys.readouterr().err
+        assert said.count("\n") == 1 and f"the history store's batch {batch} does not hold what its manifest" in said
+        assert "a file was replaced or damaged" in said, said
+        assert _everything(path) == before, command

@@ -218,8 +218,8 @@ def sweep(master: Master) -> tuple[str, ...]:
     aside while the master's backup names them (keyacct_xl/history/takenout.py), deleted otherwise."""
     if master.path is None:
         return ()
-    # Before anything is deleted: the batches the master names must read as a load reads them. A run that went on
-    # over a batch whose manifest was gone deleted its files as written by no batch, then saved over the backup.
+    # Before anything is deleted: the batches the master names must agree with their manifests and files. A run that
+    # went on over a batch whose manifest was gone deleted its files as written by no batch, then saved over the backup.
     readable_batches(master.path, committed_batches(master.settings))
     store = store_path(master.path)
     named = set(committed_batches(master.settings))
@@ -358,24 +358,18 @@ def _first_unreadable(store: Path, files: list[str]) -> Message:
 
 
 def status(master_path: Path) -> HistoryStatus:
-    """What the workbook and the store hold, the store counted by DuckDB over its Parquet files."""
-    import duckdb  # see verify
-
+    """What the workbook and the store hold, the store counted from its Parquet files' footers and amount columns."""
     master_path = Path(master_path)
     master = load_master(master_path, history=False)
     store = store_path(master_path)
-    # Each batch read as a load reads it: a file replaced or damaged is named, never counted as the master's lines.
-    batches = readable_batches(master_path, committed_batches(master.settings))
-    stored = {}
-    with duckdb.connect() as con:
-        for t in ARCHIVED_TABLES:
-            stored[t.name] = _counted(con, store, files_of(store, batches, t.name))
-    named = {b.id for b in batches}
+    # Counted by the check every move runs first: a file replaced or damaged is named, never counted as the master's.
+    held = readable_batches(master_path, committed_batches(master.settings))
+    named = {b.id for b in held.batches}
     return HistoryStatus(
         store,
-        batches,
+        held.batches,
         {t.name: len(master.frame(t)) for t in ARCHIVED_TABLES},
-        stored,
+        dict(held.totals),
         tuple(b for b in stored_batches(store) if b not in named),
         tuple(b for b in taken_out(store) if b not in named),
     )

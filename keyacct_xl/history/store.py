@@ -382,7 +382,7 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
         return conform(pd.DataFrame(columns=[] if like is None else like.columns), like, _KEYS.get(table, ()))
     # The lines the files say they hold, before any is read: a file replaced by hand (more lines, a huge one) would
     # otherwise be read, whole, as the master's.
-    stated = sum(_from_store(store, path, lambda p: pq.read_metadata(p).num_rows) for path in files)
+    stated = _stated_lines(store, files)
     if stated != batch.totals[table].lines:
         _check_totals(store, batch, table, TableTotals(stated, _streamed_amount(store, files)))
     frame = pd.concat(
@@ -392,9 +392,17 @@ def read_lines(store: Path, batch: Batch, table: str, like: pd.DataFrame | None 
     return conform(frame, like, _KEYS.get(table, ()))
 
 
+def _stated_lines(store: Path, files: Sequence[Path]) -> int:
+    """The lines ``files`` hold by their footers alone (no row is read); a missing or damaged one is refused."""
+    import pyarrow.parquet as pq
+
+    return sum(_from_store(store, path, lambda p: pq.read_metadata(p).num_rows) for path in files)
+
+
 def _streamed_amount(store: Path, files: Sequence[Path]) -> float:
-    """The sum of the amounts of ``files``, read a batch of rows at a time: the figure a refusal quotes, taken
-    without loading a file replaced by a huge one (a file without amounts sums to 0)."""
+    """The sum of the amounts of ``files``, read a batch of rows of that one column at a time: the figure a refusal
+    quotes and ``status`` prints, taken without loading a file replaced by a huge one (a file without amounts sums
+    to 0)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -505,21 +513,43 @@ def history_lines(master_path: Path, settings: Settings, like: Mapping[str, pd.D
     return {t.name: archived_lines(master_path, batches, t.name, like.get(t.name)) for t in ARCHIVED_TABLES}
 
 
-def readable_batches(master_path: Path, batches: Sequence[str]) -> tuple[Batch, ...]:
-    """The named ``batches`` of the master's store, each read whole as a load reads it (its manifest, every file,
-    the lines and amount the manifest says); a store missing or damaged is the InputError a load gives.
+@dataclass(frozen=True)
+class Holdings:
+    """The batches a master names, each checked against its files, and per archived table what their files hold."""
+
+    batches: tuple[Batch, ...]
+    totals: Mapping[str, TableTotals]
+
+
+def readable_batches(master_path: Path, batches: Sequence[str]) -> Holdings:
+    """The named ``batches`` of the master's store and, per archived table, the lines and amount their files hold;
+    a store missing or damaged is the InputError a load gives, in the same words.
 
     What ``status`` and every command that moves lines (archive, restore, an undo) check first: an archive that went
     on over a damaged store deleted the files of a batch whose manifest was gone, and saved over the backup, the one
-    copy left whole."""
+    copy left whole. Each manifest is read whole; of each file only its footer (the lines it holds) and its amount
+    column, never the other columns: a fraction of a load's cost, and the figures ``status`` prints."""
     if not batches:
-        return ()
+        return Holdings((), {t: TableTotals(0, 0.0) for t in _KEYS})
     require_store(master_path, len(batches))
     store = store_path(master_path)
-    found = tuple(read_manifest(store, b) for b in batches)
+    found = tuple(read_manifest(store, b) for b in batches)  # every manifest first: a lost one is named before a file
+    held: dict[str, list[TableTotals]] = {t: [] for t in _KEYS}
     for batch in found:
         for table in _KEYS:
-            read_lines(store, batch, table)
+            held[table].append(_files_hold(store, batch, table))
+    totals = {t: TableTotals(sum(h.lines for h in hs), math.fsum(h.amount for h in hs)) for t, hs in held.items()}
+    return Holdings(found, totals)
+
+
+def _files_hold(store: Path, batch: Batch, table: str) -> TableTotals:
+    """What ``batch``'s files of ``table`` hold, by their footers and amount column, refused as ``read_lines``
+    refuses when they disagree with the manifest (a file replaced by hand, by one of the same lines or not)."""
+    files = [store / relative for relative in batch.files.get(table, ())]
+    if not files:  # none of the table's lines moved
+        return TableTotals(0, 0.0)
+    found = TableTotals(_stated_lines(store, files), _streamed_amount(store, files))
+    _check_totals(store, batch, table, found)
     return found
 
 
