@@ -3,35 +3,58 @@ that is really a web page (HTML) or tab-separated text, or an Excel 2003 XML spr
 
 Excel and WPS open such a file (after a warning), so a person takes it for a workbook; read as a package it was
 "damaged". ``disguised_kind`` tells what the bytes are; the readers that take a list of rows (a customer list, a
-statement) read the HTML page's table (``html_rows``) or the text through the CSV reader, and the others (a form)
-refuse it in words saying what it is and how to make it a workbook (``disguised_reason``).
+statement) read it as what it is through ``disguised_sheets`` (the text as a CSV, the page's table, the XML
+spreadsheet's worksheets), and the others (a form) refuse it in words saying what it is and how to make it a workbook
+(``disguised_reason``). The text is decoded as a .csv is (``keyacct_xl/csvtext.py``).
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
+import io
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from lxml import etree, html
 
+from keyacct_xl.csvtext import CSV_ENCODINGS, csv_rows, utf16_codec
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import Message, msg
 
 DisguisedKind = Literal["html", "xml2003", "text"]
 _SAMPLE = 4096
+# An .xls's compound file and a zip package (safety.OLE_MAGIC, ZIP_MAGIC; the screening imports this module): a
+# workbook, whatever its bytes would decode to.
+_WORKBOOK_STARTS = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 # GBK and GB2312 pages are read as GB18030, the superset: a name's rarer character is never lost.
 _GB = frozenset({"gb2312", "gbk", "gb_2312-80", "x-gbk", "euc-cn", "cp936", "gb18030"})
 _TEXT_CONTROLS = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r", "\x0c"}
+
+
+@dataclass(frozen=True)
+class DisguisedSheet:
+    """One sheet of a file that is no workbook: its name (None for text or a page, which name none), its rows from
+    row 1, each from column A (blank cells None), and whether a person opening the file sees it."""
+
+    name: str | None
+    rows: list[list[object]]
+    visible: bool = True
 
 
 def disguised_kind(data: bytes) -> DisguisedKind | None:
     """What a file under a workbook's name really is, from its first bytes: an HTML page, an Excel 2003 XML
     spreadsheet, text with its columns split by tabs or commas; None for anything else (a workbook, a damaged one)."""
     head = data[:_SAMPLE]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        markup = head.decode("utf-16", errors="ignore")
+    if head.startswith(_WORKBOOK_STARTS):
+        return None
+    codec = utf16_codec(head)
+    if codec is not None:
+        markup = head.decode(codec, errors="ignore")
     else:
         markup = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")  # the tags are ASCII in any encoding
     lowered = markup.lstrip().lower()
@@ -39,17 +62,32 @@ def disguised_kind(data: bytes) -> DisguisedKind | None:
         if "<workbook" in lowered and "urn:schemas-microsoft-com:office:spreadsheet" in lowered:
             return "xml2003"
         return "html" if re.search(r"<(html|table|body|!doctype html)\b", lowered) else None
-    return "text" if _delimited(head) else None
+    return "text" if _delimited(head, codec) else None
 
 
-def _delimited(head: bytes) -> bool:
-    """Whether the sample is text (UTF-16 with its BOM, UTF-8 or GB18030, no control character but tabs and line
-    ends) with a tab or a comma on one of its lines: a table written as text (a title line may stand above it)."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = head.decode("utf-16", errors="ignore")
+def disguised_sheets(data: bytes, shown: object, *, max_cells: int) -> list[DisguisedSheet] | None:
+    """The sheets of the file whose bytes are ``data`` read as what it is, when it is no workbook (``disguised_kind``):
+    text as the CSV it is, a web page's table, an Excel 2003 XML spreadsheet's worksheets (their cells together at
+    most ``max_cells``); None for a workbook. ``shown`` names the file in a refusal."""
+    kind = disguised_kind(data)
+    if kind == "text":
+        return [DisguisedSheet(None, [list(r) for r in csv_rows(data, shown)])]
+    if kind == "html":
+        return [DisguisedSheet(None, html_rows(data, shown))]
+    if kind == "xml2003":
+        return xml2003_sheets(data, shown, max_cells=max_cells)
+    return None
+
+
+def _delimited(head: bytes, codec: str | None) -> bool:
+    """Whether the sample is text (UTF-16, UTF-8 or GB18030, no control character but tabs and line ends) with a tab
+    or a comma on one of its lines: a table written as text (a title line may stand above it). ``codec``: the
+    sample's UTF-16 codec, if it is UTF-16."""
+    if codec is not None:
+        text = head.decode(codec, errors="ignore")
     else:
         whole = head if len(head) < _SAMPLE else head[: head.rfind(b"\n") + 1]  # no character cut at the end
-        text = next((t for t in (_decoded(whole, c) for c in ("utf-8-sig", "gb18030")) if t is not None), "")
+        text = next((t for t in (_decoded(whole, c) for c in CSV_ENCODINGS) if t is not None), "")
     if not text or any(ch in _TEXT_CONTROLS for ch in text):
         return False
     return "\t" in text or "," in text
@@ -86,8 +124,11 @@ def html_rows(data: bytes, shown: object) -> list[list[object]]:
     """The rows of the page's table (the one with the most rows: a page may hold a title table above the list), each
     cell's text as shown (blank cells None); a cell spanning columns fills its first and leaves the others blank.
     ``shown`` names the file in a refusal."""
+    text = _markup_text(data, _CHARSET)
+    if text is None:
+        raise InputError(msg("{path}: cannot decode the web page (tried UTF-8 and GB18030)", path=shown))
     try:
-        page = html.document_fromstring(_page_text(data, shown))
+        page = html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(msg("{path}: cannot read the web page ({exc})", path=shown, exc=exc)) from None
     tables = [t for t in page.iter("table") if t.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")]
@@ -100,15 +141,18 @@ def html_rows(data: bytes, shown: object) -> list[list[object]]:
         cells: list[object] = []
         above, spanning = spanning, {}
         for cell in tr.xpath("./td|./th"):
-            _carry(above, spanning, cells, to_end=False)
+            _carry(above, spanning, cells, reach=0)
             text = cell.text_content().replace("\u00a0", " ").strip()
             block = [text or None, *[None] * (_span(cell.get("colspan")) - 1)]
             if (below := _span(cell.get("rowspan")) - 1) > 0:
                 spanning[len(cells)] = (below, block)
             cells.extend(block)
-        _carry(above, spanning, cells, to_end=True)
+        _carry(above, spanning, cells, reach=_ROW_END)
         rows.append(cells)
     return rows
+
+
+_ROW_END = 1 << 62  # a ``reach`` past any column: every cell spanning down into the row is placed
 
 
 def _carry(
@@ -116,14 +160,14 @@ def _carry(
     spanning: dict[int, tuple[int, list[object]]],
     cells: list[object],
     *,
-    to_end: bool,
+    reach: int,
 ) -> None:
-    """Put into ``cells`` the cells that cells of the rows above span down to this row, where the row has reached
-    their column (``to_end``: all that are left), keeping in ``spanning`` those that span further: a region merged
-    over rows stands in each row it covers, as a merged range's rows are read, instead of shifting the row's other
-    cells left."""
+    """Put into ``cells`` the cells that cells of the rows above span down to this row, those whose column the row
+    has reached (its next column, or ``reach`` when further: the column before a cell that names its own, or
+    ``_ROW_END``), keeping in ``spanning`` those that span further: a region merged over rows stands in each row it
+    covers, as a merged range's rows are read, instead of shifting the row's other cells left."""
     for column in sorted(above):
-        if not to_end and column > len(cells):
+        if column > max(reach, len(cells)):
             return
         rows_left, block = above.pop(column)
         if rows_left > 1:
@@ -138,18 +182,166 @@ def _span(value: str | None) -> int:
     return min(int(value), 16_384) if value is not None and value.strip().isdigit() and int(value) > 0 else 1
 
 
-def _page_text(data: bytes, shown: object) -> str:
-    """The page's text in the charset its head declares (GBK read as GB18030), else UTF-8, else GB18030."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    declared = _CHARSET.search(data[:_SAMPLE])
-    codecs_tried = ["utf-8-sig", "gb18030"]
-    if declared is not None:
-        name = declared[1].decode("ascii").lower()
+def _markup_text(data: bytes, declared: re.Pattern[bytes]) -> str | None:
+    """A page's or an XML file's text: UTF-16 as a .csv's is told, else in the encoding its head declares (GBK read
+    as GB18030), else UTF-8, else GB18030; None when none of them decodes it."""
+    codec = utf16_codec(data)
+    if codec is not None:
+        return data.decode(codec, errors="replace")
+    named = declared.search(data[:_SAMPLE])
+    codecs_tried = list(CSV_ENCODINGS)
+    if named is not None:
+        name = named[1].decode("ascii").lower()
         codecs_tried.insert(0, "gb18030" if name in _GB else name)
     for codec in codecs_tried:
         try:
             return data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
-    raise InputError(msg("{path}: cannot decode the web page (tried UTF-8 and GB18030)", path=shown))
+    return None
+
+
+# Excel 2003 XML (SpreadsheetML): a Workbook of Worksheets, each a Table of Rows of Cells holding a typed Data.
+_SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+_WORKSHEET, _ROW, _CELL, _DATA = (_SS + t for t in ("Worksheet", "Row", "Cell", "Data"))
+_NAME, _INDEX, _TYPE, _ACROSS, _DOWN = (_SS + a for a in ("Name", "Index", "Type", "MergeAcross", "MergeDown"))
+_VISIBLE = "{urn:schemas-microsoft-com:office:excel}Visible"  # in a worksheet's WorksheetOptions
+_MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384  # Excel's grid, which an index or a merge cannot pass
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+_MISC = re.compile(r"(?:\s+|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)  # what may stand before the root but a DTD
+
+
+def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[DisguisedSheet]:
+    """The worksheets of an Excel 2003 XML spreadsheet, each cell's value as typed (a Number a float, a DateTime a
+    date, or a datetime when it has a time, a Boolean a bool, text as written), blank cells None: a cell that names
+    its column (ss:Index) after cells left out stands in it, a row that names its row after rows left out too; a cell
+    merged across fills its first column and leaves the others blank, one merged down stands in each row it covers.
+    A DTD (entities: a billion laughs) is refused before parsing, as are cells spanning more than ``max_cells``
+    together. ``shown`` names the file in a refusal."""
+    text = _markup_text(data, _XML_ENCODING)
+    if text is None:
+        raise InputError(
+            msg("{path}: cannot decode the Excel 2003 XML spreadsheet (tried UTF-8 and GB18030)", path=shown)
+        )
+    # Decoded here: lxml reads it as UTF-8, without the declaration (and a BOM a declared UTF-8 keeps) naming another.
+    text = _XML_DECLARATION.sub("", text.removeprefix("\ufeff"), count=1)
+    prolog = _MISC.match(text)  # comments and instructions: what stands before the root, or a DTD
+    if prolog is not None and text.startswith("<!", prolog.end()):
+        raise InputError(
+            msg(
+                "{path}: the Excel 2003 XML spreadsheet declares a DTD or XML entities (refused for safety)", path=shown
+            )
+        )
+    sheets: list[DisguisedSheet] = []
+    grid: _Grid | None = None
+    used = 0  # the cells of the sheets read before
+    events = etree.iterparse(
+        io.BytesIO(text.encode("utf-8")),
+        events=("start", "end"),
+        tag=(_WORKSHEET, _ROW, _VISIBLE),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+    )
+    try:
+        for event, element in events:
+            if element.tag == _WORKSHEET and event == "start":
+                grid = _Grid(element.get(_NAME) or f"Sheet{len(sheets) + 1}", shown, max_cells - used, max_cells)
+            elif grid is None or event == "start":
+                continue
+            elif element.tag == _ROW:
+                grid.add(element.iterchildren(_CELL), _index(element.get(_INDEX), _MAX_ROWS))
+                element.clear()
+            elif element.tag == _VISIBLE:
+                grid.visible = (element.text or "").strip() not in ("SheetHidden", "SheetVeryHidden")
+            else:
+                sheets.append(DisguisedSheet(grid.name, grid.rows, grid.visible))
+                used += len(grid.rows) * grid.width
+                grid = None
+                element.clear()
+    except etree.XMLSyntaxError as exc:
+        raise InputError(
+            msg("{path}: cannot read the Excel 2003 XML spreadsheet ({exc})", path=shown, exc=exc)
+        ) from None
+    return sheets
+
+
+class _Grid:
+    """One worksheet's rows as they are read: the cells merged down carried into the rows under them, and its area
+    kept within the cells the sheets before it left (``budget``) of the ``limit`` the file is read to."""
+
+    def __init__(self, name: str, shown: object, budget: int, limit: int) -> None:
+        self.name, self.shown, self.budget, self.limit = name, shown, budget, limit
+        self.rows: list[list[object]] = []
+        self.width = 0
+        self.visible = True
+        self.spanning: dict[int, tuple[int, list[object]]] = {}  # column -> (rows still covered, its cells)
+
+    def add(self, cells: Iterable[etree._Element], at: int | None) -> None:
+        """Add the row of ``cells`` at row ``at`` (1-based; None: the next), the rows left out above it blank."""
+        if at is not None and at - 1 > len(self.rows):
+            self._fit(at - 1, self.width)  # before the rows left out are made
+            while len(self.rows) < at - 1:
+                self._row(())
+        self._row(cells)
+
+    def _row(self, cells: Iterable[etree._Element]) -> None:
+        values: list[object] = []
+        above, self.spanning = self.spanning, {}
+        for cell in cells:
+            column = _index(cell.get(_INDEX), _MAX_COLUMNS)
+            if column is not None and column - 1 > len(values):
+                _carry(above, self.spanning, values, reach=column - 2)
+                values.extend([None] * (column - 1 - len(values)))
+            else:
+                _carry(above, self.spanning, values, reach=0)
+            block = [_value(cell.find(_DATA)), *[None] * (_index(cell.get(_ACROSS), _MAX_COLUMNS - 1) or 0)]
+            if (below := _index(cell.get(_DOWN), _MAX_ROWS - 1) or 0) > 0:
+                self.spanning[len(values)] = (below, block)
+            values.extend(block)
+            self._fit(len(self.rows) + 1, len(values))
+        _carry(above, self.spanning, values, reach=_ROW_END)
+        self._fit(len(self.rows) + 1, len(values))
+        self.width = max(self.width, len(values))
+        self.rows.append(values)
+
+    def _fit(self, rows: int, width: int) -> None:
+        """Refuse the file when ``rows`` rows as wide as ``width`` (or the sheet's widest) pass the budget."""
+        if rows * max(width, self.width, 1) > self.budget:
+            raise InputError(
+                msg(
+                    "{path}: the sheets of the Excel 2003 XML spreadsheet span more than {limit:,} cells (at sheet "
+                    "{sheet}, row {row:,}): refused before reading",
+                    path=self.shown,
+                    limit=self.limit,
+                    sheet=self.name,
+                    row=rows,
+                )
+            )
+
+
+def _index(value: str | None, most: int) -> int | None:
+    """An ss:Index, ss:MergeAcross or ss:MergeDown as a number (None when absent or not a positive number), at most
+    ``most``."""
+    return min(int(value), most) if value is not None and value.strip().isdigit() and int(value) > 0 else None
+
+
+def _value(data: etree._Element | None) -> object:
+    """A cell's Data as typed (the text as written when it does not read as its type); None when blank or absent."""
+    if data is None:
+        return None
+    text = "".join(data.itertext())
+    if not text.strip():
+        return None
+    kind = data.get(_TYPE)
+    try:
+        if kind == "Number":
+            return float(text)
+        if kind == "DateTime":
+            moment = dt.datetime.fromisoformat(text.strip())
+            return moment.date() if moment.time() == dt.time() else moment  # as calamine gives a date cell
+    except ValueError:
+        return text
+    if kind == "Boolean" and text.strip() in ("0", "1"):
+        return text.strip() == "1"
+    return text

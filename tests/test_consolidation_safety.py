@@ -343,6 +343,15 @@ BAD_FILES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
         "disguised",
         "这个 .xls 文件其实是以制表符或逗号分列的文本文件",
     ),
+    # Read where a list of rows is taken (a customer list, a statement); a form cannot be one: named as what it is.
+    "xml-2003.xls": (
+        lambda d: (
+            b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+            b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>'
+        ),
+        "disguised",
+        "这个 .xls 文件其实是 Excel 2003 XML 表格",
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import python_calamine as calamine
 import xlsxwriter
@@ -277,15 +278,97 @@ def test_tab_separated_gbk_text_is_read_by_its_tabs(tmp_path: Path, master: Path
     assert customers["phone"].tolist() == ["021-55556666", "025-84001234"]
 
 
-def test_an_xls_that_is_an_excel_2003_xml_spreadsheet_is_refused_saying_so(tmp_path: Path, master, capsys) -> None:
+_XML_LIST = (
+    '<?xml version="1.0" encoding="{encoding}"?><?mso-application progid="Excel.Sheet"?>'
+    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office"'
+    ' xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+    '<Worksheet ss:Name="隐藏"><Table><Row><Cell><Data ss:Type="String">客户名称</Data></Cell>'
+    '<Cell><Data ss:Type="String">城市</Data></Cell></Row><Row><Cell><Data ss:Type="String">不读公司</Data></Cell>'
+    '<Cell><Data ss:Type="String">北京</Data></Cell></Row></Table>'
+    '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible>'
+    "</WorksheetOptions></Worksheet>"
+    '<Worksheet ss:Name="说明"><Table><Row><Cell><Data ss:Type="String">本表由系统导出</Data></Cell></Row></Table>'
+    "</Worksheet>"
+    '<ss:Worksheet ss:Name="名单"><ss:Table>'
+    '<ss:Row><ss:Cell ss:MergeAcross="4"><ss:Data ss:Type="String">华东区客户名单</ss:Data></ss:Cell></ss:Row>'
+    '<ss:Row ss:Index="3"><Cell><Data ss:Type="String">区域</Data></Cell><Cell><Data ss:Type="String">客户名称</Data>'
+    '</Cell><Cell><Data ss:Type="String">联系电话</Data></Cell><Cell><Data ss:Type="String">城市</Data></Cell>'
+    '<Cell><Data ss:Type="String">首次交易日期</Data></Cell></ss:Row>'
+    '<Row><Cell ss:MergeDown="1"><Data ss:Type="String">华东</Data></Cell>'
+    '<Cell><Data ss:Type="String">上海恒达润滑油有限公司</Data></Cell><Cell><Data ss:Type="Number">13900000501</Data>'
+    '</Cell><Cell ss:Index="5"><Data ss:Type="DateTime">2025-03-08T00:00:00.000</Data></Cell></Row>'
+    '<Row><Cell ss:Index="2"><Data ss:Type="String">杭州顺丰机械制造有限公司</Data></Cell>'
+    '<Cell><Data ss:Type="String">0571-88886666</Data></Cell><Cell><Data ss:Type="String">杭州</Data></Cell>'
+    '<Cell><Comment ss:Author="张三"><ss:Data xmlns="http://www.w3.org/TR/REC-html40">不是日期</ss:Data></Comment>'
+    "</Cell></Row>"
+    "</ss:Table></ss:Worksheet></Workbook>"
+)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "GB2312"])
+def test_an_xls_that_is_an_excel_2003_xml_spreadsheet_is_read_as_its_sheet(
+    tmp_path: Path, master: Path, encoding: str
+) -> None:
+    """An "XML Spreadsheet 2003" named .xls, as many Chinese ERPs and banks export, was refused saying what it is:
+    its first visible sheet with a header row is read, a cell left out skipped by the next one's ss:Index, a region
+    merged down standing in each row it covers, a number and a day read as typed, a comment no value."""
     source = tmp_path / "list.xls"
+    source.write_bytes(_XML_LIST.format(encoding=encoding).encode("gb18030" if encoding == "GB2312" else "utf-8"))
+    assert _import(source, master) == 0
+    customers = load_master(master).customers
+    assert customers["name"].tolist() == ["上海恒达润滑油有限公司", "杭州顺丰机械制造有限公司"]
+    assert customers["region"].tolist() == ["华东", "华东"]
+    assert customers["phone"].tolist() == ["13900000501", "0571-88886666"]
+    assert customers["city"].tolist() == [None, "杭州"]
+    assert customers["first_trade_date"].tolist()[0] == pd.Timestamp("2025-03-08")
+    assert pd.isna(customers["first_trade_date"].tolist()[1])
+
+
+def _laughs() -> str:
+    """A billion laughs: nine entities, each ten of the one before, expanding to 3 GB of "lol"."""
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"><Table><Row>'
+        '<Cell><Data ss:Type="String">客户名称</Data></Cell><Cell><Data ss:Type="String">&lol9;</Data></Cell>'
+        "</Row></Table></Worksheet></Workbook>"
+    )
+
+
+def test_an_excel_2003_xml_spreadsheet_declaring_entities_is_refused_naming_the_file(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """A billion laughs under .xls (entities expanding to gigabytes) is refused before it is parsed."""
+    source = tmp_path / "laughs.xls"
+    source.write_text(_laughs(), encoding="utf-8")
+    assert _import(source, master) == 2
+    assert "laughs.xls：这个 Excel 2003 XML 表格含 DTD 或 XML 实体声明（出于安全原因拒收）" in capsys.readouterr().err
+    assert load_master(master).customers.empty
+
+
+def test_an_excel_2003_xml_spreadsheet_whose_cells_jump_past_the_cap_is_refused(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """A row index far under a wide row would have every row between them made: refused before they are."""
+    source = tmp_path / "far.xls"
     source.write_text(
-        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
-        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>',
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"><Table>'
+        '<Row><Cell ss:Index="16384"><Data ss:Type="String">x</Data></Cell></Row>'
+        '<Row ss:Index="1048576"><Cell><Data ss:Type="String">y</Data></Cell></Row></Table></Worksheet></Workbook>',
         encoding="utf-8",
     )
     assert _import(source, master) == 2
-    assert (
-        "list.xls：这个 .xls 文件其实是 Excel 2003 XML 表格：请用 Excel 或 WPS 打开，另存为 .xlsx"
-        in capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "far.xls：" in err and "读取前拒收" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_an_xls_that_is_utf16_text_without_its_bom_is_read_as_text(tmp_path: Path, master: Path, encoding) -> None:
+    """An .xls that is UTF-16 text with no byte-order mark is told by its NUL bytes, as a .csv is (one decoding):
+    it was refused as no workbook."""
+    source = tmp_path / "export.xls"
+    source.write_bytes("客户编号\t客户名称\t电话\nC0001\t上海制表有限公司\t021-55556666\n".encode(encoding))
+    assert _import(source, master) == 0
+    assert load_master(master).customers["phone"].tolist() == ["021-55556666"]

@@ -104,16 +104,54 @@ def test_a_true_cell_in_an_amount_column_is_quoted_as_the_sheet_shows_it(tmp_pat
     assert problem.reason.zh == "TRUE 不是金额" and problem.reason.en == "TRUE is not an amount"
 
 
-@pytest.mark.parametrize("form", ["html", "text"])
+def _xml2003(sheets: dict[str, list[list[object]]]) -> str:
+    """An Excel 2003 XML spreadsheet as an ERP writes it: a number and an ISO day typed as such, a blank cell left
+    out (the next names its column by ss:Index), a blank row left out (the next names its row)."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?><?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+    ]
+    for name, rows in sheets.items():
+        parts.append(f'<Worksheet ss:Name="{name}"><Table>')
+        skipped = False
+        for number, row in enumerate(rows, start=1):
+            if not any(v not in (None, "") for v in row):
+                skipped = True
+                continue
+            parts.append(f'<Row ss:Index="{number}">' if skipped else "<Row>")
+            skipped, gap = False, False
+            for column, value in enumerate(row, start=1):
+                if value in (None, ""):
+                    gap = True
+                    continue
+                index = f' ss:Index="{column}"' if gap else ""
+                gap = False
+                if isinstance(value, (int, float)):
+                    kind, text = "Number", str(value)
+                elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+                    kind, text = "DateTime", f"{value}T00:00:00.000"
+                else:
+                    kind, text = "String", str(value)
+                parts.append(f'<Cell{index}><Data ss:Type="{kind}">{text}</Data></Cell>')
+            parts.append("</Row>")
+        parts.append("</Table></Worksheet>")
+    return "".join(parts) + "</Workbook>"
+
+
+@pytest.mark.parametrize("form", ["html", "text", "xml2003"])
 def test_an_xls_statement_that_is_a_web_page_or_text_reads_as_the_workbook(files, tmp_path, form):
-    """A bank's or an ERP's "Excel" statement is often a GBK web page, or tab-separated text, named .xls: its lines
-    are read as the workbook's, never refused as a damaged workbook."""
+    """A bank's or an ERP's "Excel" statement is often a GBK web page, tab-separated text or an Excel 2003 XML
+    spreadsheet (its statement on the second sheet) named .xls: its lines are read as the workbook's, never refused
+    as a damaged workbook."""
     rows = [["" if v is None else str(v) for v in r] for r in THEIRS_ROWS]
     path = tmp_path / "theirs.xls"
     if form == "html":
         cells = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>" for r in rows)
         page = f'<html><head><meta charset="gbk"></head><body><table>{cells}</table></body></html>'
         path.write_bytes(page.encode("gb18030"))
+    elif form == "xml2003":
+        path.write_text(_xml2003({"说明": [["本表由系统导出"]], "往来明细": THEIRS_ROWS}), encoding="utf-8")
     else:
         path.write_bytes("\r\n".join("\t".join(r) for r in rows).encode("gb18030"))
     read, workbook = read_statement(path), read_statement(files[1])
@@ -121,6 +159,58 @@ def test_an_xls_statement_that_is_a_web_page_or_text_reads_as_the_workbook(files
     pd.testing.assert_frame_equal(read.lines[columns], workbook.lines[columns])
     assert (read.opening, read.closing) == (workbook.opening, workbook.closing)
     assert [(p.row, p.column, p.value) for p in read.problems] == [(15, "贷方金额", "abc")]
+    if form == "xml2003":
+        assert read.sheet == "往来明细" and read.notes == workbook.notes == [19]
+
+
+def test_a_statement_in_an_excel_2003_xml_spreadsheet_is_reconciled(files, tmp_path, capsys):
+    """An ERP's "XML Spreadsheet 2003" statement, its title merged across, a 摘要 merged down over two lines, its days
+    typed as dates (one with a time), amounts as numbers: reconciled as the workbook is."""
+    path = tmp_path / "theirs.xls"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="往来明细"><Table>'
+        '<Row><Cell ss:MergeAcross="6"><Data ss:Type="String">供应商往来明细账</Data></Cell></Row>'
+        '<Row ss:Index="3"><Cell><Data ss:Type="String">记账日期</Data></Cell>'
+        '<Cell><Data ss:Type="String">凭证号</Data></Cell><Cell><Data ss:Type="String">摘要</Data></Cell>'
+        '<Cell><Data ss:Type="String">借方金额</Data></Cell>'
+        '<Cell><Data ss:Type="String">贷方金额</Data></Cell></Row>'
+        '<Row><Cell><Data ss:Type="DateTime">2026-10-03T00:00:00.000</Data></Cell><Cell><Data ss:Type="String">S001'
+        '</Data></Cell><Cell ss:MergeDown="1"><Data ss:Type="String">购货</Data></Cell>'
+        '<Cell ss:Index="5"><Data ss:Type="Number">5000</Data></Cell></Row>'
+        '<Row><Cell><Data ss:Type="DateTime">2026-10-05T14:30:00.000</Data></Cell><Cell><Data ss:Type="String">S002'
+        '</Data></Cell><Cell ss:Index="5"><Data ss:Type="Number">3000.5</Data></Cell></Row>'
+        '<Row><Cell><Data ss:Type="DateTime">2026-10-10T00:00:00.000</Data></Cell><Cell><Data ss:Type="String">R001'
+        '</Data></Cell><Cell><Data ss:Type="String">付款</Data></Cell><Cell><Data ss:Type="Number">1000</Data></Cell>'
+        "</Row></Table></Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    theirs = read_statement(path)
+    assert theirs.lines["row"].tolist() == [4, 5, 6]
+    assert theirs.lines["date"].tolist() == [pd.Timestamp(d) for d in ("2026-10-03", "2026-10-05", "2026-10-10")]
+    assert theirs.lines["amount"].tolist() == [5000, 3000.5, -1000]
+    assert theirs.lines["description"].tolist() == ["购货", "购货", "付款"]
+    out = tmp_path / "result.csv"
+    assert main(["reconcile", str(files[0]), str(path), "--out", str(out), "--lang", "en"]) == 0
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert {"4", "5", "6"} == {r for cell in table["Their Rows"].dropna() for r in cell.split(";")}
+
+
+def test_an_excel_2003_xml_statement_declaring_entities_is_refused_naming_the_file(tmp_path):
+    """A billion laughs named .xls is refused before it is parsed, naming the file."""
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    path = tmp_path / "laughs.xls"
+    path.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"><Table><Row>'
+        '<Cell><Data ss:Type="String">日期</Data></Cell><Cell><Data ss:Type="String">&lol9;</Data></Cell>'
+        "</Row></Table></Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"laughs\.xls: the Excel 2003 XML spreadsheet declares a DTD or XML entities"):
+        read_statement(path)
 
 
 def test_every_pass_and_planted_difference(files):

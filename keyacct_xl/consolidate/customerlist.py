@@ -26,9 +26,9 @@ from lxml import etree
 from keyacct_xl.cellformulas import Merged, ods_merged_ranges
 from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.intake import shown_name
-from keyacct_xl.consolidate.safety import MAX_SHEET_CELLS, OLE_MAGIC, ZIP_MAGIC, Rejection, check_file
+from keyacct_xl.consolidate.safety import MAX_SHEET_CELLS, Rejection, check_file
 from keyacct_xl.consolidate.tablemerges import range_ref
-from keyacct_xl.disguised import disguised_kind, html_rows
+from keyacct_xl.disguised import disguised_sheets
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import alias_map, normalize_header
 from keyacct_xl.isolation import run_isolated
@@ -105,8 +105,8 @@ class CustomerList:
 
 def read_customer_list(path: Path) -> CustomerList:
     """The customer list in ``path`` (.xlsx, .xlsm, .xls, .ods, or .csv in UTF-8, UTF-8 with BOM or GBK; an .xls that
-    an older system wrote as a web page or as tab-separated text is read as what it is); the refusals name the file
-    as it is shown and recorded (``shown_name``)."""
+    an older system wrote as a web page, as tab-separated text or as an Excel 2003 XML spreadsheet is read as what it
+    is); the refusals name the file as it is shown and recorded (``shown_name``)."""
     check_input_file(path, LIST_SUFFIXES)
     return run_isolated(_read, path, file=Path(shown_name(path)))
 
@@ -226,12 +226,10 @@ def _workbook_sheets(path: Path) -> Sheets:
     is read without the sheets after it. The sheets parsed may span ``MAX_SHEET_CELLS`` together, the area the
     screening allows one sheet (calamine allocates a sheet's whole area, 32 bytes a cell)."""
     data = path.read_bytes()
-    disguised = None if data.startswith((OLE_MAGIC, ZIP_MAGIC)) else disguised_kind(data)
-    if disguised == "text":  # an older system's .xls export that is tab-separated text: read as the CSV it is
-        yield from _csv_sheets(path)
-        return
-    if disguised == "html":  # one that is a web page: its table's rows
-        yield None, iter(html_rows(data, shown_name(path))), list
+    # An older system's .xls export that is text, a web page or an Excel 2003 XML spreadsheet: read as what it is.
+    disguised = disguised_sheets(data, shown_name(path), max_cells=MAX_SHEET_CELLS)
+    if disguised is not None:
+        yield from ((s.name, iter(s.rows), list) for s in disguised if s.visible)
         return
     try:
         verdict = check_file(path.name, data)

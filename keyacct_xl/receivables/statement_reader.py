@@ -26,7 +26,7 @@ import python_calamine as calamine
 
 from keyacct_xl.cellformulas import SheetMarks, ods_sheet_marks, xls_sheet_marks
 from keyacct_xl.consolidate import safety
-from keyacct_xl.disguised import disguised_kind, disguised_reason, html_rows
+from keyacct_xl.disguised import disguised_sheets
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
@@ -353,13 +353,10 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     if suffix == ".csv":
         return [SheetCells("", _csv_grid(path))]
     data = path.read_bytes()
-    disguised = None if data.startswith((safety.OLE_MAGIC, safety.ZIP_MAGIC)) else disguised_kind(data)
-    if disguised == "text":  # a bank's or an ERP's .xls export that is tab-separated text: read as the CSV it is
-        return [SheetCells("", _csv_grid(path))]
-    if disguised == "html":  # one that is a web page: its table
-        return [SheetCells("", html_rows(data, path))]
+    # A bank's or an ERP's .xls export that is text, a web page or an Excel 2003 XML spreadsheet: read as what it is.
+    disguised = disguised_sheets(data, path, max_cells=MAX_STATEMENT_CELLS)
     if disguised is not None:
-        raise InputError(msg("{path}: {reason}", path=path, reason=disguised_reason(disguised, suffix)))
+        return [SheetCells(s.name or "", s.rows, visible=s.visible) for s in disguised]
     safety.check_workbook_file(path, max_cells=MAX_STATEMENT_CELLS)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
