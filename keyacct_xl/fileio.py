@@ -72,17 +72,6 @@ def id_in_name(text: str) -> str:
 NAME_BYTES = 120
 
 
-def short_name(text: str, *, tagged: bool = False) -> str:
-    """``safe_name`` of ``text`` in at most ``NAME_BYTES`` bytes (UTF-8): a longer one cut and followed by a digest of
-    the whole text, so two long names that start alike never share a file; with ``tagged`` followed by the digest
-    whatever its length (a name another one would otherwise share). A name it gives comes back unchanged."""
-    name = safe_name(text)
-    if not tagged and len(name.encode()) <= NAME_BYTES:
-        return name
-    digest = name_digest(text)
-    return f"{name.encode()[: NAME_BYTES - len(digest) - 1].decode(errors='ignore')}-{digest}"
-
-
 def name_digest(text: str) -> str:
     """The digest a name gets to tell it from another that a file system would take for the same."""
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:6]
@@ -98,17 +87,23 @@ def name_bytes(name: str) -> int:
     return len(os.fsencode(name))
 
 
-def fitted_name(name: str, room: int = NAME_MAX) -> str:
-    """``name`` in at most ``room`` bytes: a longer one's stem cut and followed by a digest of the whole name, its
-    extension kept, so two long names that start alike never share a file. A name that fits comes back unchanged.
+def fitted_name(
+    name: str, room: int = NAME_MAX, *, whole: str | None = None, tagged: bool = False, extension: bool = True
+) -> str:
+    """``name`` in at most ``room`` bytes: a longer one cut and followed by a digest of ``whole`` (the text ``name`` was
+    made from, by default ``name`` itself), so two long names that start alike never share a file; its extension kept
+    unless ``extension`` is False (a person's name has none: the ``.Smith`` of ``Jr.Smith`` is no file type); with
+    ``tagged`` followed by the digest whatever its length (a name another one would otherwise share). Unless
+    ``tagged``, a name that fits comes back unchanged, and so does a name it gave.
 
     For a name derived from another (a rep's file name with a note's, a backup's or a temporary file's ending), so
-    that what is derived never exceeds what a file system holds (``NAME_MAX``)."""
-    if name_bytes(name) <= room:
+    that what is derived never exceeds what a file system holds (``NAME_MAX``); and, with ``safe_name``, for a
+    person's name in a file or folder name (``NAME_BYTES``)."""
+    if not tagged and name_bytes(name) <= room:
         return name
-    suffix = PurePosixPath(name).suffix
+    suffix = PurePosixPath(name).suffix if extension else ""
     suffix = suffix if name_bytes(suffix) <= _EXTENSION_BYTES else ""
-    tail = f"-{name_digest(name)}{suffix}"
+    tail = f"-{name_digest(name if whole is None else whole)}{suffix}"
     stem = name[: len(name) - len(suffix)]
     # Cut at a byte count; a character cut through (and any byte that is not UTF-8) is left out, never half kept.
     cut = os.fsencode(stem)[: max(room - name_bytes(tail), 0)].decode("utf-8", "ignore")

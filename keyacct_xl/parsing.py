@@ -8,6 +8,8 @@ Rules (documented in docs/parsing.md):
   accountant who doubled the mark meant. Each mark may appear once (``--5`` is refused), and a plus sign beside a
   negative mark is refused as contradictory. Another currency (USD, $, €, HK$ ...) is an error, never converted
   silently. Infinities, NaN and numbers beyond Excel's largest (9.99999999999999E+307) are refused.
+- Percentages typed as text: ``80%``, ``80 %``, ``８０％`` are 0.8, the number before the sign read as the caller reads
+  numbers (``parse_percent``).
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
   ``2026年11月3日``, ``20261103`` (text or number), ``3 Nov 2026``, ``Nov 3, 2026``. With the year last
   (``05/11/2026``) the order is resolved when one part exceeds 12; when both could be the month the value is
@@ -24,6 +26,7 @@ import math
 import numbers
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
@@ -160,6 +163,17 @@ def parse_money(value: object, *, kind: NumberKind = "money") -> float:
         raise ParseError(_not_a(value, kind))
     amount = _finite(float(text) * factor, value)
     return -amount if negative else amount
+
+
+def parse_percent(value: str, read: Callable[[str], float | None] = parse_money) -> float | None:
+    """The fraction a percentage typed as text says (``80%``, ``80 %``, ``８０％``: 0.8), the number before its sign
+    read by ``read`` (``parse_money`` unless a caller reads numbers its own way); None when ``value`` ends in no
+    percent sign or ``read`` finds nothing before it, so the caller reads ``value`` as it reads any other text."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text.endswith("%"):
+        return None
+    number = read(text[:-1])
+    return None if number is None else number / 100
 
 
 def _not_a(value: object, kind: NumberKind) -> Message:
@@ -345,12 +359,18 @@ def _from_serial(serial: float) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
-def excel_serial(moment: dt.date) -> float:
-    """The 1900-system serial of ``moment`` (the time of day as its fraction), as Excel shows it: the inverse of
-    reading a serial, with the 29 February 1900 Excel counts."""
+def excel_serial(moment: dt.date, *, com: bool = False) -> float:
+    """The 1900-system serial of ``moment`` (the time of day as its fraction, a time zone ignored), as Excel shows
+    it: the inverse of reading a serial, with the 29 February 1900 Excel counts, so a day before March 1900 is one
+    less than its count from the epoch, and Excel's day 0 (shown 1900-01-00) is 1899-12-31, as a reader gives it
+    (fastexcel; an .ods once read as Excel shows it). With ``com``, ``moment`` is a date as COM hands one to a
+    worksheet function: day 0 (and a time of day alone) is 1899-12-30, the OLE date 0, so before 1900 the count
+    itself."""
     if not isinstance(moment, dt.datetime):
         moment = dt.datetime(moment.year, moment.month, moment.day)
-    days = (moment - EXCEL_EPOCH) / dt.timedelta(days=1)
+    days = (moment.replace(tzinfo=None) - EXCEL_EPOCH) / dt.timedelta(days=1)
+    if com and days < 2:  # before 1900-01-01
+        return days
     return days - 1 if days < 61 else days
 
 

@@ -482,6 +482,33 @@ def test_form_and_fact_sheet_names_keep_customers_apart_that_differ_only_in_unsa
     assert fact_sheet_name(["C001"], "李/四", day) == "account_rep_李_四_2026-11-30.xlsx"
 
 
+def test_a_long_rep_name_is_cut_to_the_folder_earlier_runs_made(tmp_path: Path) -> None:
+    """A rep's name too long for a folder is cut to 120 bytes and followed by a digest of the name as typed, a dot in
+    it kept no "extension" (销售 is no file type); reps one folder once made safe are each followed by a digest of
+    their own name. Pinned to the names earlier releases gave, so a rep's folder (and the forms sent back from it)
+    keeps its name; each is a folder the file system holds."""
+    from keyacct_xl.fileio import NAME_BYTES, fitted_name
+    from keyacct_xl.forms.repforms import output_name, rep_folders
+
+    long = "长" * 45 + ".销售"
+    folders = rep_folders([long, "Zhang San", "Zhang/San", "Zhang:San"])
+    assert folders == {
+        long: "长" * 37 + "-1ed091",
+        "Zhang San": "Zhang_San-6abf25",
+        "Zhang/San": "Zhang_San-e19dcf",
+        "Zhang:San": "Zhang_San-e9295a",
+    }
+    assert output_name("visit_report", rep=long, customer=None, period="2026-11") == (
+        f"visit_report_{'长' * 37}-1ed091_2026-11.xlsx"
+    )
+    assert fitted_name("Zhang_San", NAME_BYTES, whole="Zhang/San", extension=False, tagged=True) == "Zhang_San-e19dcf"
+    for folder in folders.values():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / output_name("visit_report", rep=long, customer="C001", period="2026-11")).write_bytes(b"")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(folders.values())
+    assert len(list(tmp_path.glob("*/visit_report_*_C001_2026-11.xlsx"))) == 4
+
+
 # Rep names that are one folder once made safe (or on Windows and macOS, which compare names case-blind), and one
 # too long for a file name (255 bytes).
 CLASHING_REPS = ("Zhang/San", "Zhang:San", "Li Lei", "LI LEI", "长" * 100)

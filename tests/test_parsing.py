@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keyacct_xl.master.ids import normalize_id
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import (
+    ParseError,
+    excel_serial,
+    infer_day_first,
+    is_blank,
+    parse_date,
+    parse_money,
+    parse_percent,
+)
 
 FULL_WIDTH = str.maketrans("0123456789,.()-", "０１２３４５６７８９，．（）－")
 cents = st.integers(min_value=-(10**11), max_value=10**11)
@@ -291,3 +299,110 @@ def test_a_word_that_only_starts_like_a_month_is_no_month(typed: str) -> None:
     """Any word whose first three letters were a month's was read as that month (Decision 3 as 3 December)."""
     with pytest.raises(ParseError):
         parse_date(typed)
+
+
+# What each place that reads a percentage typed as text took before they shared ``parse_percent``, and the fraction it
+# read: a master's percent column (``master/convert.to_numbers``), a form's percent field (``consolidate/fieldcheck``),
+# ``abc --shares`` (numbers as Python's ``float`` reads them), a worksheet function's number (``bridge/cells.number``,
+# a number inside as any argument's: 80%% is 0.008, as Excel's VALUE reads it).
+_EVERYWHERE = ("master", "form", "shares", "udf")
+PERCENTAGES = [
+    ("80%", 0.8, _EVERYWHERE),
+    ("80 %", 0.8, _EVERYWHERE),
+    (" 80% ", 0.8, _EVERYWHERE),
+    ("80％", 0.8, _EVERYWHERE),
+    ("８０％", 0.8, _EVERYWHERE),
+    ("８０ ％", 0.8, _EVERYWHERE),
+    ("12.5%", 0.125, _EVERYWHERE),
+    ("  12.5  %  ", 0.125, _EVERYWHERE),
+    ("-5%", -0.05, _EVERYWHERE),
+    ("+5%", 0.05, _EVERYWHERE),
+    ("٨٠%", 0.8, _EVERYWHERE),
+    ("80﹪", 0.8, ("form", "shares", "udf")),
+    ("1,234%", 12.34, ("master", "form", "udf")),
+    ("¥5%", 0.05, ("master", "form", "udf")),
+    ("(5)%", -0.05, ("master", "form", "udf")),
+    ("5-%", -0.05, ("master", "form", "udf")),
+    ("△5%", -0.05, ("master", "form", "udf")),
+    ("1.5万%", 150.0, ("master", "form", "udf")),
+    ("5千%", 50.0, ("master", "form", "udf")),
+    ("1e1%", 0.1, ("shares",)),
+    ("1_0%", 0.1, ("shares",)),
+    ("80%%", 0.008, ("udf",)),
+]
+
+
+def _read_as(place: str, typed: str) -> float | None:
+    """``typed`` read where ``place`` reads a percentage."""
+    from keyacct_xl.bridge.cells import number
+    from keyacct_xl.cli.abc_cmd import parse_pair
+    from keyacct_xl.consolidate.fieldcheck import read_cell
+    from keyacct_xl.forms.spec import FieldSpec, Text
+    from keyacct_xl.master.convert import to_numbers
+
+    if place == "master":
+        return float(to_numbers([typed], lambda _i: "A2", percent=True)[0])
+    if place == "form":
+        value = read_cell(FieldSpec("share", Text("比例", "Share"), "percent"), typed, lang="zh").value
+        return float(value)  # type: ignore[arg-type]
+    if place == "shares":
+        pair = parse_pair(f"{typed},15", "--shares")
+        return None if pair is None else pair[0]
+    return number(typed, "x")
+
+
+@pytest.mark.parametrize(("typed", "fraction", "places"), PERCENTAGES)
+def test_a_percentage_typed_as_text_reads_as_before_everywhere(typed: str, fraction: float, places: tuple) -> None:
+    for place in places:
+        assert _read_as(place, typed) == pytest.approx(fraction), place
+
+
+@pytest.mark.parametrize("place", _EVERYWHERE)
+@pytest.mark.parametrize("typed", ["%", " ％ ", "abc%", "%80", "-%", "80", "0.8"])
+def test_a_sign_alone_or_no_number_before_it_is_no_percentage(place: str, typed: str) -> None:
+    """A lone sign, or text that is no number before it, is refused as each place refuses any text that is no number;
+    a number without a sign is the number itself (0.8 in a percent column is 80%)."""
+    from keyacct_xl.bridge.cells import CellError
+    from keyacct_xl.consolidate.fieldcheck import FieldProblem
+    from keyacct_xl.errors import InputError
+
+    if typed in ("80", "0.8"):
+        assert _read_as(place, typed) == pytest.approx(float(typed))
+        return
+    refusal = {"master": InputError, "form": FieldProblem, "shares": InputError, "udf": CellError}[place]
+    with pytest.raises(refusal):
+        _read_as(place, typed)
+
+
+def test_parse_percent_reads_the_number_before_the_sign_its_callers_way() -> None:
+    assert parse_percent("８０ ％") == 0.8 and parse_percent("¥5%") == 0.05
+    assert parse_percent("80") is None and parse_percent("80% off") is None
+    assert parse_percent("1e1%", float) == pytest.approx(0.1)
+    assert parse_percent(" %", lambda rest: None) is None  # nothing before the sign: read as any other text
+    with pytest.raises(ParseError, match="empty amount"):
+        parse_percent("%")
+
+
+@pytest.mark.parametrize(
+    ("moment", "serial", "com"),
+    [
+        (dt.datetime(1900, 1, 1), 1.0, 1.0),
+        (dt.datetime(1900, 1, 30), 30.0, 30.0),
+        (dt.datetime(1900, 2, 28, 12), 59.5, 59.5),
+        (dt.datetime(1900, 3, 1), 61.0, 61.0),
+        (dt.date(1902, 9, 26), 1000.0, 1000.0),
+        (pd.Timestamp("2026-05-01 06:00"), 46143.25, 46143.25),
+        (dt.datetime(2026, 5, 1, 6, tzinfo=dt.timezone.utc), 46143.25, 46143.25),  # the zone ignored
+        # Excel's day 0 (1900-01-00) as a reader gives it (fastexcel, an .ods read as Excel shows it) and as COM
+        # does (OLE's day 0): 0.5 typed into a date cell is 0.5 from both, -0.5 from an .ods too.
+        (dt.datetime(1899, 12, 31, 12), 0.5, 1.5),
+        (dt.datetime(1899, 12, 30, 12), -0.5, 0.5),
+        (dt.datetime(1899, 12, 30), -1.0, 0.0),
+        (dt.datetime(1899, 12, 30, 8), -2 / 3, 1 / 3),
+    ],
+)
+def test_excel_serial_as_a_reader_and_as_com_hand_a_date_over(moment: dt.date, serial: float, com: float) -> None:
+    assert excel_serial(moment) == pytest.approx(serial)
+    assert excel_serial(moment, com=True) == pytest.approx(com)
+    if serial >= 1:
+        assert parse_date(serial) == pd.Timestamp(moment).tz_localize(None).normalize()

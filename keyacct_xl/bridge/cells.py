@@ -13,7 +13,6 @@ import hashlib
 import logging
 import math
 import pickle
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from keyacct_xl.master.convert import convert
 from keyacct_xl.master.model import dtype_for
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.messages import cell_bool
-from keyacct_xl.parsing import EXCEL_EPOCH, ParseError, excel_serial, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import ParseError, excel_serial, is_blank, parse_date, parse_money, parse_percent
 
 logger = logging.getLogger("keyacct_xl.udfs")
 EXCEL_ERRORS = (
@@ -144,31 +143,18 @@ def number(value: object, what: str) -> float | None:
     if isinstance(value, bool):
         raise CellError("#VALUE!", f"{what} must be a number, not {cell_bool(value)}")
     if isinstance(value, dt.date):  # =TODAY()-C2 is formatted as a date by Excel, and handed over as one
-        return serial(value)
+        return excel_serial(value, com=True)
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise CellError("#NUM!", f"{what} is not a finite number")
         return float(value)
-    typed = unicodedata.normalize("NFKC", str(value)).strip()
-    if typed.endswith("%") and typed[:-1].strip():  # "80%" stored as text is 0.8, as Excel reads it
-        percent = number(typed[:-1], what)
-        return None if percent is None else percent / 100
+    # "80%" stored as text is 0.8, as Excel reads it (and "80%%" 0.008)
+    if (share := parse_percent(str(value), lambda rest: number(rest, what))) is not None:
+        return share
     try:
         return parse_money(value)
     except ParseError as exc:
         raise CellError("#VALUE!", f"{what}: {exc}") from None
-
-
-def serial(moment: dt.date) -> float:
-    """The 1900-system serial number Excel holds under a date cell: COM hands 0 (and a time of day alone) over as
-    1899-12-30, the days of January and February 1900 as the dates Excel shows, one day short of COM's own count
-    (Excel counts a 29 February 1900)."""
-    if not isinstance(moment, dt.datetime):
-        moment = dt.datetime(moment.year, moment.month, moment.day)
-    moment = moment.replace(tzinfo=None)
-    if moment < dt.datetime(1900, 1, 1):
-        return (moment - EXCEL_EPOCH) / dt.timedelta(days=1)
-    return excel_serial(moment)
 
 
 def integer(value: object, what: str, *, minimum: int | None = None) -> int | None:

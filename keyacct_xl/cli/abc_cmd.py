@@ -16,6 +16,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import SALES_TABLES
 from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.parsing import parse_percent
 from keyacct_xl.reports import Heading, write_table
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
@@ -50,7 +51,7 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
     parts = [p.strip().replace("_", "") for p in unicodedata.normalize("NFKC", text).split(",")]
     try:
         if option == "--shares":
-            a, b = (float(p.removesuffix("%")) / 100 if p.endswith("%") else float(p) for p in parts)
+            a, b = (_share(p) for p in parts)
         else:
             a, b = (float(p) for p in parts)
     except ValueError:
@@ -61,6 +62,12 @@ def parse_pair(text: str | None, option: str) -> tuple[float, float] | None:
             )
         ) from None
     return a, b
+
+
+def _share(text: str) -> float:
+    """One of ``--shares``: 80% is 0.8, a number without its sign as typed (80, or 0.8 the shares rule refuses)."""
+    share = parse_percent(text, float)
+    return float(text) if share is None else share
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from keyacct_xl.parsing import (
     is_blank,
     parse_date,
     parse_money,
+    parse_percent,
     parse_wan_yuan,
     typed_number,
 )
@@ -192,8 +193,8 @@ def _number(field: FieldSpec, raw: object) -> tuple[float, Rendered | None]:
             return value, converted if from_yuan else None
         if text is None:
             return parse_money(raw), None
-        if field.type == "percent" and text.endswith("%"):
-            return parse_money(text[:-1]) / 100, None
+        if field.type == "percent" and (share := parse_percent(text)) is not None:
+            return share, None
         return parse_money(_without_unit(field, text)), None
     except ParseError as exc:
         raise FieldProblem(_not_a_number(field, raw, text, exc)) from None

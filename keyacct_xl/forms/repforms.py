@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.fileio import id_in_name, safe_name, short_name
+from keyacct_xl.fileio import NAME_BYTES, fitted_name, id_in_name, safe_name
 from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import write_form
 from keyacct_xl.forms.layout import FormLang
@@ -28,7 +28,8 @@ def output_name(form_id: str, *, rep: str | None, customer: str | None, period: 
     """``<form_id>[_<rep>][_<customer>][_<period>].xlsx`` with characters unsafe in file names replaced (a customer
     id so changed followed by its digest: two customers' forms never share a name; a rep's name too long for a file
     name cut and followed by its digest)."""
-    parts = [safe_name(form_id), *(short_name(p) for p in (rep, period) if p)]
+    named = (p for p in (rep, period) if p)
+    parts = [safe_name(form_id), *(fitted_name(safe_name(p), NAME_BYTES, whole=p, extension=False) for p in named)]
     if customer:
         parts.insert(2 if rep else 1, id_in_name(customer))
     return "_".join(parts) + ".xlsx"
@@ -40,9 +41,14 @@ def rep_folders(reps: Iterable[str]) -> dict[str, str]:
     ``LI LEI``, one folder on Windows and macOS, which compare names case-blind) each followed by a digest of their
     own name, so no rep's forms replace another's. Give every rep of the master, so a rep's folder does not depend
     on which reps a run writes."""
-    names = {rep: short_name(rep) for rep in dict.fromkeys(reps)}
+    safe = {rep: safe_name(rep) for rep in dict.fromkeys(reps)}
+    names = {rep: fitted_name(name, NAME_BYTES, whole=rep, extension=False) for rep, name in safe.items()}
     shared = Counter(name.casefold() for name in names.values())
-    return {rep: name if shared[name.casefold()] == 1 else short_name(rep, tagged=True) for rep, name in names.items()}
+    folders: dict[str, str] = {}
+    for rep, name in names.items():
+        alone = shared[name.casefold()] == 1
+        folders[rep] = name if alone else fitted_name(safe[rep], NAME_BYTES, whole=rep, extension=False, tagged=True)
+    return folders
 
 
 def next_week(today: dt.date | None = None) -> str:

@@ -9,6 +9,7 @@ holds (about 292 years).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ from keyacct_xl.parsing import (
     is_blank,
     parse_date,
     parse_money,
+    parse_percent,
 )
 
 # Where the i-th value is: a Location (file, sheet, cell, header), or a text a caller that shows English only gives.
@@ -71,6 +73,7 @@ def to_numbers(
     """Floats from numbers or typed amounts; ``30%`` is 0.3 in percent columns. A value that is no number is refused
     in the words of the column's ``kind``: an amount in a money column, a whole number in days or a count."""
     out = []
+    read = functools.partial(parse_money, kind=kind)
     for i, v in enumerate(values):
         if is_blank(v):
             out.append(float("nan"))
@@ -80,10 +83,8 @@ def to_numbers(
                 out.append(parse_money(v))  # refuses an infinite number a damaged or hostile file may hold
                 continue
             text = v if isinstance(v, bool) else str(v).strip()  # TRUE is quoted as the cell shows it
-            if percent and isinstance(text, str) and text.endswith(("%", "％")):
-                out.append(parse_money(text[:-1], kind=kind) / 100)
-            else:
-                out.append(parse_money(text, kind=kind))
+            share = parse_percent(text, read) if percent and isinstance(text, str) else None
+            out.append(parse_money(text, kind=kind) if share is None else share)
         except ParseError as exc:
             raise _fail(locate(i), exc) from None
     return pd.Series(out, dtype="float64")

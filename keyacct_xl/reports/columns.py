@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -83,6 +83,8 @@ MIN_WIDTH = 6
 # print in. A Chinese header stays on one line: LibreOffice breaks it anywhere, a closing bracket alone on a line.
 HEADER_LINES = 3
 WIDE_SCRIPT = re.compile(r"[\u2e80-\U0010ffff]")  # Chinese, which breaks between any two characters
+# A header line's spaces, Chinese characters and words: what a header cell wraps between.
+_SPACED_PIECES = re.compile(r"\s+|[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+")
 
 
 def _schema_kinds() -> dict[str, Kind]:
@@ -202,14 +204,15 @@ def _header_words(text: str) -> list[str]:
     return re.findall(r"[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+", text)
 
 
-def _header_lines(words: list[str], room: int) -> int:
-    """The lines ``words`` take wrapped greedily in ``room`` character columns (Latin words a space apart)."""
+def _wrapped_lines(pieces: Iterable[tuple[int, str]], room: int) -> int:
+    """The lines ``pieces`` take wrapped greedily in ``room`` character columns: each piece its text and the columns
+    (its gap) it stands apart from the piece before it on a line, a new line starting with no gap."""
     lines, used = 1, 0
-    for word in words:
-        gap = 1 if used and word.isascii() else 0
-        if used and used + gap + text_width(word) > room:
-            lines, used, gap = lines + 1, 0, 0
-        used += gap + text_width(word)
+    for gap, piece in pieces:
+        width = text_width(piece)
+        if used and used + gap + width > room:
+            lines, used = lines + 1, 0
+        used += (gap if used else 0) + width
     return lines
 
 
@@ -220,8 +223,10 @@ def wrapped_width(header: str, lines: int) -> int:
     words = _header_words(header)
     if lines <= 1 or "\n" in header or not words:
         return text_width(header)
+    # Measured as if Latin words stood a space apart, whatever the header's spaces (VIP in 调为VIP销售额 too).
+    pieces = [(1 if word.isascii() else 0, word) for word in words]
     room = max(text_width(w) for w in words)
-    while _header_lines(words, room) > lines:
+    while _wrapped_lines(pieces, room) > lines:
         room += 1
     return room
 
@@ -240,22 +245,19 @@ def header_lines(header: str, width: float) -> int:
     """The lines ``header`` takes wrapped in a column ``width`` wide, in the characters it holds in any font, a Latin
     word kept whole as the reader's program wraps it (the header row is as tall as its tallest header)."""
     room = max(int(round((width - PADDING) / WIDTH_FACTOR, 6)), 1)  # 12.8 holds 9, not 8.999...
-    return sum(_spaced_lines(line, room) for line in header.split("\n"))
+    return sum(_wrapped_lines(_spaced_pieces(line), room) for line in header.split("\n"))
 
 
-def _spaced_lines(text: str, room: int) -> int:
-    """The lines ``text`` takes wrapped greedily in ``room`` character columns, breaking at its spaces and between
-    Chinese characters (VIP in 调为VIP销售额 has no space before it)."""
-    lines, used, gap = 1, 0, 0
-    for piece in re.findall(r"\s+|[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+", text):
+def _spaced_pieces(text: str) -> Iterator[tuple[int, str]]:
+    """The pieces ``text`` wraps between, each with its gap: one column after a space, none between Chinese
+    characters nor before a word without a space before it (VIP in 调为VIP销售额)."""
+    gap = 0
+    for piece in _SPACED_PIECES.findall(text):
         if piece.isspace():
-            gap = 1 if used else 0
+            gap = 1
             continue
-        if used and used + gap + text_width(piece) > room:
-            lines, used, gap = lines + 1, 0, 0
-        used += gap + text_width(piece)
+        yield gap, piece
         gap = 0
-    return lines
 
 
 def two_line_header_width(header_text: str, values: Iterable[object], kind: Kind, *, text_cap: int = TEXT_CAP) -> float:
