@@ -275,8 +275,9 @@ def test_a_review_before_the_year_ends_ages_the_ledger_where_the_data_ends(
     argv = ["grade", str(master_path), "--year", "2025", "--out", str(out), "--lang", "en"]
     assert main([*argv, "--date", "2025-12-20"]) == 0
     warning = (
-        "the evaluation date 2025-12-25 is after the master's sales and payments (2025-11-01): overdue days, "
-        "on-time and collection rates and credit grades are taken at 2025-11-01"
+        "the evaluation date (2025-12-25) is after the master's sales and payments (2025-11-01): nothing after "
+        "2025-11-01 is counted, and receivables, overdue and the rates and grades read from them are taken at "
+        "2025-11-01, where the data ends"
     )
     assert f"keyacct-xl: warning: {warning}" in capsys.readouterr().err.splitlines()
     items = report_table(out, "About")

@@ -91,6 +91,34 @@ def test_the_target_achieved_counts_only_the_sales_of_the_reps_and_months_with_a
     assert any(str(n).startswith("达成率：业务员有任务的月份的销售额除以这些月份的任务") for n in notes)
 
 
+def test_the_rep_sheet_shows_the_sales_to_date_its_achievement_divides(master_path: Path, tmp_path: Path) -> None:
+    """累计达成率 of 张三 read 73.3 % beside 本年累计 3,200 and 累计任务 3,000: his January sale, a month without a
+    target, is in the sales but not in the achievement, and no cell of the sheet held the 2,200 it divides. The rep
+    sheet now shows it (as ``keyacct-xl reps`` does), as money, and the sheet still prints one A4 page wide."""
+    pack = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-10", out=tmp_path / "gm.xlsx"
+    )
+    header, *reps, total = table_rows(pack.path, "按业务员的销售额")
+    column = header.index("任务月份累计销售额")
+    assert header[header.index("累计任务") + 1] == "任务月份累计销售额"
+    by_rep = {row[0]: row for row in reps}
+    assert by_rep["张三"][column] == 2200.0 and by_rep["李四"][column] == 1300.0
+    assert by_rep["王五"][column] is None  # no target: nothing achieved, as his target and achievement
+    for row in reps:
+        target, achieved, rate = (row[header.index(h)] for h in ("累计任务", "任务月份累计销售额", "累计达成率"))
+        assert (achieved is None) == (target is None) and (rate is None) == (target is None)
+        if target is not None:
+            assert rate == pytest.approx(achieved / target)
+    assert total[column] == 3500.0 and total[column] / total[header.index("累计任务")] == pytest.approx(
+        pack.total["ytd_achievement"]
+    )
+    ws = openpyxl.load_workbook(pack.path)["按业务员的销售额"]
+    first_row = table_ref(pack.path, "按业务员的销售额")[1]
+    assert ws.cell(first_row + 1, column + 1).number_format == '"¥"#,##0.00'
+    assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage and not ws.print_title_cols
+    assert "任务月份累计销售额" not in report_table(pack.path, "按区域的销售额").columns  # targets are per rep
+
+
 def test_without_a_target_the_rep_sheet_s_total_leaves_the_targets_blank(master_path: Path, tmp_path: Path) -> None:
     """No rep had a target: every rep's target cell was blank and the total row's read ¥0.00."""
     book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))

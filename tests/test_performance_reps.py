@@ -615,8 +615,9 @@ def test_a_period_with_visits_but_no_sales_is_evaluated_with_a_warning_not_refus
     )
     assert pd.isna(z["gross_margin"]) and (z["visits"], z["face_to_face"]) == (2, 1)
     assert [w.render("en") for w in evaluation.warnings] == [
-        "2026-12 ends after the master's sales and payments (2026-11-02): its figures are partial, and receivables "
-        "are aged to 2026-11-02, where the data ends",
+        "the end of 2026-12 (2026-12-31) is after the master's sales and payments (2026-11-02): nothing after "
+        "2026-11-02 is counted, and receivables, overdue and the rates and grades read from them are taken at "
+        "2026-11-02, where the data ends",
         "2026-12 has no sales lines in the master: every rep's sales count as 0 and gross margins are blank; import "
         "the period's sales first if they are not in yet",
     ]
@@ -660,8 +661,9 @@ def test_a_period_not_over_ages_at_the_datas_end_and_counts_only_what_is_due_by_
     # T2 (received 10-28, closure due 11-11) is still open and not yet due: not a complaint closed late
     assert li["complaints_due"] == 0 and pd.isna(li["complaint_closure_rate"])
     assert [w.render("en") for w in evaluation.warnings] == [
-        "2026-Q4 ends after the master's sales and payments (2026-11-02): its figures are partial, and receivables "
-        "are aged to 2026-11-02, where the data ends",
+        "the end of 2026-Q4 (2026-12-31) is after the master's sales and payments (2026-11-02): nothing after "
+        "2026-11-02 is counted, and receivables, overdue and the rates and grades read from them are taken at "
+        "2026-11-02, where the data ends",
         "2026-Q4 has not ended (2026-11-05): reports, complaints and planned visits due after that day are not counted",
     ]
     # on the console and in the workbook's notes, as the monthly pack's
@@ -669,8 +671,9 @@ def test_a_period_not_over_ages_at_the_datas_end_and_counts_only_what_is_due_by_
     assert main(["reps", str(path), "--period", "2026-Q4", "--out", str(out), "--lang", "en"]) == 0
     printed = capsys.readouterr().out.splitlines()
     warning = (
-        "warning: 2026-Q4 ends after the master's sales and payments (2026-11-02): its figures are partial, and "
-        "receivables are aged to 2026-11-02, where the data ends"
+        "warning: the end of 2026-Q4 (2026-12-31) is after the master's sales and payments (2026-11-02): nothing "
+        "after 2026-11-02 is counted, and receivables, overdue and the rates and grades read from them are taken at "
+        "2026-11-02, where the data ends"
     )
     assert printed[1] == warning
     cells = {c.value for row in openpyxl.load_workbook(out)["Rep KPIs"].iter_rows() for c in row}

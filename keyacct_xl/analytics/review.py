@@ -46,7 +46,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.receivables.ledger import Ledger
-from keyacct_xl.receivables.master_lines import data_span, master_ledger
+from keyacct_xl.receivables.master_lines import aged_where_data_ends, data_span, master_ledger
 
 REVIEW_COLUMNS = [
     "year",
@@ -139,27 +139,15 @@ def year_warnings(year: int, through: pd.Timestamp, today: pd.Timestamp) -> tupl
     )
 
 
-def ageing_date(year: int, evaluation: pd.Timestamp, through: pd.Timestamp | None, today: pd.Timestamp) -> pd.Timestamp:
+def ageing_date(
+    year: int, evaluation: pd.Timestamp, through: pd.Timestamp | None, today: pd.Timestamp
+) -> tuple[pd.Timestamp, Message | None]:
     """The day the ledger metrics (overdue days, on-time and collection rates, credit grades) are taken at: the
     evaluation date; in a review held before the year ends or before that date (``today``), the last day of the
-    sales and payments (``through``) if earlier. Past it the ledger ages every open invoice as if nothing were paid
-    (a review of 2026 on 2026-12-03, the data ending 10-31, proposed 287 of 382 A customers below A)."""
+    sales and payments (``through``) if earlier, with the warning that says so (``aged_where_data_ends``). A review
+    held later takes the evaluation date, as the policy says."""
     early = today < max(pd.Timestamp(year + 1, 1, 1), evaluation + pd.Timedelta(days=1))
-    return through if early and through is not None and through < evaluation else evaluation
-
-
-def ageing_warnings(evaluation: pd.Timestamp, aged: pd.Timestamp) -> tuple[Message, ...]:
-    """A warning when the ledger metrics are taken before the evaluation date (``ageing_date``)."""
-    if aged >= evaluation:
-        return ()
-    return (
-        msg(
-            "the evaluation date {evaluation} is after the master's sales and payments ({through}): overdue days, "
-            "on-time and collection rates and credit grades are taken at {through}",
-            evaluation=evaluation.date().isoformat(),
-            through=aged.date().isoformat(),
-        ),
-    )
+    return aged_where_data_ends(evaluation, through if early else None, asked=msg("the evaluation date"))
 
 
 def build_review(
@@ -188,7 +176,7 @@ def build_review(
     credit_policy = credit_policy or load_credit_policy()
     evaluation = evaluation_date(policy, year)
     span = data_span(master)
-    aged = ageing_date(year, evaluation, span[1] if span is not None else None, today)
+    aged, past_data = ageing_date(year, evaluation, span[1] if span is not None else None, today)
     # The million lines' customer ids factorized once, for the ledger and the metrics both.
     customer_ids = pd.factorize(master.transactions["customer_id"])
     ledger = master_ledger(master, as_of=aged, customer_ids=customer_ids)
@@ -242,7 +230,7 @@ def build_review(
         through,
         (
             *year_warnings(year, through, today),
-            *ageing_warnings(evaluation, aged),
+            *((past_data,) if past_data is not None else ()),
             *_ledger_warnings(master.customers, ledger, master.lang),
         ),
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, Pair, Rendered, listing, msg, tr
@@ -43,6 +44,7 @@ HEADERS: dict[str, Rendered] = {
     "ytd_sales": msg("Year to Date"),
     "ytd_last_year": msg("Year to Date Last Year"),
     "ytd_target": msg("Target to Date"),
+    "ytd_in_target_months": msg("Sales to Date in Target Months"),
     "ytd_achievement": msg("Achievement to Date"),
     "ytd_growth": msg("Growth on Last Year"),
     "buyers": msg("Buyers in the Month"),
@@ -64,7 +66,15 @@ HEADERS: dict[str, Rendered] = {
     "closure_due": REGISTER_HEADERS["closure_due"],
     **{k: h for k, h in SUBMISSION_HEADERS.items() if k != "rep"},
 }
-MONEY_KEYS = ("sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target", "overdue")
+MONEY_KEYS = (
+    "sales_last_year",
+    "sales_target",
+    "ytd_sales",
+    "ytd_last_year",
+    "ytd_target",
+    "ytd_in_target_months",
+    "overdue",
+)
 KINDS: dict[str, Kind] = {
     **{k: "money" for k in MONEY_KEYS},
     "sales_achievement": "percent",
@@ -109,6 +119,8 @@ ACHIEVEMENT_RULE = msg(
     "Achievement: a rep's sales in the months that have a target against those targets; to date, the sales of the "
     "months without a target are left out, and a rep without a target has no achievement."
 )
+# The rep sheet's money columns that only a rep with a target has a figure in.
+TARGETED_MONEY = ("sales_target", "ytd_target", "ytd_in_target_months")
 NAMED_REPS = 10  # the reps without a target the cover names; the rest are counted
 LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
 RISK_COLUMNS = [
@@ -160,15 +172,13 @@ def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
     frame = pack.cuts[by]
     notes: tuple[str, ...] = ()
     if by != "rep":  # targets are set per rep
-        frame = frame.drop(columns=["sales_target", "sales_achievement", "ytd_target", "ytd_achievement"])
+        frame = frame.drop(columns=list(gm.TARGET_COLUMNS))
     else:
         notes = (ACHIEVEMENT_RULE.render(lang),)
     chart = Chart("column", title.render(lang), by, ("sales", "sales_last_year"))
-    sums = _money_totals(
-        frame, ("sales", "sales_last_year", "sales_target", "ytd_sales", "ytd_last_year", "ytd_target")
-    )
+    sums = _money_totals(frame, ("sales", "sales_last_year", "ytd_sales", "ytd_last_year", *TARGETED_MONEY))
     # no rep with a target: the total of the blank target cells is blank too, not ¥0.00
-    sums = {k: v for k, v in sums.items() if not k.endswith("_target") or frame[k].notna().any()}
+    sums = {k: v for k, v in sums.items() if k not in TARGETED_MONEY or frame[k].notna().any()}
     return _sheet(title, frame, lang, charts=(chart,), totals=sums, notes=notes)
 
 

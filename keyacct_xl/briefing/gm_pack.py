@@ -40,9 +40,12 @@ CUT_COLUMNS = [
     "ytd_sales",
     "ytd_last_year",
     "ytd_target",
+    "ytd_in_target_months",
     "ytd_achievement",
     "ytd_growth",
 ]
+# The columns of the sales cuts that only a rep has: targets are set per rep.
+TARGET_COLUMNS = ("sales_target", "sales_achievement", "ytd_target", "ytd_in_target_months", "ytd_achievement")
 CUTS = ("region", "grade", "category", "rep")
 TOP_COLUMNS = [
     "rank",
@@ -123,11 +126,25 @@ def rep_targets(
     return achieved
 
 
-def _cut(
-    sales: Callable[[EvaluationPeriod], pd.Series],
-    spans: Spans,
-    goals: Callable[[EvaluationPeriod], pd.DataFrame] | None,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RepGoals:
+    """The reps' targets of a month and of its year to date, and what they achieved (``rep_targets``): worked out
+    once per month of the pack, for the company's line (``sales_total``) and the rep sheet (``sales_cut``)."""
+
+    month: pd.DataFrame
+    ytd: pd.DataFrame
+
+    @classmethod
+    def of(
+        cls, transactions: pd.DataFrame, customers: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period
+    ) -> RepGoals:
+        """The goals of the month ``month`` (a monthly period), a line's rep its own, else its customer's."""
+        spans = Spans.of(month)
+        achieved = rep_targets(transactions, _by_customer(customers, "rep"), targets)
+        return cls(achieved(spans.month), achieved(spans.ytd))
+
+
+def _cut(sales: Callable[[EvaluationPeriod], pd.Series], spans: Spans, goals: RepGoals | None) -> pd.DataFrame:
     parts = {
         "sales": sales(spans.month),
         "sales_last_year": sales(spans.month.year_before()),
@@ -135,9 +152,10 @@ def _cut(
         "ytd_last_year": sales(spans.ytd.year_before()),
     }
     if goals is not None:
-        for prefix, period in (("sales", spans.month), ("ytd", spans.ytd)):
-            goal = goals(period)
+        for prefix, goal in (("sales", goals.month), ("ytd", goals.ytd)):
             parts[f"{prefix}_target"], parts[f"{prefix}_achievement"] = goal["target"], goal["achievement"]
+        # what the achievement to date divides: the sales of the months with a target, not the year to date's
+        parts["ytd_in_target_months"] = goals.ytd["achieved"]
     frame = pd.DataFrame(parts)
     for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
         frame[money] = frame[money].fillna(0.0)
@@ -147,14 +165,14 @@ def _cut(
 
 
 def sales_cut(
-    transactions: pd.DataFrame, customers: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period, by: str
+    transactions: pd.DataFrame, customers: pd.DataFrame, goals: RepGoals, *, month: pd.Period, by: str
 ) -> pd.DataFrame:
-    """Sales of the month and the year to date against target (reps) and the same spans last year, per ``by``:
-    region, grade (the customer's), category (the line's) or rep (the line's, else the customer's)."""
+    """Sales of the month and the year to date against target (reps: ``goals``, the month's ``RepGoals``) and the
+    same spans last year, per ``by``: region, grade (the customer's), category (the line's) or rep (the line's, else
+    the customer's)."""
     spans = Spans.of(month)
     if by == "rep":
         owner = _by_customer(customers, "rep")
-        goals = rep_targets(transactions, owner, targets)
         frame = _cut(lambda p: sales_by_rep(transactions, owner, p)["sales"], spans, goals)
     else:
         keys = transactions[by] if by in transactions.columns else _customer_value(transactions, customers, by)
@@ -164,24 +182,21 @@ def sales_cut(
     return frame.sort_values(["ytd_sales", by], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def sales_total(
-    transactions: pd.DataFrame, customers: pd.DataFrame, targets: pd.DataFrame, *, month: pd.Period
-) -> pd.Series:
-    """The company's line of ``sales_cut``: every sale; the targets of every rep who has one, achieved by the sales
-    of those reps in the months with a target (a rep without one, or a month, counts on neither side)."""
+def sales_total(transactions: pd.DataFrame, goals: RepGoals, *, month: pd.Period) -> pd.Series:
+    """The company's line of ``sales_cut``: every sale; the targets of every rep who has one (``goals``, the month's
+    ``RepGoals``), achieved by the sales of those reps in the months with a target (a rep without one, or a month,
+    counts on neither side)."""
     everything = pd.Series("", index=transactions.index)
     cut = _cut(_sales_in(transactions, everything), Spans.of(month), None)
     # one row even when no period has a sale (a company's first year: the same month last year)
     total = cut.iloc[0] if len(cut) else pd.Series(np.nan, index=cut.columns)
     for money in ("sales", "sales_last_year", "ytd_sales", "ytd_last_year"):
         total[money] = 0.0 if pd.isna(total[money]) else total[money]
-    spans = Spans.of(month)
-    goals = rep_targets(transactions, _by_customer(customers, "rep"), targets)
-    for prefix, period in (("sales", spans.month), ("ytd", spans.ytd)):
-        goal = goals(period)
+    for prefix, goal in (("sales", goals.month), ("ytd", goals.ytd)):
         target = float(goal["target"].sum())
         total[f"{prefix}_target"] = target if len(goal) else np.nan
         total[f"{prefix}_achievement"] = float(goal["achieved"].sum()) / target if len(goal) else np.nan
+    total["ytd_in_target_months"] = float(goals.ytd["achieved"].sum()) if len(goals.ytd) else np.nan
     return total
 
 

@@ -158,10 +158,11 @@ def _kpi(key: str, values: Sequence[float], kind: str, sheet: str) -> dict[str, 
 
 @dataclass(frozen=True)
 class MonthFigures:
-    """What the cover compares month by month and the detail sheets show for the report's month: the company's
-    line of sales, the complaints open at the month's end, the VIP/A visit coverage then and the reports due in the
-    month (the missing-reports check)."""
+    """What the cover compares month by month and the detail sheets show for the report's month: the reps' targets
+    and what they achieved (the rep sheet's, built once), the company's line of sales, the complaints open at the
+    month's end, the VIP/A visit coverage then and the reports due in the month (the missing-reports check)."""
 
+    goals: gm.RepGoals
     total: pd.Series
     complaints: pd.DataFrame
     coverage: pd.DataFrame
@@ -180,8 +181,10 @@ def _month_figures(
     register = complaint_register(_table(tables, COMPLAINTS), master.customers, as_of=end_of_day(end), policy=deadlines)
     # the reps' reports by the submissions command's own check: the same rule, the month as its period
     reports = {CUSTOMERS.name: master.customers, LEDGER.name: _table(tables, LEDGER)}
+    goals = gm.RepGoals.of(master.transactions, master.customers, _table(tables, SALES_TARGETS), month=month)
     return MonthFigures(
-        total=gm.sales_total(master.transactions, master.customers, _table(tables, SALES_TARGETS), month=month),
+        goals=goals,
+        total=gm.sales_total(master.transactions, goals, month=month),
         complaints=gm.open_complaints(register, as_of=end_of_day(end)),
         coverage=gm.key_visit_coverage(master.customers, master.visits, as_of=end, policy=visits),
         submissions=run_submissions_check(reports, master.settings, period=str(month)),
@@ -255,7 +258,6 @@ def run_gm_pack(
     month = report_month(period)
     end = month.end_time.normalize()
     tx = master.transactions
-    targets = _table(tables, SALES_TARGETS)
     months_lost = lost_months(master.settings)
     trend = monthly_trend(tx, last=month, months=24, lost_months=months_lost)
     ledger = master_ledger(master, as_of=end)
@@ -279,7 +281,7 @@ def run_gm_pack(
         kpis=_cover(points, figures, trend, owed, sections),
         trend=trend,
         total=figures[0].total,
-        cuts={by: gm.sales_cut(tx, master.customers, targets, month=month, by=by) for by in gm.CUTS},
+        cuts={by: gm.sales_cut(tx, master.customers, figures[0].goals, month=month, by=by) for by in gm.CUTS},
         top=gm.top_customers(tx, master.customers, month=month),
         receivables=owed.iloc[-12:].reset_index(drop=True),
         funnel=sections["funnel"],

@@ -181,7 +181,7 @@ class CardMerger:
         )
         outcome.reject(
             "owner",
-            *texts(msg("customer {cid} is looked after by {owner}: card listed in Conflicts", cid=cid, owner=owner)),
+            msg("customer {cid} is looked after by {owner}: card listed in Conflicts", cid=cid, owner=owner),
         )
         return True
 
@@ -258,7 +258,7 @@ class CardMerger:
         )
         outcome.reject(
             "duplicate_customer",
-            *texts(msg("probable duplicate of customer {cid} {name}", cid=match.customer_id, name=match.name)),
+            msg("probable duplicate of customer {cid} {name}", cid=match.customer_id, name=match.name),
         )
         return True
 

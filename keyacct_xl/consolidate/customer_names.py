@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.messages import Bilingual, Message, listing, msg
 from keyacct_xl.parsing import is_blank
 
@@ -57,7 +57,7 @@ def identify_by_name(
     if header_named:
         ids = names.get(_name_key(str(header)), ())
         if len(ids) > 1:
-            outcome.reject("ambiguous_customer", *texts(_ambiguous(str(header), ids)))
+            outcome.reject("ambiguous_customer", _ambiguous(str(header), ids))
             return
         if ids:
             outcome.header["customer_id"] = ids[0]

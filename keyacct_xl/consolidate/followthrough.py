@@ -31,7 +31,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
 from keyacct_xl.consolidate.mergetable import MergeTable
-from keyacct_xl.consolidate.model import CheckedRow, Extracted, FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import CheckedRow, Extracted, FileOutcome, Issue
 from keyacct_xl.consolidate.periods import parse_period
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.forms.spec import choice_key
@@ -184,7 +184,7 @@ def _check_credit(outcome: FileOutcome) -> None:
     if year is None:
         outcome.reject(
             "no_year",
-            *texts(msg("the credit evaluation names no year: fill in the period or the fill date")),
+            msg("the credit evaluation names no year: fill in the period or the fill date"),
         )
     elif customer:
         outcome.key = f"{customer} {year}"
@@ -246,14 +246,14 @@ class FollowThrough:
         if line is None:  # the form's one header row: nothing of it can be merged
             sheet, ref = outcome.header_cells.get(column, ("", ""))
             outcome.issues.append(Issue(outcome.name, sheet, ref, _column(name, column), value, reason))
-            outcome.reject("number_taken", *texts(reason))
+            outcome.reject("number_taken", reason)
             return
         line.ok = False
         outcome.issues.append(
             Issue(outcome.name, line.sheet, line.refs.get(column, ""), _column(name, column), value, reason)
         )
         if not any(r.ok for r in outcome.rows):
-            outcome.reject("empty", *texts(msg("no valid line in the form")))
+            outcome.reject("empty", msg("no valid line in the form"))
         elif outcome.status == "accepted":
             outcome.status = "partial"
 

@@ -215,7 +215,7 @@ class Merger:
         if decision == "reject":
             outcome.reject(
                 "rejected_after_review",
-                *texts(msg("rejected after review: {reason}", reason=Pair(outcome.reason_en, outcome.reason_zh))),
+                msg("rejected after review: {reason}", reason=Pair(outcome.reason_en, outcome.reason_zh)),
             )
         self._ledger_waiting(outcome)
         return False
@@ -645,16 +645,14 @@ def _refuse_kept_too_long(outcome: FileOutcome, spec: FormSpec, rest: Mapping[st
     largest = max(sizes, key=sizes.__getitem__)
     outcome.reject(
         "too_long",
-        *texts(
-            msg(
-                "the fields and lines no master table takes are kept in one cell of the import ledger, and this "
-                "file's come to {length:,} characters, more than the {limit:,} a cell holds; {field} holds the most "
-                "of them ({most:,}): shorten it and send the file again",
-                length=length,
-                limit=EXCEL_MAX_TEXT,
-                field=_kept_label(spec, largest),
-                most=sizes[largest],
-            )
+        msg(
+            "the fields and lines no master table takes are kept in one cell of the import ledger, and this "
+            "file's come to {length:,} characters, more than the {limit:,} a cell holds; {field} holds the most "
+            "of them ({most:,}): shorten it and send the file again",
+            length=length,
+            limit=EXCEL_MAX_TEXT,
+            field=_kept_label(spec, largest),
+            most=sizes[largest],
         ),
     )
 

@@ -184,9 +184,9 @@ class FileOutcome:
     corrects: str = ""  # the earlier file of the same form instance this one corrects
     review: list[tuple[str, str]] = field(default_factory=list)  # why a person must decide (en, zh)
 
-    def reject(self, code: str, en: str, zh: str) -> FileOutcome:
-        """Mark the whole file rejected with a reason; returns self for chaining."""
-        self.status, self.code, self.reason_en, self.reason_zh = "rejected", code, en, zh
+    def reject(self, code: str, reason: Rendered) -> FileOutcome:
+        """Mark the whole file rejected with a reason (a message, as an Issue's); returns self for chaining."""
+        self.status, self.code, self.reason_en, self.reason_zh = "rejected", code, reason.en, reason.zh
         return self
 
     def hold_for_review(self, en: str, zh: str) -> None:

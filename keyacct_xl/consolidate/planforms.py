@@ -17,7 +17,7 @@ from typing import Literal
 
 import pandas as pd
 
-from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import CellValue, CheckedRow, Extracted, FileOutcome, Issue
 from keyacct_xl.consolidate.periods import Period
 from keyacct_xl.consolidate.poor_ratings import Refusal
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
@@ -129,7 +129,7 @@ def period_refusal(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, p
     for row in outcome.rows:
         row.ok = False
     outcome.issues.append(_header_issue(outcome, extracted, TITLE_FIELD_SPECS["period"], reason))
-    return ("period_kind", *texts(reason))
+    return ("period_kind", reason)
 
 
 def _breakdown_rules(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, period: Period | None) -> None:

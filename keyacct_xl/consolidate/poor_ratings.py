@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from keyacct_xl.consolidate.fieldcheck import NOT_APPLICABLE
-from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue, TableRows, texts
+from keyacct_xl.consolidate.model import Extracted, FileOutcome, Issue, TableRows
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, FormSpec, choice_key
-from keyacct_xl.messages import Pair, msg
+from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
 
 POOR = ("差", "很差")  # the rating5 choices (by their zh label) that call for a problem and a countermeasure
@@ -35,7 +35,7 @@ RULES: dict[str, RatingRule] = {
     "phone_followup": RatingRule(("rating",), "problems", "countermeasure"),
     "followup_report": RatingRule(("product_rating", "service_rating"), "problems", "next_steps"),
 }
-Refusal = tuple[str, str, str]  # code, en, zh
+Refusal = tuple[str, Rendered]  # code, reason (FileOutcome.reject)
 Where = Callable[[str], tuple[str, str]]  # field key -> (sheet, A1 reference)
 
 
@@ -105,7 +105,7 @@ def check_poor_ratings(outcome: FileOutcome, extracted: Extracted, spec: FormSpe
             return None
         return (
             "poor_rating_unanswered",
-            *texts(msg("the visit is rated Poor or Very poor without a problem and a countermeasure")),
+            msg("the visit is rated Poor or Very poor without a problem and a countermeasure"),
         )
     section = next(s for s in spec.tables if rule.problem in {f.key for f in s.fields})
     table = extracted.tables.get(section.id)

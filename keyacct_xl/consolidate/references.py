@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from keyacct_xl.consolidate.customer_names import identify_by_name
-from keyacct_xl.consolidate.model import FileOutcome, Issue, texts
+from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.routes import Route
 from keyacct_xl.forms.layout import entry_key
 from keyacct_xl.forms.spec import FormSpec, Text
@@ -73,7 +73,7 @@ def check_references(
         if problem is not None:
             sheet, cell = outcome.header_cells.get("customer_id", ("", ""))
             outcome.issues.append(Issue(outcome.name, sheet, cell, id_label, str(header_id), problem[1]))
-            outcome.reject(problem[0], *texts(problem[1]))
+            outcome.reject(problem[0], problem[1])
             return
     said = {(i.sheet, i.cell) for i in outcome.errors}  # a customer cell named already (an ambiguous name) once
     for row in outcome.rows:  # a line refused already is checked too: the rep learns every problem of it at once
@@ -148,26 +148,22 @@ def _refuse_without_customer(outcome: FileOutcome, id_label: Text | Column) -> N
     if refused is not None:  # typed but refused (too long, say): "is empty" would contradict the cell
         outcome.reject(
             "no_customer",
-            *texts(
-                msg(
-                    "{field} ({cell}) could not be taken ({problem}): the form is about one customer, so none of it "
-                    "is stored; correct the cell and send the form again",
-                    field=id_label,
-                    cell=cell,
-                    problem=refused.reason,
-                )
+            msg(
+                "{field} ({cell}) could not be taken ({problem}): the form is about one customer, so none of it "
+                "is stored; correct the cell and send the form again",
+                field=id_label,
+                cell=cell,
+                problem=refused.reason,
             ),
         )
         return
     outcome.reject(
         "no_customer",
-        *texts(
-            msg(
-                "{field} ({cell}) is empty: the form is about one customer and names none, so none of it is "
-                "stored; fill in the customer and send the form again",
-                field=id_label,
-                cell=cell,
-            )
+        msg(
+            "{field} ({cell}) is empty: the form is about one customer and names none, so none of it is "
+            "stored; fill in the customer and send the form again",
+            field=id_label,
+            cell=cell,
         ),
     )
 
@@ -178,10 +174,10 @@ def _settle(outcome: FileOutcome, route: Route, strict: bool) -> None:
     if errors and strict:
         outcome.reject(
             "strict",
-            *texts(msg("{count} error(s) and --strict: the whole file is rejected", count=len(errors))),
+            msg("{count} error(s) and --strict: the whole file is rejected", count=len(errors)),
         )
     elif not route.header_table and not any(r.ok for r in outcome.rows):
-        outcome.reject("empty", *texts(msg("no valid line in the form")))
+        outcome.reject("empty", msg("no valid line in the form"))
     elif errors:
         outcome.status = "partial"
 

@@ -22,7 +22,7 @@ from keyacct_xl.consolidate.cards import Conflict
 from keyacct_xl.consolidate.changes import RowChange
 from keyacct_xl.consolidate.intake import Submission, collect, quarantine, sha256
 from keyacct_xl.consolidate.merge import HistoryTooLong, Merger
-from keyacct_xl.consolidate.model import FileOutcome, texts
+from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.normalize import record_stored, store_typed_text, stored_notices
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
@@ -102,9 +102,9 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
         check_entry(submission.name, *submission.entry())
         data = submission.read()
     except Rejection as rejection:
-        return outcome.reject(rejection.code, rejection.en, rejection.zh)
+        return outcome.reject(rejection.code, rejection.wording)
     except (OSError, KeyError) as exc:
-        return outcome.reject("unreadable", *texts(msg("cannot read the file ({problem})", problem=exc)))
+        return outcome.reject("unreadable", msg("cannot read the file ({problem})", problem=exc))
     outcome.sha256, outcome.size = sha256(data), len(data)
     if outcome.sha256 in job.known_sha:
         outcome.status, outcome.code = "duplicate", "duplicate"
@@ -112,7 +112,7 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     try:
         return _screen_and_check(outcome, submission, data, job)
     except Rejection as rejection:
-        return outcome.reject(rejection.code, rejection.en, rejection.zh)
+        return outcome.reject(rejection.code, rejection.wording)
     except MemoryError:
         raise  # the worker reports it as a crash and is replaced
     except Exception as exc:  # any other failure of a reader or a check on this file's content
@@ -124,7 +124,7 @@ def _failed(outcome: FileOutcome, failure: Failure, job: _Job) -> FileOutcome:
     outcome.rows.clear()
     outcome.header.clear()
     outcome.issues.clear()
-    return outcome.reject(*failure.reason(Limits(job.seconds)))
+    return outcome.reject(failure.code, failure.problem(Limits(job.seconds)))
 
 
 def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes, job: _Job) -> FileOutcome:
@@ -284,7 +284,7 @@ def _merged(
         try:
             for outcome in sorted(outcomes, key=_merge_order):
                 if outcome.name in refused:
-                    outcome.reject("too_long", *texts(refused[outcome.name]))
+                    outcome.reject("too_long", refused[outcome.name])
                 merger.apply(outcome)
         except HistoryTooLong as stopped:
             refused[stopped.name] = stopped.reason

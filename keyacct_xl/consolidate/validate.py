@@ -550,7 +550,7 @@ def _header_without_key(outcome: FileOutcome, spec: FormSpec, route: Route) -> R
         return None
     return (
         "no_key",
-        *texts(msg("{fields} empty or invalid: the form gives no row to record", fields=listing(missing))),
+        msg("{fields} empty or invalid: the form gives no row to record", fields=listing(missing)),
     )
 
 
@@ -602,25 +602,23 @@ def _settle(
         return
     errors = outcome.errors
     if not outcome.rep:
-        outcome.reject("no_rep", *texts(msg("the file names no rep (业务员)")))
+        outcome.reject("no_rep", msg("the file names no rep (业务员)"))
     elif strict and errors:
         outcome.reject(
             "strict",
-            *texts(msg("{count} error(s) and --strict: the whole file is rejected", count=len(errors))),
+            msg("{count} error(s) and --strict: the whole file is rejected", count=len(errors)),
         )
     elif route.key_field and not outcome.key and not route.registers_customers:  # a new customer's id is given
         # Named by its label, as the rep sees it on the form (报价单号, 日期), never by its key.
         label = next((f.label for f in spec.header_fields if f.key == route.key_field), None)
         outcome.reject(
             "no_key",
-            *texts(
-                msg("the field {field} that identifies this form is empty or invalid", field=label or route.key_field)
-            ),
+            msg("the field {field} that identifies this form is empty or invalid", field=label or route.key_field),
         )
     elif refusal is not None:
         outcome.reject(*refusal)
     elif not route.header_table and not any(r.ok for r in outcome.rows):
-        outcome.reject("empty", *texts(msg("no valid line in the form")))
+        outcome.reject("empty", msg("no valid line in the form"))
     else:
         outcome.status = outcome.settled_status()
         for en, zh in review:

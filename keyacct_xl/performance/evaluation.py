@@ -48,7 +48,7 @@ from keyacct_xl.performance.submissions import (
 from keyacct_xl.performance.support import HEADERS as SUPPORT_HEADERS
 from keyacct_xl.performance.support import SOURCES, support_requests
 from keyacct_xl.receivables.ageing import age_ledger
-from keyacct_xl.receivables.master_lines import data_span, master_ledger, past_the_data
+from keyacct_xl.receivables.master_lines import aged_where_data_ends, data_span, master_ledger
 from keyacct_xl.reports import Kind
 
 HEADERS: dict[str, Message] = {
@@ -288,11 +288,12 @@ def no_sales_warning(master: Master, span: EvaluationPeriod) -> Message | None:
 
 
 def period_warnings(
-    master: Master, span: EvaluationPeriod, *, today: pd.Timestamp, data: tuple[pd.Timestamp, pd.Timestamp] | None
+    master: Master, span: EvaluationPeriod, *, today: pd.Timestamp, past_data: Message | None
 ) -> tuple[Message, ...]:
-    """What a period that ends after the data, or has not ended ``today``, leaves out: the monthly pack's warning
-    (receivables aged where the data ends), and that what falls due after today is not counted."""
-    found = [past_the_data(master, span.text, span.last, aged_to_data=True)] if data is not None else []
+    """What a period that ends after the data, has not ended ``today`` or has no sales line leaves out: ``past_data``,
+    the warning that the receivables are aged where the data ends (``aged_where_data_ends``), that what falls due
+    after today is not counted, and ``no_sales_warning``."""
+    found = [past_data]
     if today < span.last:
         found.append(
             msg(
@@ -334,8 +335,9 @@ def run_rep_evaluation(
     cut = min(span.last, today)
     end = end_of_day(cut)
     # Receivables where the sales and payments end, if before the period's: past them every invoice would age as
-    # if nothing were paid (86 % overdue on the demo's 2026-Q4, whose data end 10-31).
-    aged = min(span.last, data[1]) if data is not None else span.last
+    # if nothing were paid.
+    asked = msg("the end of {period}", period=span.text)
+    aged, past_data = aged_where_data_ends(span.last, data[1] if data is not None else None, asked=asked)
     targets = tables[SALES_TARGETS.name]
     reps = evaluated_reps(master, targets, span)
     calendar = load_submission_calendar()
@@ -371,7 +373,7 @@ def run_rep_evaluation(
     )
     scores, totals = score_kpis(kpis, load_scoring(scoring or DEFAULT_SCORING))
     kpis = kpis.assign(total_score=totals["total_score"].to_numpy(), rating=totals["rating"].to_numpy())
-    warnings = period_warnings(master, span, today=today, data=data)
+    warnings = period_warnings(master, span, today=today, past_data=past_data)
     evaluation = RepEvaluation(span, kpis, scores, support_requests(tables, span), warnings=warnings)
     if forms_dir is not None:
         evaluation = replace(evaluation, forms=write_evaluation_forms(evaluation, master, forms_dir))

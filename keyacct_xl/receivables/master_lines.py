@@ -16,7 +16,7 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import Message, msg
+from keyacct_xl.messages import Message, Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ledger import Ledger, build_ledger
 from keyacct_xl.receivables.statement_reader import Statement
@@ -240,27 +240,39 @@ def data_span(master: Master) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return pd.Timestamp(dates.min()).normalize(), pd.Timestamp(dates.max()).normalize()
 
 
-def past_the_data(master: Master, period: str, end: pd.Timestamp, *, aged_to_data: bool = False) -> Message | None:
+def past_the_data(master: Master, period: str, end: pd.Timestamp) -> Message | None:
     """A warning when ``period`` (shown as given) ends on ``end``, after the master's latest sale or payment: its
     figures are partial, and what is owed is aged to ``end`` as if nothing were paid after (a pack or a statement of
-    a future month showed the whole balance as overdue without a word), or, ``aged_to_data``, where the data ends
-    (the caller aged it there instead); None otherwise."""
+    a future month showed the whole balance as overdue without a word); None otherwise."""
     span = data_span(master)
     through = span[1] if span is not None else None
     if through is not None and through >= end:
         return None
     shown = through.date().isoformat() if through is not None else "—"
-    if aged_to_data and through is not None:
-        return msg(
-            "{month} ends after the master's sales and payments ({through}): its figures are partial, and "
-            "receivables are aged to {through}, where the data ends",
-            month=period,
-            through=shown,
-        )
     return msg(
         "{month} ends after the master's sales and payments ({through}): its figures are partial, and receivables "
         "are aged to {end} as if nothing were paid after",
         month=period,
         through=shown,
         end=end.date().isoformat(),
+    )
+
+
+def aged_where_data_ends(
+    end: pd.Timestamp, through: pd.Timestamp | None, *, asked: Rendered
+) -> tuple[pd.Timestamp, Message | None]:
+    """The day to age receivables at for figures asked at ``end`` (``asked`` names that day: a period's end, an
+    evaluation date): ``end``, or ``through``, the last day of the master's sales and payments (``data_span``), when
+    it is earlier, with the warning that says so. Past ``through`` every open invoice ages as if nothing were paid
+    (86 % overdue on the demo's 2026-Q4, whose data end 10-31; 287 of 382 A customers proposed below A in a review
+    of 2026 held on 12-03). The rep evaluation and the grading review both take their ageing day here."""
+    if through is None or through >= end:
+        return end, None
+    day = through.date().isoformat()
+    return through, msg(
+        "{asked} ({end}) is after the master's sales and payments ({through}): nothing after {through} is counted, "
+        "and receivables, overdue and the rates and grades read from them are taken at {through}, where the data ends",
+        asked=asked,
+        end=end.date().isoformat(),
+        through=day,
     )
