@@ -189,13 +189,7 @@ class CardMerger:
         self, outcome: FileOutcome, spec: FormSpec, values: dict[str, object], keys: Collection[tuple[str, str, str]]
     ) -> bool:
         """Identify a card without an id: this rep's earlier copy of the same form, else a new id (after 查重)."""
-        match = self.index.find(
-            name=values.get("name"),
-            phone=values.get("phone"),
-            tax_id=values.get("tax_id"),
-            address=values.get("address"),
-            city=values.get("city"),
-        )
+        match = self.index.find_like(values)
         if match is not None and (outcome.form_id, outcome.rep, match.customer_id) in keys:
             self._identify(outcome, match.customer_id)  # the same registration sent again, corrected
             return self.refuse(outcome, spec, keys)
@@ -225,14 +219,7 @@ class CardMerger:
     def _duplicate(
         self, outcome: FileOutcome, values: dict[str, object], index: CustomerIndex, *, excluding: str | None = None
     ) -> bool:
-        match = index.find(
-            name=values.get("name"),
-            phone=values.get("phone"),
-            tax_id=values.get("tax_id"),
-            address=values.get("address"),
-            city=values.get("city"),
-            excluding=excluding,
-        )
+        match = index.find_like(values, excluding=excluding)
         if match is None:
             return False
         found = f"{match.customer_id} {match.name}"

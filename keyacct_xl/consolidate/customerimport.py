@@ -222,13 +222,7 @@ def _new_id_reason(
             given=outcome.customer_id,
             current=shown(current.get("name")),
         )
-    match = index.find(
-        name=values.get("name"),
-        phone=values.get("phone"),
-        tax_id=values.get("tax_id"),
-        address=values.get("address"),
-        city=values.get("city"),
-    )
+    match = index.find_like(values)
     if match is None:  # held as a duplicate of a row the master's index no longer finds: only the decision said
         return lambda cid: msg("given the new id {cid} by --new-id {row}", cid=cid, row=row)
     return lambda cid: msg(
@@ -252,14 +246,7 @@ def _same(
     cid, row = outcome.customer_id, outcome.row
     after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values, "customer_id": cid}
     if any(c.key in IDENTITY_KEYS for c in outcome.changes):
-        match = index.find(
-            name=after.get("name"),
-            phone=after.get("phone"),
-            tax_id=after.get("tax_id"),
-            address=after.get("address"),
-            city=after.get("city"),
-            excluding=cid,
-        )
+        match = index.find_like(after, excluding=cid)
         if match is not None:
             reason = _updated_duplicate_reason(cid, match, from_list)
             raise InputError(msg("--same {row}: {reason}", row=row, reason=reason))
@@ -305,13 +292,7 @@ def _plan_row(
         if cid != given:  # typed in another case or width: the archive's customer, as the master spells its id
             warnings += (_read_as(typed, given, cid),)
         return _existing(typed, current, cid, update, warnings, index, from_list), {**values, "customer_id": cid}
-    match = index.find(
-        name=values.get("name"),
-        phone=values.get("phone"),
-        tax_id=values.get("tax_id"),
-        address=values.get("address"),
-        city=values.get("city"),
-    )
+    match = index.find_like(values)
     if match is not None:
         return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
     cid = pattern_spelling(id_pattern, given) if given else next_customer_id(id_pattern, ids)
@@ -417,14 +398,7 @@ def _existing(
     after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values}
     identity = update and any(c.key in IDENTITY_KEYS for c in changes)
     if identity:  # another customer's name, phone, tax id or address: named first, the more telling
-        match = index.find(
-            name=after.get("name"),
-            phone=after.get("phone"),
-            tax_id=after.get("tax_id"),
-            address=after.get("address"),
-            city=after.get("city"),
-            excluding=cid,
-        )
+        match = index.find_like(after, excluding=cid)
         if match is not None:
             reason = _updated_duplicate_reason(cid, match, from_list)
             return RowOutcome(number, "duplicate", cid, name, reason, (), warnings, changes)

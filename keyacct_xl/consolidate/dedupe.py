@@ -230,6 +230,17 @@ class CustomerIndex:
     def _match(self, i: int, score: float, basis: str) -> DuplicateMatch:
         return DuplicateMatch(self.ids[i], self.names[i], self.reps[i], round(score, 1), basis)
 
+    def find_like(self, values: Mapping[str, object], *, excluding: str | None = None) -> DuplicateMatch | None:
+        """``find`` on a row's own name, phone, tax id, address and city (a card's header, a list's row)."""
+        return self.find(
+            name=values.get("name"),
+            phone=values.get("phone"),
+            tax_id=values.get("tax_id"),
+            address=values.get("address"),
+            city=values.get("city"),
+            excluding=excluding,
+        )
+
     def find(
         self,
         *,
@@ -320,13 +331,7 @@ def likely_duplicates(customers: pd.DataFrame) -> list[LikelyDuplicate]:
     index = CustomerIndex(customers.iloc[:0])
     found: list[LikelyDuplicate] = []
     for customer in _rows(customers):
-        match = index.find(
-            name=customer["name"],
-            phone=customer["phone"],
-            tax_id=customer["tax_id"],
-            address=customer["address"],
-            city=customer["city"],
-        )
+        match = index.find_like(customer)
         if match is not None:
             found.append(LikelyDuplicate(str(customer["customer_id"]), str(customer["name"] or ""), match))
         index.add(customer)
