@@ -174,3 +174,83 @@ def test_a_probable_duplicate_is_imported_by_new_id_naming_the_customer_it_resem
     assert _customers(master)["C0003"] == ["上海恒达润滑油有限公司", "杭州", "0571-88001234"]
     assert _import(source, master, "--undo") == 0
     assert list(_customers(master)) == ["C0001", "C0002"]
+
+
+def test_a_row_of_another_company_under_this_id_that_is_a_customer_of_the_master_is_not_given_a_new_id(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An old system's id C0002 on C0001's company: the held line names C0001 (the row with its id blank would be
+    held as C0001's duplicate), suggests its id instead of --new-id, and --new-id is refused naming C0001."""
+    source = _city_list(tmp_path / "b.xlsx", [["C0002", "上海恒达润滑油有限公司", "上海", "021-64001234"]])
+    assert _import(source, master) == 0
+    out = capsys.readouterr().out
+    assert "第 2 行：编号对应另一客户，暂缓 C0002 上海恒达润滑油有限公司" in out, out
+    assert "它与客户 C0001 上海恒达润滑油有限公司（电话，相似度 95）相似，作为新客户会与之疑似重复" in out, out
+    assert "把它的编号改为 C0001" in out and "--new-id 2" not in out, out
+    before = master.read_bytes()
+    assert _import(source, master, "--new-id", "2") == 2
+    err = capsys.readouterr().err
+    assert "第 2 行（编号对应另一客户，暂缓）：--new-id 会把它作为新客户导入" in err, err
+    assert "而它与客户 C0001 上海恒达润滑油有限公司（电话，相似度 95）疑似重复" in err, err
+    assert master.read_bytes() == before
+    assert list(_customers(master)) == ["C0001", "C0002"]
+    args = ["--lang", "en", "customers", "import", str(source), "--into", str(master), "--new-id", "2"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "a probable duplicate of customer C0001 上海恒达润滑油有限公司 (Phone, score 95)" in err, err
+    assert "give it the id C0001" in err, err
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("option", ["--new-id", "--same"])
+def test_a_decision_on_a_row_update_held_as_a_probable_duplicate_says_why_and_what_to_do(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str], option: str, lang: str
+) -> None:
+    """--update holds C0002's row as a probable duplicate (C0001's phone): neither decision settles it, and the
+    refusal names the customer it resembles and the way out instead of listing the statuses it settles."""
+    source = _city_list(tmp_path / "b.xlsx", [["C0002", "成都九鼎矿业股份有限公司", "成都", "021-64001234"]])
+    before = master.read_bytes()
+    args = ["--lang", lang, "customers", "import", str(source), "--into", str(master), "--update"]
+    assert main([*args, option, "2"]) == 2
+    err = capsys.readouterr().err
+    assert "C0001 上海恒达润滑油有限公司" in err, err
+    said = {
+        "zh": [
+            "第 2 行（疑似重复，暂缓）：",
+            "如果该行就是使用旧编号的 C0001，请把它的编号改为 C0001；否则请在名单中改正它的电话",
+        ],
+        "en": ["row 2 (held: probable duplicate): ", "if the row is C0001 under an old id, give it the id C0001"],
+    }[lang]
+    assert all(s in err for s in said), err
+    assert "decides only" not in err and "只用于" not in err, err
+    assert master.read_bytes() == before
+
+
+def _list_of(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """A list with these columns."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("客户名单")
+    for i, row in enumerate([header, *rows]):
+        sheet.write_row(i, 0, row)
+    book.close()
+    return path
+
+
+def test_new_id_on_a_customers_own_row_update_held_as_a_duplicate_is_refused_saying_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """C0002's new name with its address (the master's, not the row's) resembles C0001: the row alone resembles
+    no one, but under --update it is C0002's own row, whose update was held: --new-id is refused saying so."""
+    master = tmp_path / "master.xlsx"
+    assert main(["master", "new", str(master)]) == 0
+    address = "上海市徐汇区漕宝路1号"
+    mine = [["C0001", "上海恒达润滑油有限公司", address], ["C0002", "昆明滇池精工有限公司", address]]
+    assert _import(_list_of(tmp_path / "mine.xlsx", ["客户编号", "客户名称", "地址"], mine), master) == 0
+    source = _list_of(tmp_path / "b.xlsx", ["客户编号", "客户名称"], [["C0002", "上海恒达机械有限公司"]])
+    assert _import(source, master, "--update", "--dry-run") == 0
+    assert "第 2 行：疑似重复，暂缓 C0002" in capsys.readouterr().out
+    before = master.read_bytes()
+    assert _import(source, master, "--update", "--new-id", "2") == 2
+    err = capsys.readouterr().err
+    assert "第 2 行（疑似重复，暂缓）：该行给的是客户 C0002 的编号，用它的值更新该客户已被暂缓" in err, err
+    assert master.read_bytes() == before

@@ -116,21 +116,40 @@ def plan_import(
     """
     decisions = decisions or {}
     _refuse_missing_rows(decisions, rows)
-    index = CustomerIndex(customers)
-    # Ids compared by id_key: c0001 or Ｃ0001 in the list is the archive's C0001, not a new customer beside it.
-    archive = {id_key(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
     given = [str(r.values["customer_id"]).strip() for r in rows if _given_id(r.values) is not None]
-    ids: list[str] = [*(str(c) for c in customers["customer_id"] if not is_blank(c)), *given]
-    seen: dict[str, TypedRow] = {}  # id_key of an id the list gives -> the row that took it (an update or a new one)
-    from_list: dict[str, int] = {}  # id of a customer the list creates -> its row of the list
+    plan = _Planning(customers, id_pattern, update, given)
     planned: list[tuple[RowOutcome, Mapping[str, object]]] = []
     for typed in rows:
-        outcome, values = _plan_row(typed, customers, archive, index, ids, (seen, from_list), id_pattern, update)
+        outcome, values = _plan_row(typed, plan)
         decision = decisions.get(typed.row.number)
         if decision is not None:
-            outcome, values = _decided(typed, outcome, decision, customers, archive, index, ids, from_list, id_pattern)
+            outcome, values = _decided(typed, outcome, decision, plan)
         planned.append((outcome, values))
     return planned
+
+
+class _Planning:
+    """What planning a list carries from row to row: the archive, its index with the rows planned so far, the ids
+    taken, the rows that gave an id and the customers the list creates."""
+
+    def __init__(self, customers: pd.DataFrame, id_pattern: str, update: bool, given: Sequence[str]) -> None:
+        self.customers, self.id_pattern, self.update = customers, id_pattern, update
+        self.index = CustomerIndex(customers)
+        # Ids compared by id_key: c0001 or Ｃ0001 in the list is the archive's C0001, not a new customer beside it.
+        self.archive = {id_key(c): i for i, c in enumerate(customers["customer_id"]) if not is_blank(c)}
+        self.ids: list[str] = [*(str(c) for c in customers["customer_id"] if not is_blank(c)), *given]
+        self.seen: dict[str, TypedRow] = {}  # id_key of an id the list gives -> the row that took it
+        self.from_list: dict[str, int] = {}  # id of a customer the list creates -> its row of the list
+
+    def current(self, cid: str) -> pd.Series:
+        """The archive's customer of this id (in any case or width)."""
+        return self.customers.iloc[self.archive[id_key(cid)]]
+
+    def next_id(self) -> str:
+        """The next id of the pattern, taken: the next new row's follows it."""
+        cid = next_customer_id(self.id_pattern, self.ids)
+        self.ids[:] = [cid]  # the highest id of the pattern now (the list's own ids were counted first)
+        return cid
 
 
 def _refuse_missing_rows(decisions: Mapping[int, Decision], rows: Sequence[TypedRow]) -> None:
@@ -163,57 +182,79 @@ def not_held(row: int, status: RowStatus, decision: Decision) -> InputError:
 
 
 def _decided(
-    typed: TypedRow,
-    outcome: RowOutcome,
-    decision: Decision,
-    customers: pd.DataFrame,
-    archive: Mapping[str, int],
-    index: CustomerIndex,
-    ids: list[str],
-    from_list: dict[str, int],
-    id_pattern: str,
+    typed: TypedRow, outcome: RowOutcome, decision: Decision, plan: _Planning
 ) -> tuple[RowOutcome, Mapping[str, object]]:
     """A held row as a person decided it: a new customer under the next id of the pattern (``new_id``), or the
     update of the customer its id names (``same``), its changes listed before and after as an update's."""
-    number, option = outcome.row, DECISION_OPTIONS[decision]
-    if outcome.status not in HELD:
-        raise not_held(number, outcome.status, decision)
-    # a new id for a customer of the master whose update was held as a duplicate: the row is that customer's
-    settles = outcome.status in DECIDES[decision] and not (
-        decision == "new_id" and outcome.status == "duplicate" and outcome.customer_id
-    )
-    if not settles:
+    number, status = outcome.row, outcome.status
+    if status not in HELD:
+        raise not_held(number, status, decision)
+    # a row --update held as a duplicate is its id's customer's: --same applies that update (and is refused there)
+    updated = status == "duplicate" and bool(outcome.customer_id)
+    if status not in DECIDES[decision] and not updated:
         raise InputError(
             msg(
-                "row {row} ({status}): {option} decides only a row held as {held}",
+                "row {row} ({status}): {option} decides only a row with the status {held}",
                 row=number,
-                status=ROW_STATUS_LABELS[outcome.status],
-                option=option,
+                status=ROW_STATUS_LABELS[status],
+                option=DECISION_OPTIONS[decision],
                 held=listing(ROW_STATUS_LABELS[s] for s in DECIDES[decision]),
             )
         )
     if decision == "same":
-        current = customers.iloc[archive[id_key(outcome.customer_id)]]
-        return _same(typed, outcome, current, index, from_list)
+        return _same(typed, outcome, plan)
+    if outcome.customer_id:  # its id is a customer's: as a new one, would it be another customer's duplicate?
+        _refuse_new_duplicate(typed, outcome, plan)
+    return _new_id(typed, outcome, plan)
+
+
+def _refuse_new_duplicate(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> None:
+    """``--new-id`` on a row whose id the master holds refused when, as a new customer, it would be a probable
+    duplicate of another (the row with its id blank would be held as one): an old system's id on a customer of
+    the master. A row --update held (its id's customer's own) is refused in any case."""
+    match = plan.index.find_like(typed.values, excluding=outcome.customer_id)
+    status = ROW_STATUS_LABELS[outcome.status]
+    if match is not None:
+        raise InputError(
+            msg(
+                "row {row} ({status}): --new-id would import it as a new customer, a probable duplicate of {who}; "
+                "{remedy}",
+                row=outcome.row,
+                status=status,
+                who=_resembled(match, plan.from_list),
+                remedy=_remedy(match, plan.from_list),
+            )
+        )
+    if outcome.status == "duplicate":
+        raise InputError(
+            msg(
+                "row {row} ({status}): the row gives the id of customer {cid}, whose update with its values was held; "
+                "correct the values in the list: --new-id does not import a customer's own row as a new customer",
+                row=outcome.row,
+                status=status,
+                cid=outcome.customer_id,
+            )
+        )
+
+
+def _new_id(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> tuple[RowOutcome, Mapping[str, object]]:
+    """A held row imported by ``--new-id`` as a new customer under the next id of the pattern."""
     values = {k: v for k, v in typed.values.items() if k != "customer_id"}
     # before the row is indexed: the customer it resembles is named, not itself
-    reason = _new_id_reason(typed, outcome, customers, archive, index)
-    cid = next_customer_id(id_pattern, ids)
-    ids[:] = [cid]  # the highest id of the pattern now: the next new row's follows it
-    from_list[cid] = number
-    index.add({**values, "customer_id": cid})
-    decided = RowOutcome(number, "imported", cid, outcome.name, reason(cid), (), outcome.warnings)
+    reason = _new_id_reason(typed, outcome, plan)
+    cid = plan.next_id()
+    plan.from_list[cid] = outcome.row
+    plan.index.add({**values, "customer_id": cid})
+    decided = RowOutcome(outcome.row, "imported", cid, outcome.name, reason(cid), (), outcome.warnings)
     return decided, {**values, "customer_id": cid}
 
 
-def _new_id_reason(
-    typed: TypedRow, outcome: RowOutcome, customers: pd.DataFrame, archive: Mapping[str, int], index: CustomerIndex
-) -> Callable[[str], Message]:
+def _new_id_reason(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> Callable[[str], Message]:
     """What a row given a new id by ``--new-id`` is said with, once its id is known: the company the list's id
     names in the master, or the customer it resembles, left as they are."""
     row, values = outcome.row, typed.values
     if outcome.status == "another":
-        current = customers.iloc[archive[id_key(outcome.customer_id)]]
+        current = plan.current(outcome.customer_id)
         return lambda cid: msg(
             "given the new id {cid} by --new-id {row}: the list's id {given} is {current}'s in the master, which is "
             "left as it is",
@@ -222,7 +263,7 @@ def _new_id_reason(
             given=outcome.customer_id,
             current=shown(current.get("name")),
         )
-    match = index.find_like(values)
+    match = plan.index.find_like(values)
     if match is None:  # held as a duplicate of a row the master's index no longer finds: only the decision said
         return lambda cid: msg("given the new id {cid} by --new-id {row}", cid=cid, row=row)
     return lambda cid: msg(
@@ -237,24 +278,71 @@ def _new_id_reason(
     )
 
 
-def _same(
-    typed: TypedRow, outcome: RowOutcome, current: pd.Series, index: CustomerIndex, from_list: Mapping[str, int]
-) -> tuple[RowOutcome, Mapping[str, object]]:
+def _same(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> tuple[RowOutcome, Mapping[str, object]]:
     """A held row taken by ``--same`` as the customer its id names: its differing values applied as an update's
     (listed before and after), unless they make the customer a probable duplicate of another (refused, as
     ``--update`` holds such a row)."""
     cid, row = outcome.customer_id, outcome.row
+    current = plan.current(cid)
     after: dict[str, object] = {**{str(k): v for k, v in current.items()}, **typed.values, "customer_id": cid}
     if any(c.key in IDENTITY_KEYS for c in outcome.changes):
-        match = index.find_like(after, excluding=cid)
+        match = plan.index.find_like(after, excluding=cid)
         if match is not None:
-            reason = _updated_duplicate_reason(cid, match, from_list)
-            raise InputError(msg("--same {row}: {reason}", row=row, reason=reason))
-        index.add(after)  # the rows after it are compared with its new details too
+            raise InputError(
+                msg(
+                    "row {row} ({status}): --same would update customer {cid} into a probable duplicate of {who}; "
+                    "{remedy}",
+                    row=row,
+                    status=ROW_STATUS_LABELS[outcome.status],
+                    cid=cid,
+                    who=_resembled(match, plan.from_list),
+                    remedy=_remedy(match, plan.from_list),
+                )
+            )
+        plan.index.add(after)  # the rows after it are compared with its new details too
     fields = listing(CUSTOMERS.column(c.key) for c in outcome.changes)
     reason = msg("customer {cid} updated by --same {row}: {fields}", cid=cid, row=row, fields=fields)
     decided = RowOutcome(row, "updated", cid, outcome.name, reason, (), outcome.warnings, outcome.changes)
     return decided, {**typed.values, "customer_id": cid}
+
+
+def _resembled(match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:
+    """The customer a row resembles, with the field and score: one of the master's or a row of this list."""
+    basis = CUSTOMERS.column(match.basis)
+    if match.customer_id in from_list:
+        return msg(
+            "row {row} of this list ({cid} {name}; {basis}, score {score:g})",
+            row=from_list[match.customer_id],
+            cid=match.customer_id,
+            name=match.name,
+            basis=basis,
+            score=match.score,
+        )
+    return msg(
+        "customer {cid} {name} ({basis}, score {score:g})",
+        cid=match.customer_id,
+        name=match.name,
+        basis=basis,
+        score=match.score,
+    )
+
+
+def _remedy(match: DuplicateMatch, from_list: Mapping[str, int]) -> Message:
+    """What a manager does with a row that resembles another customer: give it that customer's id (an old system's
+    id on a customer of the master), or leave one of two rows of one company out; else correct the shared value."""
+    basis = CUSTOMERS.column(match.basis)
+    if match.customer_id in from_list:
+        return msg(
+            "if the row is the company of row {row}, leave one of the two out of the list; otherwise correct its "
+            "{basis} in the list",
+            row=from_list[match.customer_id],
+            basis=basis,
+        )
+    return msg(
+        "if the row is {cid} under an old id, give it the id {cid}; otherwise correct its {basis} in the list",
+        cid=match.customer_id,
+        basis=basis,
+    )
 
 
 def _given_id(values: Mapping[str, object]) -> str | None:
@@ -262,21 +350,12 @@ def _given_id(values: Mapping[str, object]) -> str | None:
     return None if is_new_customer(value) else str(value).strip()
 
 
-def _plan_row(
-    typed: TypedRow,
-    customers: pd.DataFrame,
-    archive: Mapping[str, int],
-    index: CustomerIndex,
-    ids: list[str],
-    rows_of: tuple[dict[str, TypedRow], dict[str, int]],
-    id_pattern: str,
-    update: bool,
-) -> tuple[RowOutcome, Mapping[str, object]]:
+def _plan_row(typed: TypedRow, plan: _Planning) -> tuple[RowOutcome, Mapping[str, object]]:
     values, number = typed.values, typed.row.number
     name = str(values.get("name") or "")
     warnings = tuple(w.said() for w in typed.warnings)
     given = _given_id(values)
-    seen, from_list = rows_of
+    seen, from_list = plan.seen, plan.from_list
     if not typed.ok:
         refused = listing(p.said() for p in typed.refused)
         cells = tuple(p.cell for p in typed.refused)
@@ -285,25 +364,23 @@ def _plan_row(
         first = seen[id_key(given)]
         cells = tuple(c for c in (first.id_cell, typed.id_cell) if c)
         return RowOutcome(number, "refused", given, name, _given_twice(typed, given, first), cells, warnings), {}
-    if given is not None and id_key(given) in archive:
+    if given is not None and id_key(given) in plan.archive:
         seen[id_key(given)] = typed
-        current = customers.iloc[archive[id_key(given)]]
+        current = plan.current(given)
         cid = str(current["customer_id"])
         if cid != given:  # typed in another case or width: the archive's customer, as the master spells its id
             warnings += (_read_as(typed, given, cid),)
-        return _existing(typed, current, cid, update, warnings, index, from_list), {**values, "customer_id": cid}
-    match = index.find_like(values)
+        return _existing(typed, current, cid, warnings, plan), {**values, "customer_id": cid}
+    match = plan.index.find_like(values)
     if match is not None:
         return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
-    cid = pattern_spelling(id_pattern, given) if given else next_customer_id(id_pattern, ids)
-    if not given:  # the highest id of the pattern now (the list's own ids were counted first): the next follows it
-        ids[:] = [cid]
+    cid = pattern_spelling(plan.id_pattern, given) if given else plan.next_id()
     from_list[cid] = number
     if given:
         seen[id_key(given)] = typed
         if cid != given:
-            warnings += (_stored_as(typed, given, cid, id_pattern),)
-    index.add({**values, "customer_id": cid})
+            warnings += (_stored_as(typed, given, cid, plan.id_pattern),)
+    plan.index.add({**values, "customer_id": cid})
     reason = None if given else msg("given the id {cid}", cid=cid)
     return RowOutcome(number, "imported", cid, name, reason, (), warnings), {**values, "customer_id": cid}
 
@@ -374,17 +451,12 @@ def _duplicate_reason(match: DuplicateMatch, from_list: Mapping[str, int]) -> Me
 
 
 def _existing(
-    typed: TypedRow,
-    current: pd.Series,
-    cid: str,
-    update: bool,
-    warnings: tuple[Rendered, ...],
-    index: CustomerIndex,
-    from_list: Mapping[str, int],
+    typed: TypedRow, current: pd.Series, cid: str, warnings: tuple[Rendered, ...], plan: _Planning
 ) -> RowOutcome:
     """A row whose id the archive holds: unchanged, or its differing values listed (and applied with ``update``,
     unless they make the customer a probable duplicate of another, as a new row is checked: then held); held with
     or without ``update`` when its name is not the customer's company (another system's ids, not a rename)."""
+    update, index, from_list = plan.update, plan.index, plan.from_list
     changes = tuple(
         FieldChange(key, _shown(key, current.get(key)), _shown(key, value))
         for key, value in typed.values.items()
@@ -403,7 +475,10 @@ def _existing(
             reason = _updated_duplicate_reason(cid, match, from_list)
             return RowOutcome(number, "duplicate", cid, name, reason, (), warnings, changes)
     if not is_blank(current.get("name")) and not same_company(current.get("name"), name):
-        reason = _another_company(cid, current, typed.values, number)
+        # a customer of the master other than its id's it resembles: that company under an old system's id
+        like = index.find_like(typed.values, excluding=cid)
+        fix = _another_fix(number, like, from_list)
+        reason = _another_company(cid, current, typed.values, fix)
         return RowOutcome(number, "another", cid, name, reason, (), warnings, changes)
     if identity:
         index.add({**after, "customer_id": cid})  # the rows after it are compared with its new details too
@@ -418,16 +493,27 @@ def _existing(
     return RowOutcome(number, "differs", cid, name, reason, (), warnings, changes)
 
 
-def _another_company(cid: str, current: pd.Series, values: Mapping[str, object], row: int) -> Message:
-    """Why a row whose id the master gives to a company of another name (and city) is held: an old system's ids
-    that happen to be the master's would replace one customer by another, each field a plausible "update". The
-    decisions that settle it without editing the list are named with the row's number."""
-    city, there = shown(values.get("city")), shown(current.get("city"))
-    fix = msg(
+def _another_fix(row: int, like: DuplicateMatch | None, from_list: Mapping[str, int]) -> Message:
+    """What to do with a row held as another company under its id: the decisions that settle it without editing
+    the list, named with the row's number; or, when it resembles another customer (a new customer would be its
+    duplicate, --new-id refused), that customer and its id."""
+    if like is not None:
+        return msg(
+            "it resembles {who} and as a new customer would be a probable duplicate of it: {remedy}",
+            who=_resembled(like, from_list),
+            remedy=_remedy(like, from_list),
+        )
+    return msg(
         "check the ids: give the row its own customer's id, or import it as a new customer with --new-id {row} (a "
         "customer really renamed: --same {row} updates it)",
         row=row,
     )
+
+
+def _another_company(cid: str, current: pd.Series, values: Mapping[str, object], fix: Message) -> Message:
+    """Why a row whose id the master gives to a company of another name (and city) is held: an old system's ids
+    that happen to be the master's would replace one customer by another, each field a plausible "update"."""
+    city, there = shown(values.get("city")), shown(current.get("city"))
     if city and there and normalize_city(city) != normalize_city(there):
         return msg(
             "the list gives the id {cid} to {name} (city {city}), the master's {cid} is {current} (city {there}), "
