@@ -36,14 +36,23 @@ _GB = frozenset({"gb2312", "gbk", "gb_2312-80", "x-gbk", "euc-cn", "cp936", "gb1
 _TEXT_CONTROLS = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r", "\x0c"}
 
 
+Cell = tuple[int, int]  # (row, column), 0-based
+
+
 @dataclass(frozen=True)
 class DisguisedSheet:
     """One sheet of a file that is no workbook: its name (None for text or a page, which name none), its rows from
-    row 1, each from column A (blank cells None), and whether a person opening the file sees it."""
+    row 1, each from column A (blank cells None), and whether a person opening the file sees it; for an XML
+    spreadsheet also what a workbook's readers know of a sheet besides its values (0-based, as calamine's): the cells
+    holding a formula, the rows and columns it hides, its merged ranges."""
 
     name: str | None
     rows: list[list[object]]
     visible: bool = True
+    formulas: frozenset[Cell] = frozenset()
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+    merged: tuple[tuple[Cell, Cell], ...] = ()  # ((first row, first column), (last row, last column))
 
 
 def disguised_kind(data: bytes) -> DisguisedKind | None:
@@ -204,9 +213,11 @@ def _markup_text(data: bytes, declared: re.Pattern[bytes]) -> str | None:
 # Excel 2003 XML (SpreadsheetML): a Workbook of Worksheets, each a Table of Rows of Cells holding a typed Data.
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 _WORKSHEET, _ROW, _CELL, _DATA = (_SS + t for t in ("Worksheet", "Row", "Cell", "Data"))
+_COLUMN, _HIDDEN, _SPAN, _FORMULA = (_SS + t for t in ("Column", "Hidden", "Span", "Formula"))
 _NAME, _INDEX, _TYPE, _ACROSS, _DOWN = (_SS + a for a in ("Name", "Index", "Type", "MergeAcross", "MergeDown"))
 _VISIBLE = "{urn:schemas-microsoft-com:office:excel}Visible"  # in a worksheet's WorksheetOptions
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384  # Excel's grid, which an index or a merge cannot pass
+_TRUE = frozenset({"1", "true"})  # an ss:Hidden that hides (an XML boolean)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _MISC = re.compile(r"(?:\s+|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)  # what may stand before the root but a DTD
 
@@ -216,8 +227,11 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
     date, or a datetime when it has a time, a Boolean a bool, text as written), blank cells None: a cell that names
     its column (ss:Index) after cells left out stands in it, a row that names its row after rows left out too; a cell
     merged across fills its first column and leaves the others blank, one merged down stands in each row it covers.
-    A DTD (entities: a billion laughs) is refused before parsing, as are cells spanning more than ``max_cells``
-    together. ``shown`` names the file in a refusal."""
+    Each sheet also says, as an .xlsx's readers are told, which cells hold a formula (ss:Formula), which rows and
+    columns it hides (ss:Hidden on a Row, on a Column and the columns its ss:Span repeats it over) and which ranges are
+    merged (ss:MergeAcross, ss:MergeDown), so a statement's or a list's notes are the workbook's. A DTD (entities: a
+    billion laughs) is refused before parsing, as are cells spanning more than ``max_cells`` together. ``shown`` names
+    the file in a refusal."""
     text = _markup_text(data, _XML_ENCODING)
     if text is None:
         raise InputError(
@@ -238,7 +252,7 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
     events = etree.iterparse(
         io.BytesIO(text.encode("utf-8")),
         events=("start", "end"),
-        tag=(_WORKSHEET, _ROW, _VISIBLE),
+        tag=(_WORKSHEET, _COLUMN, _ROW, _VISIBLE),
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -251,11 +265,17 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
                 continue
             elif element.tag == _ROW:
                 grid.add(element.iterchildren(_CELL), _index(element.get(_INDEX), _MAX_ROWS))
+                if element.get(_HIDDEN) in _TRUE:
+                    grid.hidden_rows.add(len(grid.rows) - 1)
+                element.clear()
+            elif element.tag == _COLUMN:
+                span = _index(element.get(_SPAN), _MAX_COLUMNS - 1) or 0
+                grid.column(_index(element.get(_INDEX), _MAX_COLUMNS), span, hidden=element.get(_HIDDEN) in _TRUE)
                 element.clear()
             elif element.tag == _VISIBLE:
                 grid.visible = (element.text or "").strip() not in ("SheetHidden", "SheetVeryHidden")
             else:
-                sheets.append(DisguisedSheet(grid.name, grid.rows, grid.visible))
+                sheets.append(grid.sheet())
                 used += len(grid.rows) * grid.width
                 grid = None
                 element.clear()
@@ -276,6 +296,32 @@ class _Grid:
         self.width = 0
         self.visible = True
         self.spanning: dict[int, tuple[int, list[object]]] = {}  # column -> (rows still covered, its cells)
+        self.formulas: set[Cell] = set()
+        self.hidden_rows: set[int] = set()
+        self.hidden_columns: set[int] = set()
+        self.merged: list[tuple[Cell, Cell]] = []
+        self.next_column = 1  # the column a Column that names none stands in
+
+    def sheet(self) -> DisguisedSheet:
+        """The worksheet as read."""
+        return DisguisedSheet(
+            self.name,
+            self.rows,
+            self.visible,
+            frozenset(self.formulas),
+            frozenset(self.hidden_rows),
+            frozenset(self.hidden_columns),
+            tuple(self.merged),
+        )
+
+    def column(self, at: int | None, span: int, *, hidden: bool) -> None:
+        """A Column at column ``at`` (1-based; None: the one after the Column before) and the ``span`` columns after
+        it that it stands for (ss:Span), hidden or not."""
+        first = at or self.next_column
+        last = min(first + span, _MAX_COLUMNS)
+        if hidden:
+            self.hidden_columns.update(range(first - 1, last))
+        self.next_column = last + 1
 
     def add(self, cells: Iterable[etree._Element], at: int | None) -> None:
         """Add the row of ``cells`` at row ``at`` (1-based; None: the next), the rows left out above it blank."""
@@ -298,12 +344,25 @@ class _Grid:
             block = [_value(cell.find(_DATA)), *[None] * (_index(cell.get(_ACROSS), _MAX_COLUMNS - 1) or 0)]
             if (below := _index(cell.get(_DOWN), _MAX_ROWS - 1) or 0) > 0:
                 self.spanning[len(values)] = (below, block)
+            self._mark(cell, len(values), len(block) - 1, below)
             values.extend(block)
             self._fit(len(self.rows) + 1, len(values))
         _carry(above, self.spanning, values, reach=_ROW_END)
         self._fit(len(self.rows) + 1, len(values))
         self.width = max(self.width, len(values))
         self.rows.append(values)
+
+    def _mark(self, cell: etree._Element, column: int, across: int, down: int) -> None:
+        """Record whether the cell put at ``column`` (0-based) of the row being read holds a formula, and the range it
+        is merged over (``across`` columns right, ``down`` rows below, within the grid), as an .xlsx's sheet part
+        says them."""
+        row = len(self.rows)
+        if (cell.get(_FORMULA) or "").strip():
+            self.formulas.add((row, column))
+        if across or down:
+            self.merged.append(
+                ((row, column), (min(row + down, _MAX_ROWS - 1), min(column + across, _MAX_COLUMNS - 1)))
+            )
 
     def _fit(self, rows: int, width: int) -> None:
         """Refuse the file when ``rows`` rows as wide as ``width`` (or the sheet's widest) pass the budget."""

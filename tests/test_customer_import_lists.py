@@ -13,7 +13,7 @@ import xlsxwriter
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
-from keyacct_xl.disguised import html_rows
+from keyacct_xl.disguised import html_rows, xml2003_sheets
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.tablefile import read_csv_rows
@@ -116,6 +116,77 @@ def test_merged_cells_of_an_xls_or_ods_list_are_read_as_the_xlsx(tmp_path: Path,
     customers = load_master(master).customers
     assert list(customers["region"]) == ["华东", "华东", "华东", "华南"]
     assert list(customers["rep"]) == ["张三", "张三", "张三", "李四"]
+
+
+def test_an_excel_2003_xml_spreadsheet_gives_the_marks_an_xlsx_sheet_gives() -> None:
+    """What the .xlsx readers know of a sheet besides its values, read from the XML spreadsheet as LibreOffice reads
+    it: columns hidden one by one, over a span (ss:Span) and after one (no ss:Index), a hidden row, a formula's cell,
+    a range merged across and down."""
+    data = (
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"><Table>'
+        '<Column ss:Width="20"/><Column ss:Hidden="1" ss:Span="1"/><Column ss:Index="6" ss:Hidden="1"/>'
+        '<Column ss:Width="3"/><Column ss:Hidden="1"/>'
+        '<Row><Cell><Data ss:Type="String">a</Data></Cell>'
+        '<Cell ss:Index="4" ss:MergeAcross="1" ss:MergeDown="1"><Data ss:Type="String">m</Data></Cell></Row>'
+        '<Row ss:Hidden="1"><Cell ss:Formula="=1+1"><Data ss:Type="Number">2</Data></Cell></Row>'
+        "</Table></Worksheet></Workbook>"
+    )
+    [sheet] = xml2003_sheets(data.encode("utf-8"), "x.xls", max_cells=1_000)
+    assert sheet.rows == [["a", None, None, "m", None], [2.0, None, None, "m", None]]
+    assert sheet.hidden_columns == {1, 2, 5, 7} and sheet.hidden_rows == {1}
+    assert sheet.formulas == {(1, 0)} and sheet.merged == (((0, 3), (1, 4)),)
+
+
+def _xml_cell(value: str, **attributes: str) -> str:
+    marks = "".join(f' ss:{name}="{v}"' for name, v in attributes.items())
+    return f'<Cell{marks}><Data ss:Type="String">{value}</Data></Cell>'
+
+
+def merged_xml_list(path: Path) -> Path:
+    """``merged_list`` as an ERP writes it in "XML Spreadsheet 2003": the title merged across (ss:MergeAcross), 区域
+    and 业务员 merged down (ss:MergeDown) over A3:A5 and D3:D5, the cells they cover left out, 老客户 across E6:F6."""
+    rows = [
+        _xml_cell("华东区重点客户名单", MergeAcross="5"),
+        "".join(_xml_cell(h) for h in ("区域", "客户名称", "联系电话", "业务员", "备注", "客户类别")),
+        _xml_cell("华东", MergeDown="2")
+        + _xml_cell("合并甲")
+        + _xml_cell("13900000701")
+        + _xml_cell("张三", MergeDown="2"),
+        _xml_cell("合并乙", Index="2") + _xml_cell("13900000702"),
+        _xml_cell("合并丙", Index="2") + _xml_cell("13900000703"),
+        "".join(_xml_cell(v) for v in ("华南", "合并丁", "13900000704", "李四")) + _xml_cell("老客户", MergeAcross="1"),
+    ]
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="名单"><Table>'
+        + "".join(f"<Row>{r}</Row>" for r in rows)
+        + "</Table></Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_merged_cells_of_an_excel_2003_xml_list_are_read_and_said_as_the_xlsx(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """An "XML Spreadsheet 2003" list filled its merged region and rep into each row without a word, and its remark
+    merged across columns unnamed, where the same list as an .xlsx says each (console, and 合并单元格 in the report's
+    汇总). Both now read and say the same."""
+    said = {}
+    for source in (merged_xml_list(tmp_path / "list.xls"), merged_list(tmp_path / "book.xlsx")):
+        report = tmp_path / f"{source.stem}-report.xlsx"
+        assert _import(source, master, "--dry-run", "--report", str(report)) == 0
+        out = capsys.readouterr().out.replace(str(report), "REPORT").replace(source.name, "LIST")
+        summary = calamine.CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).to_python()
+        said[source.suffix] = (out, [[str(c).replace(source.name, "LIST") for c in r] for r in summary])
+    assert said[".xls"] == said[".xlsx"]
+    out, summary = said[".xls"]
+    assert "工作表 名单 的单元格 A3:A5 已合并：其内容 华东 按它跨越的每一行读取（第 3、4、5 行）" in out
+    assert "工作表 名单 的单元格 E6:F6 跨列合并：其内容 老客户 只读入 E 列；请核对第 6 行" in out
+    [merges] = [r[1] for r in summary if r[0] == "合并单元格"]
+    assert "A3:A5" in merges and "D3:D5" in merges and "E6:F6" in merges
 
 
 def _sparse_sheets(path: Path, sparse: int, list_at: int) -> Path:

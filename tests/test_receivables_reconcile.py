@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Mapping
 
 import openpyxl
 import pandas as pd
@@ -104,28 +105,40 @@ def test_a_true_cell_in_an_amount_column_is_quoted_as_the_sheet_shows_it(tmp_pat
     assert problem.reason.zh == "TRUE 不是金额" and problem.reason.en == "TRUE is not an amount"
 
 
-def _xml2003(sheets: dict[str, list[list[object]]]) -> str:
+def _xml2003(
+    sheets: dict[str, list[list[object]]],
+    *,
+    hidden_rows: Collection[int] = (),
+    hidden_columns: Collection[int] = (),
+    formulas: Mapping[tuple[int, int], str] | None = None,
+) -> str:
     """An Excel 2003 XML spreadsheet as an ERP writes it: a number and an ISO day typed as such, a blank cell left
-    out (the next names its column by ss:Index), a blank row left out (the next names its row)."""
+    out (the next names its column by ss:Index), a blank row left out (the next names its row); on every sheet the
+    1-based ``hidden_rows`` and ``hidden_columns`` hidden (``ss:Hidden``), and the cells of ``formulas`` (1-based row,
+    column) holding that formula (``ss:Formula``) beside the value the rows give."""
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?><?mso-application progid="Excel.Sheet"?>'
         '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
         ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
     ]
+    formulas = formulas or {}
     for name, rows in sheets.items():
         parts.append(f'<Worksheet ss:Name="{name}"><Table>')
+        parts.extend(f'<Column ss:Index="{c}" ss:Hidden="1" ss:Width="0"/>' for c in sorted(hidden_columns))
         skipped = False
         for number, row in enumerate(rows, start=1):
             if not any(v not in (None, "") for v in row):
                 skipped = True
                 continue
-            parts.append(f'<Row ss:Index="{number}">' if skipped else "<Row>")
+            hidden = ' ss:Hidden="1"' if number in hidden_rows else ""
+            parts.append(f'<Row ss:Index="{number}"{hidden}>' if skipped else f"<Row{hidden}>")
             skipped, gap = False, False
             for column, value in enumerate(row, start=1):
                 if value in (None, ""):
                     gap = True
                     continue
                 index = f' ss:Index="{column}"' if gap else ""
+                formula = f' ss:Formula="{formulas[number, column]}"' if (number, column) in formulas else ""
                 gap = False
                 if isinstance(value, (int, float)):
                     kind, text = "Number", str(value)
@@ -133,7 +146,7 @@ def _xml2003(sheets: dict[str, list[list[object]]]) -> str:
                     kind, text = "DateTime", f"{value}T00:00:00.000"
                 else:
                     kind, text = "String", str(value)
-                parts.append(f'<Cell{index}><Data ss:Type="{kind}">{text}</Data></Cell>')
+                parts.append(f'<Cell{index}{formula}><Data ss:Type="{kind}">{text}</Data></Cell>')
             parts.append("</Row>")
         parts.append("</Table></Worksheet>")
     return "".join(parts) + "</Workbook>"
@@ -745,3 +758,69 @@ def test_hidden_rows_a_hidden_column_and_formulas_of_a_statement_libreoffice_sav
     ) in notes
     assert any(f"theirs.{fmt}: the column(s) 贷方金额 are hidden" in note for note in notes)
     assert any(f"theirs.{fmt}: rows 7 have a formula for their date or amount" in note for note in notes)
+
+
+def _planted_credit() -> list[list[object]]:
+    """THEIRS_ROWS with a stale copy of 贷方金额 in column D (its header, every amount 1) before the visible one."""
+    rows = []
+    for i, row in enumerate(THEIRS_ROWS):
+        row = list(row) + [None] * (7 - len(row))
+        rows.append([*row[:3], "1" if i > 3 and row[4] is not None else row[4], *row[3:]])
+    return rows
+
+
+def _xlsx_with_marks(path, rows, *, hidden_rows, hidden_columns, formulas):
+    """``rows`` as an .xlsx (sheet 往来明细), the 1-based ``hidden_rows`` and ``hidden_columns`` hidden and the cells
+    of ``formulas`` holding that formula with the value the rows give (as Excel saves it)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("往来明细")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if (r + 1, c + 1) in formulas:
+                sheet.write_formula(r, c, formulas[r + 1, c + 1], None, value)
+            elif value is not None:
+                sheet.write(r, c, value)
+    for r in hidden_rows:
+        sheet.set_row(r - 1, None, None, {"hidden": True})
+    for c in hidden_columns:
+        sheet.set_column(c - 1, c - 1, None, None, {"hidden": True})
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "hidden_columns", "cell", "formula"),
+    [
+        pytest.param(_planted_credit(), {4}, (7, 6), ("=1000*3", 3000.0), id="stale-copy-hidden"),
+        pytest.param(THEIRS_ROWS, {5}, (6, 5), ("=5000", 5000.0), id="credit-hidden"),
+    ],
+)
+def test_an_excel_2003_xml_statement_is_reconciled_and_named_as_the_same_xlsx(
+    tmp_path, rows, hidden_columns, cell, formula
+):
+    """An "XML Spreadsheet 2003" statement whose stale copy of 贷方金额 was hidden before the visible one had the
+    hidden column reconciled (12 matched, 10 differences invented), and its hidden rows, hidden columns and formula
+    amounts none of the notes the same content as an .xlsx gets. Both now read the same lines and say the same."""
+    rows = [list(row) for row in rows]
+    rows[cell[0] - 1][cell[1] - 1] = formula[1]  # the value the formula computes, saved beside it
+    marks = {"hidden_rows": {13}, "hidden_columns": hidden_columns, "formulas": {cell: formula[0]}}
+    xml = tmp_path / "theirs_xml.xls"
+    xml.write_text(_xml2003({"往来明细": rows}, **marks), encoding="utf-8")
+    book = _xlsx_with_marks(tmp_path / "theirs_book.xlsx", rows, **marks)
+    ours = tmp_path / "ours.csv"
+    ours.write_text(OURS_CSV, encoding="utf-8-sig")
+    results = {}
+    for path in (xml, book):
+        theirs = read_statement(path)
+        assert theirs.lines.set_index("row").loc[6, "amount"] == 5000  # the visible 贷方金额
+        result = reconcile(read_statement(ours, perspective="ours"), theirs, lang="en")
+        notes = [note.replace(path.name, "THEIRS") for note in result.notes]
+        statuses = result.table["status"].value_counts().to_dict()
+        results[path.suffix] = (theirs.hidden_rows, theirs.hidden_columns, theirs.formula_rows, statuses, notes)
+    assert results[".xls"] == results[".xlsx"]
+    hidden_rows, _, formula_rows, _, notes = results[".xls"]
+    assert hidden_rows == [13] and formula_rows == [cell[0]]
+    assert any("THEIRS: rows 13 are hidden in the file" in note for note in notes)
+    assert any("have a formula for their date or amount" in note for note in notes)

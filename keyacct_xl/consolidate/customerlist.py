@@ -229,7 +229,8 @@ def _workbook_sheets(path: Path) -> Sheets:
     # An older system's .xls export that is text, a web page or an Excel 2003 XML spreadsheet: read as what it is.
     disguised = disguised_sheets(data, shown_name(path), max_cells=MAX_SHEET_CELLS)
     if disguised is not None:
-        yield from ((s.name, iter(s.rows), list) for s in disguised if s.visible)
+        # An XML spreadsheet's merged ranges are read and said as a workbook's (a page's and text's: none).
+        yield from ((s.name, iter(s.rows), partial(list, s.merged)) for s in disguised if s.visible)
         return
     try:
         verdict = check_file(path.name, data)

@@ -355,8 +355,13 @@ def _read_sheets(path: Path, *, formulas: bool) -> list[SheetCells]:
     data = path.read_bytes()
     # A bank's or an ERP's .xls export that is text, a web page or an Excel 2003 XML spreadsheet: read as what it is.
     disguised = disguised_sheets(data, path, max_cells=MAX_STATEMENT_CELLS)
-    if disguised is not None:
-        return [SheetCells(s.name or "", s.rows, visible=s.visible) for s in disguised]
+    if disguised is not None:  # an XML spreadsheet says what an .xlsx's parts say: formulas, hidden rows and columns
+        return [
+            SheetCells(s.name or "", s.rows, s.formulas, s.visible, s.hidden_rows, s.hidden_columns)
+            if formulas
+            else SheetCells(s.name or "", s.rows, visible=s.visible)
+            for s in disguised
+        ]
     safety.check_workbook_file(path, max_cells=MAX_STATEMENT_CELLS)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
