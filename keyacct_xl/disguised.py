@@ -188,7 +188,7 @@ def _carry(
 
 def _span(value: str | None) -> int:
     """A colspan as the columns it covers (1 when absent or not a number; at most Excel's 16,384)."""
-    return min(int(value), 16_384) if value is not None and value.strip().isdigit() and int(value) > 0 else 1
+    return _index(value, 16_384) or 1
 
 
 def _markup_text(data: bytes, declared: re.Pattern[bytes]) -> str | None:
@@ -276,7 +276,7 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
                 grid.visible = (element.text or "").strip() not in ("SheetHidden", "SheetVeryHidden")
             else:
                 sheets.append(grid.sheet())
-                used += len(grid.rows) * grid.width
+                used += len(grid.rows) * max(grid.width, 1)  # as _fit counts a sheet of empty rows
                 grid = None
                 element.clear()
     except etree.XMLSyntaxError as exc:
@@ -382,7 +382,12 @@ class _Grid:
 def _index(value: str | None, most: int) -> int | None:
     """An ss:Index, ss:MergeAcross or ss:MergeDown as a number (None when absent or not a positive number), at most
     ``most``."""
-    return min(int(value), most) if value is not None and value.strip().isdigit() and int(value) > 0 else None
+    digits = (value or "").strip()
+    # ASCII digits only (str.isdigit takes ² and ٣, int() refuses them) and few of them (int() of thousands of
+    # digits is refused by Python): anything past ``most`` is ``most`` anyway.
+    if not digits or len(digits) > 12 or not all("0" <= c <= "9" for c in digits) or int(digits) == 0:
+        return None
+    return min(int(digits), most)
 
 
 def _value(data: etree._Element | None) -> object:

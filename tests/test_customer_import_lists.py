@@ -14,6 +14,7 @@ import xlsxwriter
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.disguised import html_rows, xml2003_sheets
+from keyacct_xl.errors import InputError
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.tablefile import read_csv_rows
@@ -433,6 +434,35 @@ def test_an_excel_2003_xml_spreadsheet_whose_cells_jump_past_the_cap_is_refused(
     assert _import(source, master) == 2
     err = capsys.readouterr().err
     assert "far.xls：" in err and "读取前拒收" in err
+
+
+def _xml_workbook(sheets: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">' + sheets + "</Workbook>"
+    ).encode()
+
+
+def test_sheets_of_empty_rows_count_against_the_cap() -> None:
+    """Nine sheets each holding one empty row far down (a few hundred bytes): a sheet without a cell counted as
+    nothing, so each made its million rows and the file its nine millions; they count as rows one cell wide."""
+    sheets = "".join(
+        f'<Worksheet ss:Name="S{i}"><Table><Row ss:Index="1048576"/></Table></Worksheet>' for i in range(9)
+    )
+    with pytest.raises(InputError, match=r"blank\.xls: the sheets of the Excel 2003 XML spreadsheet span more than"):
+        xml2003_sheets(_xml_workbook(sheets), "blank.xls", max_cells=2_000_000)
+
+
+@pytest.mark.parametrize("index", ["²", "٣", "1" * 5000, "0", "-3"])
+def test_an_index_that_is_no_plain_number_is_left_out_not_a_crash(index: str) -> None:
+    """ss:Index of digits int() refuses (a superscript, Arabic-Indic, thousands of digits) or not positive is read
+    as absent, as an index that is no number is: before, Python's own error text reached the user."""
+    sheet = (
+        f'<Worksheet ss:Name="S"><Table><Row><Cell ss:Index="{index}" ss:MergeAcross="{index}">'
+        '<Data ss:Type="String">x</Data></Cell></Row></Table></Worksheet>'
+    )
+    (only,) = xml2003_sheets(_xml_workbook(sheet), "odd.xls", max_cells=1_000_000)
+    assert only.rows == [["x"]]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
