@@ -217,6 +217,105 @@ def test_an_undo_checks_a_line_whose_decision_was_cleared_against_the_reconcilia
     assert load_master(master).adjustments["ref"].tolist() == ["R7-1"]
 
 
+def _adjustment_rows(master) -> list[dict]:
+    """The rows of 调账记录 as the sheet holds them, by header."""
+    sheet = openpyxl.load_workbook(master)["调账记录"]
+    heads = [c.value for c in sheet[1]]
+    return [dict(zip(heads, row)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+@pytest.mark.parametrize("typed", ["own", "copy"])
+def test_an_undo_never_takes_out_a_row_its_apply_did_not_write_and_names_it(setup, capsys, typed):
+    """Finance typed its own adjustment under the table naming the same reconciliation (对账行 手工), or copied the
+    apply's row: the undo took it out with the apply's, counted it as one the apply booked and showed it at
+    -¥100.00 → ¥0.00; only master.bak.xlsx still held it. The undo is refused naming the row and its values, the
+    master left as it was; with the row made another reconciliation's (or the copy deleted) the undo takes out the
+    apply's row alone, showing the document's amounts before and after."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    applied = _adjustment_rows(master)[0]
+    source, line = applied["对账来源"], applied["对账行"]
+    own = {"日期": pd.Timestamp("2026-10-12").to_pydatetime(), "客户编号": "C1", "单据编号": "S9", "调整金额": -100}
+    own |= {"处理决定": "核销", "原因": "手工补记尾差", "审批人": "张总", "对账来源": source, "对账行": "手工"}
+    hand = own if typed == "own" else applied
+    _type_into_adjustments(master, {(3, head): value for head, value in hand.items()})
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 2
+    shown = (
+        "(S9): -100.00 on 2026-10-12, 核销, 对账行 手工"
+        if typed == "own"
+        else f"(S2): -50.00 on 2026-10-05, 以对方为准, 对账行 {line}"
+    )
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (  # after the note of the row under the table
+        "keyacct-xl: master.xlsx: 1 row(s) of 调账记录 name this reconciliation but were not written by its apply: "
+        f"sheet 调账记录, row 3 {shown}; not undone, so none is taken out with the apply's: a row of its own: "
+        "clear its 对账来源 or type another there; a copy: delete it; then undo again"
+    )
+    assert master.read_bytes() == before
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 2
+    assert "工作表 调账记录，第 3 行（" in capsys.readouterr().err
+
+    if typed == "own":
+        _type_into_adjustments(master, {(3, "对账来源"): None})
+    else:
+        book = openpyxl.load_workbook(master)
+        book["调账记录"].delete_rows(3)
+        book.save(master)
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "0 adjustment(s) added, 1 taken out" in out and "手工" not in out
+    assert f"  − S2 ({line}): ¥2,950.00 → ¥3,000.00 (以对方为准)" in out.splitlines()
+    left = load_master(master).adjustments
+    assert left[["ref", "amount", "line"]].values.tolist() == ([["S9", -100.0, "手工"]] if typed == "own" else [])
+
+
+def test_an_undo_names_a_line_cell_changed_by_hand(setup, capsys):
+    """Only the 对账行 cell of an applied adjustment changed by hand: the undo took the row out without naming the
+    edit, showing it at -¥50.00 → ¥0.00 (no line of the reconciliation). It is named like any cell changed by hand,
+    with what the apply wrote; put back, the undo takes every adjustment out at the documents' amounts."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50"), "S9": ("核销", "王经理", "重复开票")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    line = _adjustment_rows(master)[0]["对账行"]
+    edited = line.split(" / ")[0]
+    _type_into_adjustments(master, {(2, "对账行"): edited})
+    before = master.read_bytes()
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "keyacct-xl: master.xlsx: 1 cell(s) of this reconciliation's adjustments were changed by hand after the "
+        f"apply: sheet 调账记录, row 2, column 对账行 (S2): {edited}, the apply wrote {line}; not undone, so no hand "
+        "edit is lost: put back what the apply wrote, or delete the row, then undo again"
+    )
+    assert master.read_bytes() == before
+    # with a row typed under the reconciliation as well, one refusal names both, the row first
+    source = _adjustment_rows(master)[0]["对账来源"]
+    typed = {"日期": pd.Timestamp("2026-10-20").to_pydatetime(), "客户编号": "C1", "调整金额": -10, "对账来源": source}
+    _type_into_adjustments(master, {(4, head): value for head, value in typed.items()})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 2
+    refusal = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (
+        "1 row(s) of 调账记录 name this reconciliation" in refusal
+        and "row 4 (-): -10.00 on 2026-10-20, (blank), 对账行 (blank)" in refusal
+    )
+    assert refusal.endswith(
+        f"column 对账行 (S2): {edited}, the apply wrote {line}; not undone, so no hand edit is lost: put back what "
+        "the apply wrote, or delete the row, then undo again"
+    )
+    book = openpyxl.load_workbook(master)
+    book["调账记录"].delete_rows(4)
+    book.save(master)
+    _type_into_adjustments(master, {(2, "对账行"): line})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2 taken out" in out and f"  − S2 ({line}): ¥2,950.00 → ¥3,000.00 (以对方为准)" in out.splitlines()
+    assert load_master(master).adjustments.empty
+
+
 def test_applying_more_decisions_keeps_an_earlier_adjustments_cells_as_finance_typed_them(setup, capsys):
     """A reason finance typed over as a number (the credit note's number) in an adjustment already applied stays a
     number when the next apply rewrites Adjustments; it was turned into text, unseen."""

@@ -843,43 +843,70 @@ class _Cells(Rendered):
 
 
 def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decisions, name: str) -> None:
-    """Refuse an undo of adjustments (``undone``: their positions in the master's Adjustments) whose date, document
-    or amount a person changed after the apply (``decisions.booked_as``: what the apply wrote of each line), naming
-    each cell with what it holds and what the apply wrote: taken out with the row, the hand edit would be lost
-    unsaid. The decision, reason and approver are not held against the workbook: finance may retype them there
-    before an undo (a changed decision is undone to be applied again)."""
+    """Refuse an undo of adjustments (``undone``: their positions in the master's Adjustments) that the apply did not
+    write as they are now (``decisions.booked_as``: what the apply wrote of each line): a date, document, amount or
+    line a person changed after the apply, each cell named with what it holds and what the apply wrote, and a row
+    the apply never wrote (typed by hand under the reconciliation's name, or a copy of one of its rows), named with
+    its values; taken out with the apply's rows, the hand edit or the row would be lost unsaid. The decision, reason
+    and approver are not held against the workbook: finance may retype them there before an undo (a changed
+    decision is undone to be applied again)."""
     adj = master.adjustments
     where = master.rows.get(ADJUSTMENTS.name)
     sheet = where.sheet if where is not None else ADJUSTMENTS.sheet(master.lang)
     rows = where.excel_rows() if where is not None and where.count == len(adj) else np.arange(len(adj)) + 2
     headers = master.headers.get(ADJUSTMENTS.name, {})
-    cells = []
-    for p in np.flatnonzero(undone).tolist():
-        rec = adj.iloc[p]
-        wrote = decisions.booked_as.get("" if is_blank(rec["line"]) else str(rec["line"]).strip())
-        if wrote is None:
+
+    def header(key: str) -> str:
+        return headers.get(key) or ADJUSTMENTS.column(key).header(master.lang)
+
+    now = {p: _as_written(adj.iloc[p]) for p in np.flatnonzero(undone).tolist()}
+    wrote = {line.strip(): _written(line, b) for line, b in decisions.booked_as.items() if b.amount}
+    lines = _lines_written(now, wrote)
+    cells, foreign = [], []
+    for p, held in now.items():
+        at = Location(sheet=sheet, row=int(rows[p]))
+        if p not in lines:
+            foreign.append(
+                msg(
+                    "{where} ({ref}): {amount} on {date}, {decision}, {column} {line}",
+                    where=at,
+                    ref=held["ref"] or "-",
+                    amount=_cell_shown(held["amount"]),
+                    date=_cell_shown(held["date"]),
+                    decision=_cell_shown(held["decision"]),
+                    column=header("line"),
+                    line=_cell_shown(held["line"]),
+                )
+            )
             continue
-        now = {
-            "date": None if is_blank(rec["date"]) else pd.Timestamp(rec["date"]).normalize(),
-            "ref": "" if is_blank(rec["ref"]) else _ref_text(rec["ref"]),
-            "amount": None if is_blank(rec["amount"]) else round(float(rec["amount"]), 2),
-        }
-        then = {"date": wrote.date, "ref": _ref_text(wrote.ref), "amount": wrote.amount}
-        for key in ("date", "ref", "amount"):
-            if now[key] == then[key]:
+        for key in ("date", "ref", "amount", "line"):
+            if held[key] == wrote[lines[p]][key]:
                 continue
-            header = headers.get(key) or ADJUSTMENTS.column(key).header(master.lang)
             cells.append(
                 msg(
                     "{where} ({ref}): {now}, the apply wrote {then}",
-                    where=Location(sheet=sheet, row=int(rows[p]), header=header),
-                    ref=now["ref"] or "-",
-                    now=_cell_shown(now[key]),
-                    then=_cell_shown(then[key]),
+                    where=replace(at, header=header(key)),
+                    ref=held["ref"] or "-",
+                    now=_cell_shown(held[key]),
+                    then=_cell_shown(wrote[lines[p]][key]),
                 )
             )
+    refusals = []
+    if foreign:
+        refusals.append(
+            msg(
+                "{path}: {count} row(s) of {sheet} name this reconciliation but were not written by its apply: "
+                "{rows}; not undone, so none is taken out with the apply's: a row of its own: clear its {column} or "
+                "type another there; a copy: delete it; then undo again",
+                path=name,
+                count=len(foreign),
+                sheet=sheet,
+                rows=_Cells(tuple(foreign)),
+                column=header("reconciliation"),
+            )
+        )
     if cells:
-        raise InputError(
+        refusals.append(
             msg(
                 "{path}: {count} cell(s) of this reconciliation's adjustments were changed by hand after the apply: "
                 "{cells}; not undone, so no hand edit is lost: put back what the apply wrote, or delete the row, "
@@ -889,6 +916,53 @@ def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decis
                 cells=_Cells(tuple(cells)),
             )
         )
+    if refusals:
+        raise InputError(refusals[0] if len(refusals) == 1 else _Cells(tuple(refusals)))
+
+
+def _as_written(rec: pd.Series) -> dict[str, Any]:
+    """An adjustment's date, document, amount, decision and line as compared with what the apply wrote."""
+    return {
+        "date": None if is_blank(rec["date"]) else pd.Timestamp(rec["date"]).normalize(),
+        "ref": "" if is_blank(rec["ref"]) else _ref_text(rec["ref"]),
+        "amount": None if is_blank(rec["amount"]) else round(float(rec["amount"]), 2),
+        "decision": "" if is_blank(rec["decision"]) else str(rec["decision"]).strip(),
+        "line": "" if is_blank(rec["line"]) else str(rec["line"]).strip(),
+    }
+
+
+def _written(line: str, booked: BookedAs) -> dict[str, Any]:
+    """What the apply wrote of ``line`` into the cells an undo holds against it."""
+    return {"date": booked.date, "ref": _ref_text(booked.ref), "amount": booked.amount, "line": line.strip()}
+
+
+def _lines_written(now: Mapping[int, Mapping[str, Any]], wrote: Mapping[str, Mapping[str, Any]]) -> dict[int, str]:
+    """The line the apply wrote each row (``now``, by position) for, one row per line: the row's own line with the
+    cells the apply wrote, else its own line with a cell changed by hand, else the line whose date, document and
+    amount it holds (its line changed by hand); a row left without one (typed by hand under the reconciliation, a
+    second copy of a line) was not written by the apply. ``wrote`` holds only lines an apply books (a difference)."""
+    by_values: dict[tuple[Any, ...], list[str]] = {}
+    for line, cells in wrote.items():
+        by_values.setdefault((cells["date"], cells["ref"], cells["amount"]), []).append(line)
+    found: dict[int, str] = {}
+    taken: set[str] = set()
+
+    def take(p: int, line: str | None) -> None:
+        if line is not None and line not in taken:
+            found[p] = line
+            taken.add(line)
+
+    for p, held in now.items():  # the row the apply wrote, untouched
+        if held["line"] in wrote and all(held[k] == wrote[held["line"]][k] for k in ("date", "ref", "amount")):
+            take(p, held["line"])
+    for p, held in now.items():  # a date, document or amount changed by hand
+        if p not in found and held["line"] in wrote:
+            take(p, held["line"])
+    for p, held in now.items():  # the line changed by hand
+        if p not in found:
+            key = (held["date"], held["ref"], held["amount"])
+            take(p, next((line for line in by_values.get(key, []) if line not in taken), None))
+    return found
 
 
 def _ref_text(value: object) -> str:
