@@ -14,6 +14,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.submissions import LEDGER
+from tests.test_customer_import import _city_list
 
 MASTER_ROWS = [
     ["C0001", "上海恒达润滑油有限公司", "上海", "021-64001234"],
@@ -25,17 +26,6 @@ LIST_ROWS = [
     ["C0002", "成都九鼎矿业股份有限公司", "成都", "028-54619887"],
     ["C0001", "上海恒达润滑油有限公司", "上海", "021-64001234"],
 ]
-
-
-def _city_list(path: Path, rows: list[list[object]]) -> Path:
-    """A list with its own 客户编号 column: id, name, city, phone."""
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("客户名单")
-    sheet.write_row(0, 0, ["客户编号", "客户名称", "城市", "联系电话"])
-    for i, row in enumerate(rows):
-        sheet.write_row(1 + i, 0, row)
-    book.close()
-    return path
 
 
 def _import(source: Path, master: Path, *options: str) -> int:
