@@ -26,9 +26,9 @@ from keyacct_xl.messages import Message, msg
 
 DisguisedKind = Literal["html", "xml2003", "text"]
 _SAMPLE = 4096
-# An .xls's compound file and a zip package (safety.OLE_MAGIC, ZIP_MAGIC; the screening imports this module): a
-# workbook, whatever its bytes would decode to.
-_WORKBOOK_STARTS = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")
+# How an .xls's compound file and a zip package (.xlsx, .ods) start: a workbook, whatever its bytes would decode to.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 # GBK and GB2312 pages are read as GB18030, the superset: a name's rarer character is never lost.
@@ -59,7 +59,7 @@ def disguised_kind(data: bytes) -> DisguisedKind | None:
     """What a file under a workbook's name really is, from its first bytes: an HTML page, an Excel 2003 XML
     spreadsheet, text with its columns split by tabs or commas; None for anything else (a workbook, a damaged one)."""
     head = data[:_SAMPLE]
-    if head.startswith(_WORKBOOK_STARTS):
+    if head.startswith((OLE_MAGIC, ZIP_MAGIC)):
         return None
     codec = utf16_codec(head)
     if codec is not None:

@@ -204,19 +204,22 @@ class Pair(Rendered):
 
 @dataclass(frozen=True)
 class Listing(Rendered):
-    """Several values shown as one list: ``a, b, c`` in English, ``a、b、c`` in Chinese."""
+    """Several values shown as one list: ``a, b, c`` in English, ``a、b、c`` in Chinese; or joined by ``between``
+    (items that hold commas of their own, such as locations)."""
 
     items: tuple[object, ...]
+    between: Rendered | None = None
 
     def render(self, lang: Lang) -> str:
         """The items in ``lang``, joined as that language lists things."""
         # Translators: the separator between the items of a list
-        return tr(lang, ", ").join(str(shown(item, lang)) for item in self.items)
+        separator = self.between.render(lang) if self.between is not None else tr(lang, ", ")
+        return separator.join(str(shown(item, lang)) for item in self.items)
 
 
-def listing(items: Iterable[object]) -> Listing:
-    """``items`` as one list parameter."""
-    return Listing(tuple(items))
+def listing(items: Iterable[object], *, between: Rendered | None = None) -> Listing:
+    """``items`` as one list parameter, joined by ``between`` when given."""
+    return Listing(tuple(items), between)
 
 
 def row_ranges(rows: Iterable[int]) -> str:

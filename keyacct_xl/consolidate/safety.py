@@ -24,13 +24,11 @@ from lxml import etree
 
 from keyacct_xl.cellformulas import biff_records, biff_sheets
 from keyacct_xl.consolidate.model import texts
-from keyacct_xl.disguised import disguised_kind, disguised_reason
+from keyacct_xl.disguised import OLE_MAGIC, ZIP_MAGIC, disguised_kind, disguised_reason
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.package import open_package, sheet_parts
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 # Fixed caps: a rep's form is a few hundred kB; anything far beyond is refused before it is parsed.
 MAX_FILE_BYTES = 20 * 1024**2
 MAX_MEMBERS = 2_000

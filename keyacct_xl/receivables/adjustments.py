@@ -830,16 +830,10 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
         )
 
 
-@dataclass(frozen=True)
-class _Cells(Rendered):
-    """Several cells' messages shown as one list, ``;`` between them (a cell's own location holds commas)."""
-
-    cells: tuple[Message, ...]
-
-    def render(self, lang: Lang) -> str:
-        """The cells in ``lang``."""
-        # Translators: between the cells of a list whose items hold commas of their own
-        return cmsg("between listed cells", "; ").render(lang).join(c.render(lang) for c in self.cells)
+def _cells(items: list[Message]) -> Rendered:
+    """Several cells' or rows' messages as one list, ``;`` between them (a cell's own location holds commas)."""
+    # Translators: between the cells of a list whose items hold commas of their own
+    return listing(items, between=cmsg("between listed cells", "; "))
 
 
 def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decisions, name: str) -> None:
@@ -901,7 +895,7 @@ def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decis
                 path=name,
                 count=len(foreign),
                 sheet=sheet,
-                rows=_Cells(tuple(foreign)),
+                rows=_cells(foreign),
                 column=header("reconciliation"),
             )
         )
@@ -913,11 +907,11 @@ def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decis
                 "then undo again",
                 path=name,
                 count=len(cells),
-                cells=_Cells(tuple(cells)),
+                cells=_cells(cells),
             )
         )
     if refusals:
-        raise InputError(refusals[0] if len(refusals) == 1 else _Cells(tuple(refusals)))
+        raise InputError(refusals[0] if len(refusals) == 1 else _cells(refusals))
 
 
 def _as_written(rec: pd.Series) -> dict[str, Any]:
