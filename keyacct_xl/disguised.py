@@ -230,27 +230,15 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
     Each sheet also says, as an .xlsx's readers are told, which cells hold a formula (ss:Formula), which rows and
     columns it hides (ss:Hidden on a Row, on a Column and the columns its ss:Span repeats it over) and which ranges are
     merged (ss:MergeAcross, ss:MergeDown), so a statement's or a list's notes are the workbook's. A DTD (entities: a
-    billion laughs) is refused before parsing, as are cells spanning more than ``max_cells`` together. ``shown`` names
-    the file in a refusal."""
-    text = _markup_text(data, _XML_ENCODING)
-    if text is None:
-        raise InputError(
-            msg("{path}: cannot decode the Excel 2003 XML spreadsheet (tried UTF-8 and GB18030)", path=shown)
-        )
-    # Decoded here: lxml reads it as UTF-8, without the declaration (and a BOM a declared UTF-8 keeps) naming another.
-    text = _XML_DECLARATION.sub("", text.removeprefix("\ufeff"), count=1)
-    prolog = _MISC.match(text)  # comments and instructions: what stands before the root, or a DTD
-    if prolog is not None and text.startswith("<!", prolog.end()):
-        raise InputError(
-            msg(
-                "{path}: the Excel 2003 XML spreadsheet declares a DTD or XML entities (refused for safety)", path=shown
-            )
-        )
-    sheets: list[DisguisedSheet] = []
+    billion laughs) is refused before parsing, as are cells spanning more than ``max_cells`` together: the rows an
+    ss:Index leaves out count, and are made only once every sheet is read within them. ``shown`` names the file in a
+    refusal."""
+    grids: list[_Grid] = []
     grid: _Grid | None = None
     used = 0  # the cells of the sheets read before
+    rows_read = 0
     events = etree.iterparse(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(_xml_bytes(data, shown)),
         events=("start", "end"),
         tag=(_WORKSHEET, _COLUMN, _ROW, _VISIBLE),
         resolve_entities=False,
@@ -260,14 +248,17 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
     try:
         for event, element in events:
             if element.tag == _WORKSHEET and event == "start":
-                grid = _Grid(element.get(_NAME) or f"Sheet{len(sheets) + 1}", shown, max_cells - used, max_cells)
+                grid = _Grid(element.get(_NAME) or f"Sheet{len(grids) + 1}", shown, max_cells - used, max_cells)
             elif grid is None or event == "start":
                 continue
             elif element.tag == _ROW:
                 grid.add(element.iterchildren(_CELL), _index(element.get(_INDEX), _MAX_ROWS))
                 if element.get(_HIDDEN) in _TRUE:
-                    grid.hidden_rows.add(len(grid.rows) - 1)
+                    grid.hidden_rows.add(grid.count - 1)
                 element.clear()
+                rows_read += 1
+                if rows_read % 1024 == 0:  # now and then: at each row it costs a twentieth of the reading
+                    _drop_before(element)
             elif element.tag == _COLUMN:
                 span = _index(element.get(_SPAN), _MAX_COLUMNS - 1) or 0
                 grid.column(_index(element.get(_INDEX), _MAX_COLUMNS), span, hidden=element.get(_HIDDEN) in _TRUE)
@@ -275,15 +266,43 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
             elif element.tag == _VISIBLE:
                 grid.visible = (element.text or "").strip() not in ("SheetHidden", "SheetVeryHidden")
             else:
-                sheets.append(grid.sheet())
-                used += len(grid.rows) * max(grid.width, 1)  # as _fit counts a sheet of empty rows
+                grids.append(grid)
+                used += grid.count * max(grid.width, 1)  # as _fit counts a sheet of empty rows
                 grid = None
                 element.clear()
+                _drop_before(element)
     except etree.XMLSyntaxError as exc:
         raise InputError(
             msg("{path}: cannot read the Excel 2003 XML spreadsheet ({exc})", path=shown, exc=exc)
         ) from None
-    return sheets
+    return [g.sheet() for g in grids]
+
+
+def _xml_bytes(data: bytes, shown: object) -> bytes:
+    """The XML spreadsheet as UTF-8 for lxml, without the declaration (and a BOM a declared UTF-8 keeps) naming
+    another encoding; refused when it cannot be decoded or declares a DTD. Its decoded text is let go on return."""
+    text = _markup_text(data, _XML_ENCODING)
+    if text is None:
+        raise InputError(
+            msg("{path}: cannot decode the Excel 2003 XML spreadsheet (tried UTF-8 and GB18030)", path=shown)
+        )
+    text = _XML_DECLARATION.sub("", text.removeprefix("\ufeff"), count=1)
+    prolog = _MISC.match(text)  # comments and instructions: what stands before the root, or a DTD
+    if prolog is not None and text.startswith("<!", prolog.end()):
+        raise InputError(
+            msg(
+                "{path}: the Excel 2003 XML spreadsheet declares a DTD or XML entities (refused for safety)", path=shown
+            )
+        )
+    return text.encode("utf-8")
+
+
+def _drop_before(element: etree._Element) -> None:
+    """Let go of the siblings before ``element``, read (cleared only, a long sheet's rows stayed in the tree as empty
+    elements); those after it may be parsed already."""
+    parent = element.getparent()
+    if parent is not None:
+        del parent[: parent.index(element)]
 
 
 class _Grid:
@@ -292,7 +311,9 @@ class _Grid:
 
     def __init__(self, name: str, shown: object, budget: int, limit: int) -> None:
         self.name, self.shown, self.budget, self.limit = name, shown, budget, limit
-        self.rows: list[list[object]] = []
+        self.rows: list[list[object]] = []  # a run of like rows left out stands here once (``repeats``)
+        self.repeats: dict[int, int] = {}  # a row of ``rows`` -> the like rows after it that it stands for
+        self.count = 0  # the rows of the sheet so far, those ``repeats`` stands for included
         self.width = 0
         self.visible = True
         self.spanning: dict[int, tuple[int, list[object]]] = {}  # column -> (rows still covered, its cells)
@@ -303,10 +324,16 @@ class _Grid:
         self.next_column = 1  # the column a Column that names none stands in
 
     def sheet(self) -> DisguisedSheet:
-        """The worksheet as read."""
+        """The worksheet as read, each row left out its own list."""
+        rows = self.rows
+        if self.repeats:
+            rows = []
+            for at, row in enumerate(self.rows):
+                rows.append(row)
+                rows.extend(row.copy() for _ in range(self.repeats.get(at, 0)))
         return DisguisedSheet(
             self.name,
-            self.rows,
+            rows,
             self.visible,
             frozenset(self.formulas),
             frozenset(self.hidden_rows),
@@ -325,11 +352,23 @@ class _Grid:
 
     def add(self, cells: Iterable[etree._Element], at: int | None) -> None:
         """Add the row of ``cells`` at row ``at`` (1-based; None: the next), the rows left out above it blank."""
-        if at is not None and at - 1 > len(self.rows):
+        if at is not None and at - 1 > self.count:
             self._fit(at - 1, self.width)  # before the rows left out are made
-            while len(self.rows) < at - 1:
-                self._row(())
+            self._skip(at - 1 - self.count)
         self._row(cells)
+
+    def _skip(self, rows: int) -> None:
+        """Add the ``rows`` rows a row naming its row leaves out, blank but for the cells merged down into them: each
+        run of like rows as its first row and a count, made when every sheet is read within the cap (a few bytes name
+        a million rows, and the sheets after may pass it)."""
+        while rows > 0:
+            run = min([rows, *(left for left, _ in self.spanning.values())])  # until a merged cell ends
+            self._row(())
+            if run > 1:
+                self.repeats[len(self.rows) - 1] = run - 1
+                self.count += run - 1
+                self.spanning = {c: (left - run + 1, b) for c, (left, b) in self.spanning.items() if left >= run}
+            rows -= run
 
     def _row(self, cells: Iterable[etree._Element]) -> None:
         values: list[object] = []
@@ -346,17 +385,18 @@ class _Grid:
                 self.spanning[len(values)] = (below, block)
             self._mark(cell, len(values), len(block) - 1, below)
             values.extend(block)
-            self._fit(len(self.rows) + 1, len(values))
+            self._fit(self.count + 1, len(values))
         _carry(above, self.spanning, values, reach=_ROW_END)
-        self._fit(len(self.rows) + 1, len(values))
+        self._fit(self.count + 1, len(values))
         self.width = max(self.width, len(values))
         self.rows.append(values)
+        self.count += 1
 
     def _mark(self, cell: etree._Element, column: int, across: int, down: int) -> None:
         """Record whether the cell put at ``column`` (0-based) of the row being read holds a formula, and the range it
         is merged over (``across`` columns right, ``down`` rows below, within the grid), as an .xlsx's sheet part
         says them."""
-        row = len(self.rows)
+        row = self.count
         if (cell.get(_FORMULA) or "").strip():
             self.formulas.add((row, column))
         if across or down:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import tracemalloc
 from pathlib import Path
 
 import pandas as pd
@@ -457,6 +458,83 @@ def test_sheets_of_empty_rows_count_against_the_cap() -> None:
     )
     with pytest.raises(InputError, match=r"blank\.xls: the sheets of the Excel 2003 XML spreadsheet span more than"):
         xml2003_sheets(_xml_workbook(sheets), "blank.xls", max_cells=2_000_000)
+
+
+def _far_rows(sheets: int, first: str = "") -> bytes:
+    """``sheets`` worksheets of a few dozen bytes each, their last row 1,048,576 (ss:Index 7,999,999, past the grid)
+    under ``first``, the sheet's first row."""
+    return _xml_workbook(
+        "".join(
+            f'<Worksheet ss:Name="S{i}"><Table>{first}<Row ss:Index="7999999"/></Table></Worksheet>'
+            for i in range(sheets)
+        )
+    )
+
+
+def test_a_file_of_sheets_of_empty_rows_is_refused_before_their_rows_are_made(
+    tmp_path: Path, master: Path, capsys
+) -> None:
+    """Fifteen worksheets each one empty row far down (1.3 KB): refused for the cap, as it was only after the rows
+    of the seven sheets before were made (seven million, 10 seconds and 600 MB)."""
+    source = tmp_path / "tiny.xls"
+    source.write_bytes(_far_rows(15))
+    assert _import(source, master) == 2
+    err = capsys.readouterr().err
+    assert "tiny.xls：这个 Excel 2003 XML 表格各工作表的单元格合计超过 8,000,000 个（到工作表 S7" in err
+    assert "读取前拒收" in err and load_master(master).customers.empty
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["", '<Row><Cell ss:MergeDown="1048575"><Data ss:Type="String">x</Data></Cell></Row>'],
+    ids=["blank", "merged"],
+)
+def test_rows_left_out_are_made_only_once_the_file_is_within_the_cap(first: str) -> None:
+    """The rows an ss:Index leaves out (blank, or holding only a cell merged down into them) are kept as a count
+    until every sheet has been read within the cap: a file passing it is refused having made none of them."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match=r"far\.xls: the sheets of the Excel 2003 XML spreadsheet span more than"):
+            xml2003_sheets(_far_rows(3, first), "far.xls", max_cells=2_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20  # a million rows made are 60 MB and more
+
+
+def test_rows_left_out_read_as_the_rows_they_are() -> None:
+    """Rows an ss:Index leaves out are blank but for the cells merged down into them, each its own list, the rows
+    after them numbered as the file says, on every sheet."""
+    data = _xml_workbook(
+        '<Worksheet ss:Name="S"><Table><Row><Cell ss:MergeDown="2"><Data ss:Type="String">a</Data></Cell>'
+        '<Cell ss:MergeDown="4" ss:Formula="=1"><Data ss:Type="String">b</Data></Cell></Row>'
+        '<Row ss:Index="6"><Cell ss:Index="3"><Data ss:Type="String">c</Data></Cell></Row>'
+        '<Row ss:Index="10" ss:Hidden="1"><Cell><Data ss:Type="String">d</Data></Cell></Row>'
+        '<Row ss:Index="12"/></Table></Worksheet>'
+        '<Worksheet ss:Name="T"><Table><Row ss:Index="4" ss:Hidden="1"/>'
+        '<Row><Cell ss:MergeDown="3"><Data ss:Type="String">e</Data></Cell></Row><Row ss:Index="9"/></Table>'
+        "</Worksheet>"
+    )
+    first, second = xml2003_sheets(data, "gaps.xls", max_cells=1_000)
+    assert first.rows == [
+        ["a", "b"],
+        ["a", "b"],
+        ["a", "b"],
+        [None, "b"],
+        [None, "b"],
+        [None, None, "c"],
+        [],
+        [],
+        [],
+        ["d"],
+        [],
+        [],
+    ]
+    assert (first.formulas, first.hidden_rows) == ({(0, 1)}, {9})
+    assert first.merged == (((0, 0), (2, 0)), ((0, 1), (4, 1)))
+    assert second.rows == [[], [], [], [], ["e"], ["e"], ["e"], ["e"], []]
+    assert (second.hidden_rows, second.merged) == ({3}, (((4, 0), (7, 0)),))
+    assert len({id(row) for sheet in (first, second) for row in sheet.rows}) == len(first.rows) + len(second.rows)
 
 
 @pytest.mark.parametrize("index", ["²", "٣", "1" * 5000, "0", "-3"])

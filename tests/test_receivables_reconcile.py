@@ -226,6 +226,23 @@ def test_an_excel_2003_xml_statement_declaring_entities_is_refused_naming_the_fi
         read_statement(path)
 
 
+def test_an_excel_2003_xml_statement_of_sheets_of_empty_rows_is_refused_for_the_cap(tmp_path):
+    """Fifteen worksheets each one empty row far down (1.3 KB) span 15 million rows: refused for the cell cap, naming
+    the file, without the seven million rows of the sheets before the one passing it made first."""
+    path = tmp_path / "tiny.xls"
+    path.write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"'
+        ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        + "".join(f'<Worksheet ss:Name="S{i}"><Table><Row ss:Index="7999999"/></Table></Worksheet>' for i in range(15))
+        + "</Workbook>",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        InputError, match=r"tiny\.xls: the sheets of the Excel 2003 XML spreadsheet span more than 8,000,000"
+    ):
+        read_statement(path)
+
+
 def test_every_pass_and_planted_difference(files):
     result = reconcile(read_statement(files[0], perspective="ours"), read_statement(files[1]), lang="en")
     table = result.table
