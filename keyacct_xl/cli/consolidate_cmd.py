@@ -33,7 +33,8 @@ HELP: dict[str, Message] = {
     "--accept": msg("merge this file that waits for review (name, path or sha256 start); repeatable"),
     "--reject": msg("refuse this file that waits for review for good; repeatable"),
     "--without-sensitive": msg(
-        "mask the values of personal fields (phones, birthdays, profile answers) in the report; the master keeps them"
+        "mask the values of personal fields (phones, birthdays, profile answers) in the report (with --undo: in what "
+        "it prints); the master keeps them"
     ),
     "--undo": msg(
         "take one consolidated file back out of the master (the file's path, its name or sha256 start), newest first"
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     """
     if args.undo:
         _refuse_with_undo(args)
-        print(undo_submission(args.into, args.undo, dry_run=args.dry_run).summary(args.lang))
+        undone = undo_submission(args.into, args.undo, dry_run=args.dry_run)
+        print(undone.summary(args.lang, without_sensitive=args.without_sensitive))
         return 0
     if args.source is None:
         raise InputError(msg("SOURCE is missing: the folder or .zip of submitted forms"))
@@ -121,7 +123,6 @@ def _refuse_with_undo(args: argparse.Namespace) -> None:
             ("--strict", args.strict),
             ("--accept", args.accept),
             ("--reject", args.reject),
-            ("--without-sensitive", args.without_sensitive),
             ("--jobs", args.jobs != 1),
         )
         if value

@@ -24,6 +24,10 @@ HELP: dict[str, Message] = {
     "--report": msg("write the report workbook (every row of the list and what became of it) here"),
     "--update": msg("apply the values that differ for rows whose customer id the master holds (listed otherwise)"),
     "--undo": msg("take this imported list back out of the master: its customers removed, updated values restored"),
+    "--without-sensitive": msg(
+        "mask personal values (a customer's phone) as *** wherever the console and the report quote them: before "
+        "and after of a changed value, and with --undo what it puts back"
+    ),
     "--new-id": msg(
         "import this held row (its row number in the file, as the report names it) as a new customer under the next "
         "id; of a list imported already, only the rows decided are applied; repeatable"
@@ -46,6 +50,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     importing.add_argument("--report", type=Path, metavar="R.xlsx", help=HELP["--report"].render(lang))
     importing.add_argument("--update", action="store_true", help=HELP["--update"].render(lang))
     importing.add_argument("--undo", action="store_true", help=HELP["--undo"].render(lang))
+    importing.add_argument("--without-sensitive", action="store_true", help=HELP["--without-sensitive"].render(lang))
     for option, dest in (("--new-id", "new_id"), ("--same", "same")):  # repeatable: each names one held row
         importing.add_argument(
             option, dest=dest, action="append", type=int, default=[], metavar="ROW", help=HELP[option].render(lang)
@@ -59,7 +64,8 @@ def _import(args: argparse.Namespace) -> int:
             raise InputError(
                 msg("--undo takes the imported list back out: give no --report, --update, --new-id or --same")
             )
-        print(undo_customer_import(args.file, args.into, dry_run=args.dry_run).summary(args.lang))
+        undone = undo_customer_import(args.file, args.into, dry_run=args.dry_run)
+        print(undone.summary(args.lang, without_sensitive=args.without_sensitive))
         return 0
     result = run_customer_import(
         args.file,
@@ -70,6 +76,7 @@ def _import(args: argparse.Namespace) -> int:
         update=args.update,
         new_id=args.new_id,
         same=args.same,
+        without_sensitive=args.without_sensitive,
     )
     for line in result.lines(args.lang):
         print(line)

@@ -17,9 +17,10 @@ from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import row_json, typed_frame
 from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
-from keyacct_xl.messages import Listing, Pair, listing, tr
+from keyacct_xl.messages import MASK, Listing, Pair, listing, tr
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 ADDED: Final = "added"  # the change a SubmissionHistory row of an added row names
@@ -61,9 +62,11 @@ class ChangedSinceAdded:
     now: object
     wrote: object
 
-    def line(self, lang: Lang) -> str:
-        """``  Visits 张三 · C001 · …: 结果 was changed after the file added the row (x; the file wrote y): …``."""
+    def line(self, lang: Lang, *, masked: bool = False) -> str:
+        """``  Visits 张三 · C001 · …: 结果 was changed after the file added the row (x; the file wrote y): …``;
+        ``masked``: a personal column's values as ``***``."""
         table, column = sheet_and_header(self.table, self.column, lang)
+        hidden = masked and personal_column(self.table, self.column)
         return "  " + tr(
             lang,
             "{table} {row}: {column} was changed after the file added the row ({now}; the file wrote {wrote}): "
@@ -71,8 +74,8 @@ class ChangedSinceAdded:
             table=table,
             row=self.row,
             column=column,
-            now=shown_or_blank(self.now, lang),
-            wrote=shown_or_blank(self.wrote, lang),
+            now=shown_or_blank(self.now, lang, hidden),
+            wrote=shown_or_blank(self.wrote, lang, hidden),
         )
 
 
@@ -92,9 +95,16 @@ def named_rows(keys: Sequence[str]) -> Listing:
     return listing([*keys[:NAMED_ROWS], *(["…"] if len(keys) > NAMED_ROWS else [])])
 
 
-def shown_or_blank(value: object, lang: Lang) -> str:
-    """A cell's value as a report shows it, or (空) / (blank)."""
-    return shown_value(value) or tr(lang, "(blank)")
+def shown_or_blank(value: object, lang: Lang, hidden: bool = False) -> str:
+    """A cell's value as a report shows it (``***`` when ``hidden`` holds a personal one), or (空) / (blank)."""
+    text = shown_value(value)
+    return (MASK if hidden else text) if text else tr(lang, "(blank)")
+
+
+def personal_column(table: str, key: str) -> bool:
+    """Whether column ``key`` of a consolidation table (a header, for a column of a person's own) is personal data."""
+    schema = ALL_CONSOLIDATION_TABLES.get(table)
+    return is_sensitive_column(schema, key) if schema else is_personal_header(key)
 
 
 def changed_since_added(

@@ -42,7 +42,7 @@ from keyacct_xl.master.ids import id_key, normalize_id, read_as
 from keyacct_xl.master.schema import CUSTOMERS as PLAIN_CUSTOMERS
 from keyacct_xl.master.submissions import HISTORY, LEDGER, MERGED_TABLES
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import Message, Rendered, cmsg, listing, msg
+from keyacct_xl.messages import MASK, Message, Rendered, cmsg, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
 
 CUSTOMERS = MERGED_TABLES["Customers"]
@@ -99,6 +99,18 @@ class RowOutcome:
     cells: tuple[str, ...] = ()
     warnings: tuple[Rendered, ...] = ()
     changes: tuple[FieldChange, ...] = ()
+
+
+def masked(row: RowOutcome, without_sensitive: bool) -> tuple[FieldChange, ...]:
+    """``row``'s changes as shown: with ``without_sensitive``, a personal field's values (a phone) as ``***``."""
+    if not without_sensitive:
+        return row.changes
+    return tuple(
+        FieldChange(c.key, MASK if c.before else "", MASK if c.after else "")
+        if CUSTOMERS.column(c.key).sensitive
+        else c
+        for c in row.changes
+    )
 
 
 def plan_import(

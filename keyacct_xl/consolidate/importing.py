@@ -28,6 +28,7 @@ from keyacct_xl.consolidate.customerimport import (
     apply_import,
     drop_added_columns,
     import_of,
+    masked,
     not_held,
     now_text,
     plan_import,
@@ -67,6 +68,7 @@ class CustomerImport:
     now: str
     report: Path | None = None
     decided: bool = False  # a list imported before: its rows are the held rows a person decided on
+    without_sensitive: bool = False  # personal values (a phone) masked wherever the console or report quotes them
 
     def count(self, status: str) -> int:
         """Rows of the list with ``status``."""
@@ -116,7 +118,10 @@ class CustomerImport:
         line = f"{where}{colon}{ROW_STATUS_LABELS[row.status].render(lang)} {who}".rstrip()
         if row.reason is not None:
             line = f"{line}{colon}{row.reason.render(lang)}"
-        changes = [f"    {_field(c.key, lang)}{colon}{c.before or '∅'} → {c.after}" for c in row.changes]
+        changes = [
+            f"    {_field(c.key, lang)}{colon}{c.before or '∅'} → {c.after}"
+            for c in masked(row, self.without_sensitive)
+        ]
         return "\n".join([line, *changes, *(f"    {w.render(lang)}" for w in row.warnings)])
 
 
@@ -148,11 +153,13 @@ def run_customer_import(
     new_id: Sequence[int] = (),
     same: Sequence[int] = (),
     now: str | None = None,
+    without_sensitive: bool = False,
 ) -> CustomerImport:
     """Import the customer list ``source`` into ``master`` (a dry run writes nothing to the master) and write the
     report workbook to ``report`` when given. ``new_id`` and ``same`` are the row numbers of held rows to import
     under a new id or to take as the customer their id names; for a list imported already, only those rows are
-    applied (under that import)."""
+    applied (under that import). ``without_sensitive`` masks personal values (``***``) in what the console and the
+    report show."""
     source, master = Path(source), Path(master)
     decisions = _decisions(new_id, same)
     if report is not None:
@@ -188,7 +195,16 @@ def run_customer_import(
             names, edited = apply_import(store, planned, source_of, new_grade=new_grade, now=now, earlier=earlier)
             save_store(store, names, edited=edited)
         rows = tuple(o for o, _ in planned)
-        result = CustomerImport(source, master, customer_list, rows, dry_run, now, decided=earlier is not None)
+        result = CustomerImport(
+            source,
+            master,
+            customer_list,
+            rows,
+            dry_run,
+            now,
+            decided=earlier is not None,
+            without_sensitive=without_sensitive,
+        )
         # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
         return result if report is None else replace(result, report=write_import_report(result, report, lang))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from keyacct_xl.consolidate.customerimport import HELD, ROW_STATUS_LABELS, ROW_STATUSES, RowOutcome
+from keyacct_xl.consolidate.customerimport import HELD, ROW_STATUS_LABELS, ROW_STATUSES, RowOutcome, masked
 from keyacct_xl.consolidate.intake import shown_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import yes_no
@@ -52,6 +52,7 @@ def _summary(result: CustomerImport, lang: Lang) -> Sheet:
         [tr(lang, "Master workbook"), str(result.master)],
         [tr(lang, "Run at"), result.now],
         [tr(lang, "Dry run"), yes_no(result.dry_run, lang)],
+        [tr(lang, "Personal data masked"), yes_no(result.without_sensitive, lang)],
         [tr(lang, "Held rows decided") if result.decided else tr(lang, "Rows of the list"), len(result.rows)],
         *([ROW_STATUS_LABELS[s].render(lang), result.count(s)] for s in ROW_STATUSES),
         [tr(lang, "Columns imported"), listing(c.header for c in listed.recognised).render(lang)],
@@ -116,6 +117,6 @@ def _changes(result: CustomerImport, lang: Lang) -> Sheet:
             yes_no(r.status == "updated" and not result.dry_run, lang),
         ]
         for r in result.rows
-        for c in r.changes
+        for c in masked(r, result.without_sensitive)
     ]
     return _sheet(tr(lang, "Differing values"), columns, rows, kinds={"list_row": "int"})

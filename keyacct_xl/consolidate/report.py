@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.consolidate.added import personal_column
 from keyacct_xl.consolidate.cards import Conflict
 from keyacct_xl.consolidate.changes import CHANGE_LABELS
 from keyacct_xl.consolidate.formroles import table_label
@@ -19,7 +20,7 @@ from keyacct_xl.consolidate.run import RunResult
 from keyacct_xl.forms.catalog import form_ids, load_form
 from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.labels import yes_no
-from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column, is_sensitive_label
+from keyacct_xl.master.privacy import is_sensitive_label
 from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
@@ -148,12 +149,12 @@ def _personal_values(result: RunResult) -> set[str]:
     after, the personal parts of row keys, the values of conflicts and duplicates on a personal Customers field."""
     values = {i.value for o in result.outcomes for i in o.issues if _personal_field(i)}
     for c in result.changes:
-        if c.field and _personal_column(c.table, c.field):
+        if c.field and personal_column(c.table, c.field):
             values.update((c.before, c.after))
         row_key = ROW_KEYS.get(c.table)
         parts = c.key.split(" / ")
         if row_key and len(parts) == len(row_key.columns):
-            values.update(p for p, col in zip(parts, row_key.columns) if _personal_column(c.table, col))
+            values.update(p for p, col in zip(parts, row_key.columns) if personal_column(c.table, col))
     for conflict in result.conflicts:
         if _quotes_personal_values(conflict):
             values.update((conflict.master_value, conflict.submitted_value))
@@ -301,18 +302,13 @@ def _personal_field(issue: Issue) -> bool:
 
 def _quotes_personal_values(conflict: Conflict) -> bool:
     """Whether a conflict's values are personal data: a differing phone, a duplicate found by its phone."""
-    return conflict.kind in ("value", "duplicate") and _personal_column(CUSTOMERS.name, conflict.field)
-
-
-def _personal_column(table: str, key: str) -> bool:
-    schema = ALL_CONSOLIDATION_TABLES.get(table)
-    return is_sensitive_column(schema, key) if schema else is_personal_header(key)
+    return conflict.kind in ("value", "duplicate") and personal_column(CUSTOMERS.name, conflict.field)
 
 
 def _row_key(table: str, key: str) -> str:
     """A row's key as the report shows it without personal data: a contact's phone in it masked."""
     row_key = ROW_KEYS.get(table)
-    personal = [_personal_column(table, c) for c in row_key.columns] if row_key else []
+    personal = [personal_column(table, c) for c in row_key.columns] if row_key else []
     if not any(personal):
         return key
     parts = key.split(" / ")
@@ -346,7 +342,7 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
         ]
         if without_sensitive:
             row[4] = _row_key(c.table, c.key)
-            if c.field and _personal_column(c.table, c.field):
+            if c.field and personal_column(c.table, c.field):
                 row[6:8] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
     return _sheet(tr(lang, "Changes"), columns, rows, row_names=("file",))

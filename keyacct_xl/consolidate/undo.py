@@ -20,6 +20,7 @@ from keyacct_xl.consolidate.added import (
     ChangedSinceAdded,
     changed_since_added,
     named_rows,
+    personal_column,
     sheet_and_header,
     shown_or_blank,
 )
@@ -36,7 +37,9 @@ from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, master_write_lock
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.privacy import is_personal_header
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES, TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER, PROVENANCE_KEYS
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
@@ -83,16 +86,17 @@ class UndoneCell:
     before: object
     kept: bool
 
-    def line(self, lang: Lang) -> str:
+    def line(self, lang: Lang, *, masked: bool = False) -> str:
         """``  Customers C0004: 电话 022-22222222 → 022-40139300``, or ``  Visits 张三 · C001 · …: 结果 changed by hand
-        since the file wrote it (x): kept, not put back to y``."""
+        since the file wrote it (x): kept, not put back to y``; ``masked``: a personal column's values as ``***``."""
         table, column = sheet_and_header(self.table, self.column, lang)
+        hidden = masked and personal_column(self.table, self.column)
         shown = {
             "table": table,
             "row": self.row,
             "column": column,
-            "now": shown_or_blank(self.now, lang),
-            "before": shown_or_blank(self.before, lang),
+            "now": shown_or_blank(self.now, lang, hidden),
+            "before": shown_or_blank(self.before, lang, hidden),
         }
         text = (
             msg(
@@ -115,16 +119,18 @@ class TypedBeside:
     column: str  # the column's header, as the sheet has it
     value: object
 
-    def line(self, lang: Lang) -> str:
-        """``  Visits 张三 · C001 · 2026-11-23: 备注2 holds 已电话确认, typed by hand beside a row of the file, …``."""
+    def line(self, lang: Lang, *, masked: bool = False) -> str:
+        """``  Visits 张三 · C001 · 2026-11-23: 备注2 holds 已电话确认, typed by hand beside a row of the file, …``;
+        ``masked``: the value of a personal column (手机2) as ``***``."""
         schema = ALL_CONSOLIDATION_TABLES[self.table]
+        value = MASK if masked and is_personal_header(self.column) else shown_value(self.value)
         return "  " + tr(
             lang,
             "{table} {row}: {column} holds {value}, typed by hand beside a row of the file, which the undo removes",
             table=Pair(schema.sheet_en, schema.sheet_zh),
             row=self.row,
             column=self.column,
-            value=shown_value(self.value),
+            value=value,
         )
 
 
@@ -166,9 +172,17 @@ class UndoResult:
     unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
     handed: tuple[HandedOver, ...] = ()  # rows it added that later files sent again: kept, now theirs
     put_back: tuple[UndoneCell, ...] = ()  # cells given their earlier values back, with the value each replaced
+    personal: frozenset[str] = frozenset()  # personal values in the rows' names (a contact's phone in its key)
 
-    def summary(self, lang: Lang) -> str:
-        """A line for the console, then a line per table naming its rows."""
+    def summary(self, lang: Lang, *, without_sensitive: bool = False) -> str:
+        """A line for the console, then a line per table naming its rows; ``without_sensitive`` masks personal
+        values (``***``): a personal column's before and after, the phone in a contact's name."""
+        text = self._lines(lang, without_sensitive)
+        if not without_sensitive:
+            return text
+        return scrubber({v: MASK for v in self.personal if len(v) >= MIN_SCRUBBED["removed"]})(text)
+
+    def _lines(self, lang: Lang, masked: bool) -> str:
         if self.dry_run:
             head = tr(
                 lang,
@@ -185,9 +199,12 @@ class UndoResult:
                 removed=self.removed,
                 restored=self.restored,
             )
-        lines = [head, *(r.line(lang) for r in self.rows), *(p.line(lang) for p in self.put_back)]
-        lines += [k.line(lang) for k in self.kept]
-        lines += [*(c.line(lang) for c in self.since), *(b.line(lang) for b in self.beside)]
+        lines = [head, *(r.line(lang) for r in self.rows), *(p.line(lang, masked=masked) for p in self.put_back)]
+        lines += [k.line(lang, masked=masked) for k in self.kept]
+        lines += [
+            *(c.line(lang, masked=masked) for c in self.since),
+            *(b.line(lang, masked=masked) for b in self.beside),
+        ]
         if self.unreadable:
             lines.append(
                 "  "
@@ -203,11 +220,24 @@ class UndoResult:
         return "\n".join([*lines, *(c.line(lang) for c in self.copies), *(h.line(lang) for h in self.handed)])
 
 
+def _key_columns(table: str, row: Mapping[str, object]) -> tuple[str, ...]:
+    return ROW_KEYS[table].columns if table in ROW_KEYS else tuple(row)[:3]
+
+
 def _row_key(table: str, row: Mapping[str, object]) -> str:
     """A row as a person finds it again: its key columns' values (an id, a date, a rep), `` · ``-joined."""
-    columns = ROW_KEYS[table].columns if table in ROW_KEYS else tuple(row)[:3]
-    values = [row.get(c) for c in columns]
+    values = [row.get(c) for c in _key_columns(table, row)]
     return " · ".join(shown_value(v) for v in values if not is_blank(v))
+
+
+def _personal_in_keys(table: str, rows: Iterable[Mapping[str, object]]) -> set[str]:
+    """The personal values the names of ``rows`` hold (``_row_key``: a contact's phone), for a masked summary."""
+    return {
+        shown_value(row.get(c))
+        for row in rows
+        for c in _key_columns(table, row)
+        if personal_column(table, c) and not is_blank(row.get(c))
+    }
 
 
 def _file_sha(wanted: str) -> str | None:
@@ -532,6 +562,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     restored: dict[str, list[str]] = {}
     kept: list[UndoneCell] = []
     put_back: list[UndoneCell] = []
+    personal: set[str] = set()
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
     for table, data, change, wrote in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1], written[::-1]):
         row, edits, put = _restore(
@@ -544,6 +575,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         )
         if put is None or put:  # a row whose every cell was kept (typed by hand since) is not said to be restored
             restored.setdefault(str(table), []).append(_row_key(str(table), row))
+            personal |= _personal_in_keys(str(table), [row])
         kept += edits
         put_back += put or []
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
@@ -557,6 +589,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             continue
         carried = frame["file_sha256"] == sha
         if carried.any():
+            personal |= _personal_in_keys(name, frame[carried].to_dict("records"))  # removed, copied, handed over
             copied = _copied(frame, carried, name)
             added = carried & ~copied
             written = _written(snapshots, name)
@@ -603,6 +636,7 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         _unreadable(snapshots),
         tuple(handed),
         tuple(reversed(put_back)),
+        frozenset(personal),
     )
 
 

@@ -1,0 +1,92 @@
+"""--without-sensitive on what a customer import and an undo print: a phone's before and after, and the phone in a
+contact's row name, masked (***); the master keeps and gets back every value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from reportbook import table_rows
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.store import load_store
+from tests.test_consolidation_identity import NOW, master  # noqa: F401  (master: the fixture)
+
+NEW_PHONE, CHANGED_PHONE, OLD_PHONE = "13912345678", "13800009999", "13800000001"
+
+
+def _card_with_contacts(inbox: Path, into: Path) -> None:
+    """张三's card of C001: 王经理's phone changed, a new contact 陈美玲 (her phone in her row's name), consolidated."""
+    contacts = [
+        {"name": "王经理", "title": "采购经理", "phone": CHANGED_PHONE},
+        {"name": "陈美玲", "title": "采购专员", "phone": NEW_PHONE},
+    ]
+    header = {"rep": "张三", "customer_id": "C001", "name": "广州华强贸易有限公司"}
+    card = fill_form(blank_form("customer_card"), header=header, rows={"contacts": contacts})
+    (inbox / "card.xlsx").write_bytes(card)
+    consolidate(inbox, into, now=NOW)
+
+
+def _phones(into: Path) -> dict[str, str]:
+    contacts = load_store(into).frame("Contacts")
+    return dict(zip(contacts["name"], contacts["phone"]))
+
+
+def test_an_undo_without_sensitive_masks_the_phones_it_names(
+    master: Path,  # noqa: F811
+    inbox: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _card_with_contacts(inbox, master)
+    assert _phones(master) == {"王经理": CHANGED_PHONE, "赵会计": "13800000002", "陈美玲": NEW_PHONE}
+    capsys.readouterr()
+    assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx", "--dry-run"]) == 0
+    plain = capsys.readouterr().out
+    assert NEW_PHONE in plain and CHANGED_PHONE in plain and OLD_PHONE in plain  # what the option masks
+    assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx", "--without-sensitive"]) == 0
+    out = capsys.readouterr().out
+    assert NEW_PHONE not in out and CHANGED_PHONE not in out and OLD_PHONE not in out
+    assert "陈美玲 · ***" in out and "电话 *** → ***" in out
+    assert _phones(master) == {"王经理": OLD_PHONE, "赵会计": "13800000002"}  # the master got its values back
+
+
+def _list_giving_a_phone(path: Path, phone: str) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["客户编号", "客户名称", "联系电话"])
+    sheet.write_row(1, 0, ["C001", "广州华强贸易有限公司", phone])
+    book.close()
+    return path
+
+
+def _phone_of_c001(into: Path) -> object:
+    return load_store(into).frame("Customers").set_index("customer_id").loc["C001", "phone"]
+
+
+def test_a_customer_import_without_sensitive_masks_the_phone_on_the_console_and_in_the_report(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first = _list_giving_a_phone(tmp_path / "first.xlsx", "020-88881111")
+    assert main(["customers", "import", str(first), "--into", str(master), "--update"]) == 0
+    listed, report = _list_giving_a_phone(tmp_path / "list.xlsx", "020-88886666"), tmp_path / "report.xlsx"
+    args = ["customers", "import", str(listed), "--into", str(master), "--update", "--report", str(report)]
+    capsys.readouterr()
+    assert main([*args, "--without-sensitive"]) == 0
+    out = capsys.readouterr().out
+    assert "电话：*** → ***" in out and "020-88886666" not in out and "020-88881111" not in out
+    differing = table_rows(report, 2)
+    assert differing[1][2:5] == ("电话", "***", "***") and "020-8888" not in str(differing)
+    summary = dict(r for r in table_rows(report, 0) if len(r) == 2)
+    assert summary["已遮蔽个人信息"] == "是"
+    assert _phone_of_c001(master) == "020-88886666"  # masked on the screen, not in the master
+    assert main(["customers", "import", str(listed), "--into", str(master), "--undo", "--without-sensitive"]) == 0
+    undone = capsys.readouterr().out
+    assert "电话 *** → ***" in undone and "020-8888" not in undone
+    assert _phone_of_c001(master) == "020-88881111"
+    assert main(["customers", "import", str(first), "--into", str(master), "--undo"]) == 0
+    assert "电话 020-88881111 → " in capsys.readouterr().out  # without the option: the values, as before
