@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
+from reportbook import pdf_pages
 
+from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, build_form, write_form
 from keyacct_xl.forms.layout import (
@@ -30,6 +34,8 @@ from keyacct_xl.forms.layout import (
 from keyacct_xl.forms.meta import COMPANY_KEY, META_KEYS
 from keyacct_xl.forms.printsetup import header_footer
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
 
 CATALOG = load_catalog()
 _DV_TYPES = {
@@ -261,6 +267,24 @@ def test_formula_and_totals_in_the_quotation(tmp_path: Path) -> None:
     last = int(table.ref.split(":")[1][1:])
     assert ws[f"H{first}"].value == f'=IF(COUNT(F{first},G{first})=0,"",F{first}*G{first})'
     assert ws[f"H{last + 1}"].value == f"=SUM(H{first}:H{last})"
+
+
+def test_a_rate_under_one_percent_prints_as_typed(tmp_path: Path, libreoffice: Callable[..., Path]) -> None:
+    # 破损补偿率 0.5 % printed as 1 % (every percent field formatted 0%): the form and the master the rate was
+    # consolidated into showed a person double the rate typed.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    form = inbox / "promotion_plan.xlsx"  # the catalogue's own filled example: 破损补偿率 0.005
+    form.write_bytes((Path(__file__).parents[1] / "workbooks" / "examples" / form.name).read_bytes())
+    printed = "\n".join(pdf_pages(libreoffice(form, "pdf", tmp_path / "pdf")))
+    assert re.search(r"破损补偿率\s+0\.5%", printed), printed
+    master = Master.empty()
+    master.customers = pd.DataFrame({"customer_id": ["C0002"], "name": ["西安凯瑞物资有限公司"], "rep": ["石刚洋"]})
+    save_master(master, tmp_path / "master.xlsx", backup=False)
+    consolidate(inbox, tmp_path / "master.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "master.xlsx")["促销计划"]
+    (cell,) = [c for c in sheet[2] if c.value == 0.005]
+    assert cell.number_format == "0.0%"
 
 
 @pytest.mark.libreoffice

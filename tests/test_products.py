@@ -393,6 +393,6 @@ def test_libreoffice_reads_the_statistics_forms(master_file: Path, tmp_path: Pat
     )
     assert "C2,客户C2,零售商,,,¥50.00,无目标,¥0.00,¥50.00" in stats.splitlines()
     # LibreOffice computes the coverage itself: 上海 P1, one of the city's two key customers.
-    assert "上海,P1,液压油 46# 200L,200L,2,1,50%,¥300.00" in matrix.splitlines()
+    assert "上海,P1,液压油 46# 200L,200L,2,1,50.0%,¥300.00" in matrix.splitlines()
     for pdf in libreoffice(forms, "pdf"):
         assert pdf.read_bytes().startswith(b"%PDF")

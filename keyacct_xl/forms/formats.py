@@ -21,7 +21,7 @@ NUMBER_FORMATS = {
     "integer": "0",
     "number": "#,##0.00",
     "money": MONEY_FORMAT,
-    "percent": "0%",
+    "percent": "0.0%",
     "date": DATE_FORMAT,
     "time": "hh:mm",
     "text": "@",

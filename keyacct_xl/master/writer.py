@@ -74,7 +74,7 @@ KIND_FORMATS = {
     "int": "0",
     "number": "General",
     "money": MONEY_FORMAT,
-    "percent": "0%",
+    "percent": "0.0%",
     "date": DATE_FORMAT,
     # A column the user added mixing kinds: its text and numbers General, so a 待定 replaced by a number in Excel
     # is a number; its dates take DATE_FORMAT (CellColumn.date_style), its times of day, durations and dates with a
