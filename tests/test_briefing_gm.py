@@ -565,3 +565,78 @@ def test_a_month_past_the_data_is_written_with_a_warning_on_the_console_and_the_
         assert printed[1] == warning
         cover = openpyxl.load_workbook(tmp_path / f"gm_pack_{month}.xlsx").worksheets[0]
         assert warning in [c.value for row in cover.iter_rows() for c in row]
+
+
+def test_a_month_before_the_first_sale_is_refused_naming_the_data_s_first_month(
+    master_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A pack of 2020-01 on the demo (its first sale 2023-11-01) was written without a word: every figure 0 ＝, the
+    funnel of today, every VIP/A customer overdue for a visit (found by a trial). A month that ends before the
+    master's first sale (here 2024-05-05) is refused, as ``reps`` refuses a period outside the data."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    for month in ("2020-01", "2024-04"):
+        with pytest.raises(InputError) as refused:
+            run_gm_pack(load_master(book), load_store(book).frames, period=month)
+        assert str(refused.value) == (
+            f"--period {month} lies before the master's sales (the first on 2024-05-05): no figure to report; give "
+            "2024-05 or a later month"
+        )
+        assert main(["report", "gm", str(book), "--period", month]) == 2
+        printed = capsys.readouterr()
+        assert printed.out == "" and printed.err.splitlines() == [
+            f"keyacct-xl: --period {month} 早于总表的销售数据（首笔销售在 2024-05-05）："
+            "没有可报告的数字；请给出 2024-05 或之后的月份"
+        ]
+        assert not (tmp_path / f"gm_pack_{month}.xlsx").exists()
+    assert main(["report", "gm", str(book), "--period", "2024-05"]) == 0  # the first sale's month
+    assert (tmp_path / "gm_pack_2024-05.xlsx").exists()
+
+
+def cover_rows(path: Path) -> dict[str, tuple]:
+    """The cover's KPI rows by label: this month, last month, its arrow, a year ago, its arrow."""
+    cover = openpyxl.load_workbook(path).worksheets[0]
+    found = {}
+    for row in cover.iter_rows(values_only=True):
+        if row[0] is not None and any(v is not None for v in row[1:]):
+            found[str(row[0])] = tuple(row[1:6])
+    return found
+
+
+def test_a_comparison_month_before_the_data_has_nothing_to_compare(master_path: Path, tmp_path: Path) -> None:
+    """The demo's 2024-01 compared every KPI with a January 2023 before its first sale: 去年同月 0 and ▲, the VIP/A
+    share ▲ +31.0 个百分点, while the rep sheet left its growth blank. A comparison month that ends before the first
+    sale (2024-05-05 here) has no figure: blank, and the arrow reads the legend's — 无可比数据."""
+    master, frames = load_master(master_path), load_store(master_path).frames
+    march = run_gm_pack(master, frames, period="2025-03", out=tmp_path / "gm.xlsx")  # a year before: 2024-03
+    assert march.kpis["last_year"].isna().all()
+    assert kpi(march, "month_sales")[:2] == (2000.0, 0.0) and kpi(march, "balance")[1] == 0.0  # K6's 300 paid
+    rows = cover_rows(march.path)
+    keys = ["本月销售额", "活跃客户（近 12 个月有购买）", "应收账款", "超信用额度客户", "本季已面访的 VIP/A 客户"]
+    for label in keys:
+        assert rows[label][3:] == (None, "— 无可比数据"), label
+    assert rows["本月销售额"][1:3] == (0, "▲")  # February 2025 has data: compared
+    assert "去年同月无数据" in march.summary("zh") and "nan" not in march.summary("zh")
+    first = run_gm_pack(master, frames, period="2024-05", out=tmp_path / "gm_en.xlsx", lang="en")  # both before
+    assert first.kpis[["last_month", "last_year"]].isna().all().all()
+    english = cover_rows(first.path)
+    assert english["Sales of the month"] == (300.0, None, "— nothing to compare", None, "— nothing to compare")
+    assert "no figure a year ago" in first.summary("en")
+
+
+def test_a_past_month_s_funnel_and_visits_say_what_they_show(master_path: Path, tmp_path: Path) -> None:
+    """The funnel sheet of a past month is headed 截至 its last day but lists the opportunities as they stand now (the
+    master keeps no earlier stages), and the VIP/A sheet takes today's grades: a line under each says so. The visits
+    are those to the month's end: in July 2026 K1's 07-01 visit counts, K4's of 08-01 not yet."""
+    pack = run_gm_pack(
+        load_master(master_path), load_store(master_path).frames, period="2026-07", out=tmp_path / "gm.xlsx"
+    )
+    book = openpyxl.load_workbook(pack.path)
+    texts = {
+        title: [c.value for row in book[title].iter_rows() for c in row if isinstance(c.value, str)]
+        for title in ("销售漏斗", "VIP 与 A 类客户拜访")
+    }
+    assert "销售机会为总表中当前的状态（总表不保留以往的阶段），不是 2026-07 月末的状态。" in texts["销售漏斗"]
+    note = "VIP 与 A 类按客户当前的等级；面访为本季度截至 2026-07-31 的拜访，拜访逾期也按该日计算。"
+    assert note in texts["VIP 与 A 类客户拜访"]
+    coverage = pack.coverage.set_index("rep")
+    assert coverage.loc["张三", "key_visited"] == 1 and coverage.loc["李四", "key_visited"] == 0

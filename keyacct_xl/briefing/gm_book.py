@@ -149,9 +149,10 @@ COMPLAINT_COLUMNS = [c for c in REGISTER_COLUMNS if c not in REGISTER_ONLY]
 
 
 def arrow(now: float, before: float, kind: str, lang: Lang) -> str:
-    """▲/▼/＝ and the change: relative for amounts and counts, in percentage points for rates."""
+    """▲/▼/＝ and the change: relative for amounts and counts, in percentage points for rates; the legend's words
+    without a figure to compare (a month before the first sale, the funnel's earlier stages)."""
     if not (math.isfinite(now) and math.isfinite(before)):
-        return "—"
+        return tr(lang, "— nothing to compare")
     sign = "▲" if now > before else "▼" if now < before else "＝"
     if kind == "percent":
         return tr(lang, "{arrow} {points:+.1f} pts", arrow=sign, points=(now - before) * 100)
@@ -332,8 +333,28 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             lang,
             charts=(Chart("bar", tr(lang, "Weighted amount by stage"), "stage", ("weighted_amount",)),),
             totals=_money_totals(pack.funnel, ("expected_amount", "weighted_amount")),
+            notes=(
+                tr(
+                    lang,
+                    "The opportunities as they stand in the master now (it keeps no earlier stages), not at the end "
+                    "of {month}.",
+                    month=str(pack.month),
+                ),
+            ),
         ),
-        "visits": _sheet(msg("VIP and A visit coverage"), pack.coverage, lang),
+        "visits": _sheet(
+            msg("VIP and A visit coverage"),
+            pack.coverage,
+            lang,
+            notes=(
+                tr(
+                    lang,
+                    "VIP and A by each customer's grade now; face-to-face visits of the quarter to {end}, overdue "
+                    "as of that day.",
+                    end=pack.month.end_time.date().isoformat(),
+                ),
+            ),
+        ),
         "complaints": _complaints(pack.complaints, str(pack.month), lang),
         "submissions": _submissions(pack, LATE_REPORTS, lang),
     }

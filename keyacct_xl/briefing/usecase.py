@@ -7,6 +7,7 @@ their defaults from the master's Settings here, once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,13 +99,20 @@ class GmPack:
         return "\n".join([line, *self._warning_lines(lang)])
 
     def _headline(self, lang: Lang) -> str:
+        last_year = float(self.kpis.set_index("kpi").at["month_sales", "last_year"])
+        # a year before the first sale has no figure, as the cover says: not ¥0.00
+        compared = (
+            tr(lang, "a year ago ¥{last_year:,.2f}", last_year=last_year)
+            if math.isfinite(last_year)
+            else tr(lang, "no figure a year ago")
+        )
         return tr(
             lang,
-            "monthly pack {month}: sales ¥{sales:,.2f} (a year ago ¥{last_year:,.2f}), year to date "
+            "monthly pack {month}: sales ¥{sales:,.2f} ({compared}), year to date "
             "¥{ytd:,.2f}, {active:,} active customers, overdue ¥{overdue:,.2f}",
             month=str(self.month),
             sales=self.kpi("month_sales"),
-            last_year=float(self.kpis.set_index("kpi").at["month_sales", "last_year"]),
+            compared=compared,
             ytd=self.kpi("ytd_sales"),
             active=int(self.kpi("active_customers")),
             overdue=self.kpi("overdue"),
@@ -129,6 +137,34 @@ def month_warnings(master: Master, month: pd.Period) -> tuple[Message, ...]:
     """A warning when ``month`` ends after the master's latest sale or payment (``past_the_data``)."""
     found = past_the_data(master, str(month), month.end_time.normalize())
     return () if found is None else (found,)
+
+
+def first_sale(master: Master) -> pd.Timestamp | None:
+    """The day of the master's first dated sale (the history store's lines included); None without one."""
+    dates = master.transactions["date"].dropna()
+    return pd.Timestamp(dates.min()).normalize() if len(dates) else None
+
+
+def before_the_data(month: pd.Period, first: pd.Timestamp | None) -> bool:
+    """Whether ``month`` ends before the master's first sale (``first``): it has no figure, only zeros."""
+    return first is not None and month.end_time.normalize() < first
+
+
+def require_sales(month: pd.Period, first: pd.Timestamp | None) -> None:
+    """Refuse a month that ends before the master's first sale (``first``): its pack showed every figure 0 ＝, the
+    funnel of today and every VIP/A customer overdue (a trial's 2020-01). A month after the data is written with a
+    warning (``month_warnings``); a master without a dated sale, on what it holds."""
+    if first is None or not before_the_data(month, first):
+        return
+    raise InputError(
+        msg(
+            "--period {period} lies before the master's sales (the first on {first}): no figure to report; give "
+            "{month} or a later month",
+            period=str(month),
+            first=first.date().isoformat(),
+            month=str(first.to_period("M")),
+        )
+    )
 
 
 def gm_report_name(month: pd.Period) -> str:
@@ -244,6 +280,13 @@ def _cover(
     )
 
 
+def without_the_data(kpis: pd.DataFrame, points: Sequence[pd.Period], first: pd.Timestamp | None) -> pd.DataFrame:
+    """The cover's KPIs with no figure for a month of ``points`` that ends before the first sale: a comparison there
+    is none (— on the cover), not a rise from 0 (▲)."""
+    blank = [c for p, c in zip(points, ("value", "last_month", "last_year")) if before_the_data(p, first)]
+    return kpis.assign(**{c: np.nan for c in blank}) if blank else kpis
+
+
 def run_gm_pack(
     master: Master,
     tables: Mapping[str, pd.DataFrame],
@@ -256,6 +299,8 @@ def run_gm_pack(
     """Every figure of the month ``period`` (2026-10) from ``master`` and its consolidation ``tables`` (SalesTargets,
     Complaints by name); written to ``out``, or into ``out_dir`` as gm_pack_<month>.xlsx."""
     month = report_month(period)
+    first = first_sale(master)
+    require_sales(month, first)
     end = month.end_time.normalize()
     tx = master.transactions
     months_lost = lost_months(master.settings)
@@ -278,7 +323,7 @@ def run_gm_pack(
     sections = {"funnel": gm.funnel(master.opportunities), "risky": risky}
     pack = GmPack(
         month=month,
-        kpis=_cover(points, figures, trend, owed, sections),
+        kpis=without_the_data(_cover(points, figures, trend, owed, sections), points, first),
         trend=trend,
         total=figures[0].total,
         cuts={by: gm.sales_cut(tx, master.customers, figures[0].goals, month=month, by=by) for by in gm.CUTS},
