@@ -26,6 +26,7 @@ from keyacct_xl.history.ingest import import_lines
 from keyacct_xl.history.store import store_path
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.receivables.master_lines import master_lines
 
 COMMANDS = {
     "grade.csv": ["grade", "--year", "2025"],
@@ -183,3 +184,31 @@ def test_archive_without_a_day_keeps_the_years_the_settings_name(
     workbook = load_master(path, history=False)
     assert workbook.transactions["date"].min() >= pd.Timestamp("2025-01-01")
     assert load_master(path).settings.workbook_years == 2
+
+
+def test_a_reconciliation_after_an_archive_names_the_rows_the_sheets_hold_now(
+    demo_master: Path, tmp_path: Path
+) -> None:
+    # With lines archived, the workbook's rows no longer matched the loaded table (the store's lines come first): each
+    # line was named by its position in store and workbook together under the table's English name (Transactions!
+    # 58726 for a line on 销售明细 row 56452), and 调账记录 keyed one line two ways, before and after an archive.
+    path = _split(demo_master, tmp_path / "archived", "before 2025-01-01")
+    master = load_master(path)
+    held = master.archived["Transactions"].count
+    assert held > 0
+    customer = str(master.transactions["customer_id"].iloc[0])  # one with lines in the store
+    ours = master_lines(master, customer)
+    book = openpyxl.load_workbook(path, read_only=True)
+    where = {}
+    for name, doc_column in (("销售明细", "单据编号"), ("收款记录", "收款单号")):
+        rows = book[name].iter_rows(values_only=True)
+        headers = list(next(rows))
+        at = headers.index(doc_column)
+        where |= {f"{name}!{i}": row[at] for i, row in enumerate(rows, start=2)}
+    recent = ours.lines[ours.lines["date"] >= pd.Timestamp("2025-01-01")]
+    assert len(recent) > 3
+    for labels, ref in zip(recent["row"], recent["ref"]):
+        for label in labels.split(";"):
+            assert where[label] == ref, (label, ref)  # the sheet's own row, under its zh name
+    older = ours.lines[ours.lines["date"] < pd.Timestamp("2025-01-01")]
+    assert not older.empty and all(label.startswith("历史库") for labels in older["row"] for label in labels.split(";"))

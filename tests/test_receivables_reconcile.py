@@ -541,9 +541,9 @@ def test_master_lines_keep_lines_without_doc_no_apart_and_refuse_blank_amounts()
     from keyacct_xl.receivables.master_lines import master_lines
 
     lines = master_lines(small_master([100.0, 50.0, 7.0], ["S1", None, " "]), "C1").lines
-    assert sorted(lines["ref"]) == ["(Transactions!3)", "(Transactions!4)", "S1"]
+    assert sorted(lines["ref"]) == ["(销售明细!3)", "(销售明细!4)", "S1"]
     assert sorted(lines["amount"]) == [7.0, 50.0, 100.0]
-    with pytest.raises(InputError, match=r"date or amount blank in Transactions!3"):
+    with pytest.raises(InputError, match=r"date or amount blank in 销售明细!3"):
         master_lines(small_master([100.0, float("nan")], ["S1", "S2"]), "C1")
     with pytest.raises(InputError, match="customer C9 has no transactions"):
         master_lines(small_master([1.0], ["S1"]), "C9")

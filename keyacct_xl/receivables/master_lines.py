@@ -16,7 +16,8 @@ import pandas as pd
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import Message, Rendered, msg
+from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
+from keyacct_xl.messages import Message, Rendered, msg, tr
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ledger import Ledger, build_ledger
 from keyacct_xl.receivables.statement_reader import Statement
@@ -92,7 +93,7 @@ def master_lines(
                 known=known,
             )
         )
-    tx_labels = _labels(master, "Transactions", len(tx), tx_at)
+    tx_labels = _labels(master, TRANSACTIONS, len(tx), tx_at)
     # Positions, not index labels: a frame built in memory need not have a 0..n-1 index.
     mine = tx.iloc[tx_at].assign(_row=tx_labels)
     _refuse_blanks(mine["_row"], mine)
@@ -108,7 +109,7 @@ def master_lines(
     )
     docs = docs.reset_index().rename(columns={"doc_no": "ref"}).assign(kind="invoice")
     receipts = pay.iloc[pay_at]
-    pay_labels = _labels(master, "Payments", len(pay), pay_at)
+    pay_labels = _labels(master, PAYMENTS, len(pay), pay_at)
     _refuse_blanks(pd.Series(pay_labels), receipts)
     paid = pd.DataFrame(
         {
@@ -143,7 +144,7 @@ def _adjusted(lines: pd.DataFrame, master: Master, at: np.ndarray) -> pd.DataFra
     adj = master.adjustments
     if not len(at):
         return lines
-    labels = _labels(master, ADJUSTMENTS.name, len(adj), at)
+    labels = _labels(master, ADJUSTMENTS, len(adj), at)
     lines = lines.copy()
     first = {ref: i for i, ref in reversed(list(enumerate(lines["ref"].tolist()))) if ref}
     adjusted: set[int] = set()
@@ -205,14 +206,17 @@ def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
         raise InputError(msg("date or amount blank in {where}", where=where))
 
 
-def _labels(master: Master, table: str, count: int, at: np.ndarray) -> list[str]:
-    """``sheet!row`` of the table's lines at positions ``at``: the Excel rows they were loaded from; data-row numbers
-    for a master built in memory or whose table has gained or lost lines since (or holds lines from the history
-    store)."""
-    where = master.rows.get(table)
-    if where is not None and where.count == count:
-        return [f"{where.sheet}!{row}" for row in where.excel_rows()[at].tolist()]
-    return [f"{table}!{p + 2}" for p in at.tolist()]
+def _labels(master: Master, schema: TableSchema, count: int, at: np.ndarray) -> list[str]:
+    """``sheet!row`` of the table's lines at positions ``at``: the Excel rows they were loaded from, a line of the
+    history store (which a loaded table holds first) by its place there; data-row numbers for a master built in
+    memory or whose table has gained or lost lines since. Sheets as the master names them (销售明细!5)."""
+    where = master.rows.get(schema.name)
+    held = master.archived[schema.name].count if schema.name in master.archived else 0
+    if where is not None and where.count == count - held:
+        rows = where.excel_rows()
+        store = tr(master.lang, "history store")
+        return [f"{store}#{p + 1}" if p < held else f"{where.sheet}!{rows[p - held]}" for p in at.tolist()]
+    return [f"{schema.sheet(master.lang)}!{p + 2}" for p in at.tolist()]
 
 
 def statement_period(theirs: Statement) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
