@@ -3,6 +3,7 @@ count, a customer without a sale, every customer of a rep, unknown customers and
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from briefing_master import hand_master
+from reportbook import pdf_pages
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.briefing.fact_sheet import monthly_by_category
@@ -277,3 +279,72 @@ def test_a_long_grade_reason_prints_whole_on_rows_as_tall_as_its_lines(tmp_path:
         ["pdftotext", "-raw", str(libreoffice(out, "pdf")), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert all(part in text for part in ("2025年度销售额", "维持B类", "调整为A")), text
+
+
+def test_a_day_past_the_data_takes_sales_and_ageing_where_the_data_end_with_one_warning(
+    master_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A fact sheet dated after the latest sale or payment (the demo's default, the latest visit: 11-27 against
+    sales to 10-31) aged every open invoice past the data as if nothing were paid, and showed the months after the
+    data as ¥0.00, without a word (found by a trial). Now its sales, share and ageing are taken where the data end
+    (11-02 here), the visits and complaints still at its day, with one warning saying so."""
+    december = pd.Timestamp("2026-12-15")
+    run = sheets(master_path, customer_ids=["K1"], as_of=december)
+    (k1,) = run.sheets
+    assert k1.as_of == december and k1.through == pd.Timestamp("2026-11-02")
+    assert k1.monthly["month"].iloc[-1] == "2026-11" and len(k1.monthly) == 36  # no December of ¥0.00
+    assert k1.monthly.set_index("month").loc["2026-11", "饮料"] == 5000.0 and k1.sales_12_months == 7700.0
+    ageing = k1.ageing.iloc[0]  # at 11-02: 5000 of 11-02 not due, 500 (due 10-20) and 1200 (due 10-31) overdue
+    assert ageing["not_due"] == 5000.0 and ageing["d1_30"] == 1700.0 and ageing["d31_60"] == 0.0
+    assert list(k1.complaints["complaint_no"]) == ["T3"]  # the complaints still at the sheet's day
+    warning = (
+        "警告：一户一档的日期 2026-12-15 晚于总表的销售和收款（截至 2026-11-02）：按月销售额、同类客户占比和应收账款"
+        "账龄按数据截止的 2026-11-02 计算；请导入之后的销售和收款，或用 --as-of 给出 2026-11-02 或更早的日期"
+    )
+    assert run.summary("zh").splitlines()[1:] == [warning]
+    assert "warning: the fact sheet's day (2026-12-15) is after" in run.summary("en")
+    assert sheets(master_path, customer_ids=["K1"]).warnings == ()  # the default day, 11-02, is the data's end
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    out = tmp_path / "k1.xlsx"
+    assert main(["account", str(book), "--customer", "K1", "--as-of", "2026-12-15", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [warning]
+    cells = [c.value for row in openpyxl.load_workbook(out)["K1"].iter_rows() for c in row if c.value is not None]
+    assert "2026-12" not in cells and "2026-11" in cells
+    for title in ("按月、按产品类别的销售额", "应收账款账龄分析表", "在同类客户中的占比（近 12 个月）"):
+        assert f"{title}（销售和收款截至 2026-11-02）" in cells
+
+
+def test_a_customer_id_in_another_case_or_width_finds_its_customer(master_path: Path, tmp_path: Path, capsys) -> None:
+    """``--customer c0023`` was refused (no customer c0023) where the customer import and consolidation read c0023
+    and Ｃ0023 as C0023 (master.ids)."""
+    run = sheets(master_path, customer_ids=["k1", "Ｋ3", "K1"], as_of=OCTOBER_END)
+    assert [s.customer_id for s in run.sheets] == ["K1", "K3"]
+    book = tmp_path / "master.xlsx"
+    shutil.copy(master_path, book)
+    assert main(["account", str(book), "--customer", "k1"]) == 0
+    assert "K1 甲商贸" in capsys.readouterr().out
+    assert (tmp_path / "account_K1_2026-11-02.xlsx").exists()
+    with pytest.raises(InputError, match="k99"):
+        sheets(master_path, customer_ids=["k99"])
+
+
+def test_the_monthly_table_repeats_its_header_on_every_page_it_runs_onto(
+    master_path: Path, tmp_path: Path, libreoffice
+) -> None:
+    """The 36 months ran onto a page of their own without the header row naming the columns (月份, the categories,
+    合计); now the row is the sheet's print titles, and the table is its last section, so no other section's page
+    prints it."""
+    out = sheets(master_path, customer_ids=["K1"], as_of=OCTOBER_END, out=tmp_path / "k1.xlsx").path
+    ws = openpyxl.load_workbook(out)["K1"]
+    header = next(c.row for c in ws["A"] if c.value == "月份")
+    assert ws.print_title_rows == f"${header}:${header}"
+    pages = pdf_pages(libreoffice(out, "pdf"))
+    months = [i for i, page in enumerate(pages) if re.search(r"^\s*\d{4}-\d{2}\s", page, re.M)]
+    assert len(months) >= 2  # the table runs over a page: what the header is repeated for
+    for i in months:
+        lines = pages[i].splitlines()
+        first = next(n for n, line in enumerate(lines) if re.match(r"\s*\d{4}-\d{2}\s", line))
+        assert re.match(r"\s*月份\s+食品\s+饮料\s+合计", lines[first - 1]), pages[i]
+    assert months[-1] == len(pages) - 1  # the last section
+    assert all("月份" not in page for i, page in enumerate(pages) if i not in months)

@@ -182,3 +182,24 @@ def test_the_demo_s_complaint_flags_its_customer_in_the_month_it_came(
     reps = report_table(tmp_path / "gm.xlsx", "报表提交").set_index("业务员")
     assert reps["未交"].to_dict() == check["missing"].to_dict()
     assert reps["迟交"].to_dict() == check["late"].to_dict() and check["late"].sum() > 0
+
+
+def test_analyze_warns_when_its_day_is_after_the_sales_and_payments(master_path: Path, tmp_path: Path, capsys) -> None:
+    """``analyze --year 2026`` is taken at the latest complaint received (T4, 11-03), a day after the latest sale
+    (11-02): silence and overdue days are counted past the data as if nothing were bought or paid, which the
+    workbook's 截至 alone did not say (the demo: 截至 2026-11-24, sales to 10-31, 7 customers overdue over 90 days
+    only for November's payments not being in). One warning says so and what to do; a year analysed to a day within
+    the data gets none."""
+    out = tmp_path / "analysis.xlsx"
+    assert main(["analyze", str(master_path), "--year", "2026", "--out", str(out), "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line for line in printed if line.startswith("警告")] == [
+        "警告：分析截至 2026-11-03，晚于总表的销售和收款（截至 2026-11-02）：未购天数和逾期天数按 2026-11-02 "
+        "之后未再购买、未再收款计算到 2026-11-03；请先导入之后的销售和收款"
+    ]
+    sheet = openpyxl.load_workbook(out)["危险客户"]
+    assert "截至：2026-11-03" in [c.value for row in sheet.iter_rows(max_row=4) for c in row]  # the day, as before
+    assert main(["analyze", str(master_path), "--year", "2026", "--out", str(out), "--lang", "en"]) == 0
+    assert "warning: the analysis is taken at 2026-11-03" in capsys.readouterr().out
+    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(out), "--lang", "zh"]) == 0
+    assert "警告" not in capsys.readouterr().out

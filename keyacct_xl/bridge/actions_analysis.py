@@ -14,7 +14,15 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
-from keyacct_xl.analytics.analysis import abc_sheets, analysis_sheets, load_analysed_master, pareto_curve, top_share
+from keyacct_xl.analytics.analysis import (
+    abc_sheets,
+    analysis_day,
+    analysis_sheets,
+    analysis_warnings,
+    load_analysed_master,
+    pareto_curve,
+    top_share,
+)
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_undo
 from keyacct_xl.analytics.grading_run import run_grading_review
 from keyacct_xl.analytics.review_sheet import apply_review_sheet, undo_review_sheet
@@ -139,4 +147,6 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     summary = master_integrity(master, LEDGER_TABLES).appended(
         msg("customer analysis {year}: {count} sheets", year=year, count=len(sheets))
     )
-    return ActionResult(summary, (path,))
+    # the analyze command's warning: the year analysed to a day after the sales and payments
+    past_data = analysis_warnings(master, analysis_day(master, year, complaints))
+    return ActionResult(summary, (path,), notices=tuple(msg("warning: {text}", text=w) for w in past_data))

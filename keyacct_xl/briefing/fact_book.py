@@ -2,7 +2,8 @@
 
 A section is a bold title and a small table (headers in the user's language, a number format per column kind,
 widths from the formatted values, as the report layer measures them); an empty section says so in one line. The
-monthly sales get a native stacked column chart, placed so that no page break cuts it. A4, one page wide.
+monthly sales get a native stacked column chart, placed so that no page break cuts it; their table comes last, its
+header row repeated on every page it runs onto (print titles). A4, one page wide.
 """
 
 from __future__ import annotations
@@ -208,6 +209,14 @@ def _widths(layout: _Layout) -> list[float]:
     return [fitted_width("", layout.widest.get(j, 0), "text") for j in columns]
 
 
+def _through(title: Message, sheet: FactSheet) -> Message:
+    """A section of sales or receivables titled with the day the data end, when before the sheet's own day (its
+    figures are taken there: ``usecase.sales_through``)."""
+    if sheet.through >= sheet.as_of:
+        return title
+    return msg("{title} (sales and payments through {through})", title=title, through=sheet.through.date().isoformat())
+
+
 def write_customer(
     book: xlsxwriter.workbook.Workbook, styles: Styles, sheet: FactSheet, *, heading: Heading, lang: Lang, name: str
 ) -> Worksheet:
@@ -217,13 +226,11 @@ def write_customer(
     layout = _Layout(len(title_pt))
     _pairs(ws, styles, layout, msg("Customer archive"), _archive(sheet, lang), lang)
     _table(ws, styles, layout, msg("Contacts"), sheet.contacts, lang, table=CONTACTS)
-    _table(ws, styles, layout, msg("Share of its customer category, last 12 months"), sheet.category_share, lang)
+    share = _through(msg("Share of its customer category, last 12 months"), sheet)
+    _table(ws, styles, layout, share, sheet.category_share, lang)
     # The chart comes before the 36 months it draws: on the first page, where the rows above it are known.
     chart_row = layout.row + 1
     layout.row += CHART_ROWS
-    amounts: dict[str, Kind] = {**KINDS, **{str(c): "money" for c in sheet.monthly.columns if c != "month"}}
-    monthly = _table(ws, styles, layout, msg("Sales by month and product category"), sheet.monthly, lang, amounts)
-    ws.insert_chart(chart_row, 0, _chart(book, ws, sheet, monthly, lang))
     for title, frame, table in (
         (msg("Grade and credit history"), sheet.grades, GRADE_HISTORY),
         (msg("Open quotations"), sheet.quotes, None),
@@ -232,8 +239,14 @@ def write_customer(
         (msg("Open complaints"), deadline_labels(sheet.complaints, lang), None),
     ):
         _table(ws, styles, layout, title, frame, lang, table=table)
-    _pairs(ws, styles, layout, msg("Receivables ageing"), _ageing(sheet, lang), lang)
+    _pairs(ws, styles, layout, _through(msg("Receivables ageing"), sheet), _ageing(sheet, lang), lang)
     _table(ws, styles, layout, msg("Open account-plan actions"), sheet.actions, lang, table=ACCOUNT_PLAN_ACTIONS)
+    # The 36 months last: their header row is the sheet's print titles, printed above every page after its own,
+    # which are then the table's only (a section below would have printed under the months' header).
+    amounts: dict[str, Kind] = {**KINDS, **{str(c): "money" for c in sheet.monthly.columns if c != "month"}}
+    sales = _through(msg("Sales by month and product category"), sheet)
+    monthly = _table(ws, styles, layout, sales, sheet.monthly, lang, amounts)
+    ws.insert_chart(chart_row, 0, _chart(book, ws, sheet, monthly, lang))
     widths = _widths(layout)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
@@ -245,8 +258,9 @@ def write_customer(
     # the rows below the chart are the same either way: whether it starts a page is known once the width is
     if _chart_break(layout, chart_row, title_pt, width_px):
         ws.set_h_pagebreaks([chart_row])
-    # column A names every block's rows (the archive's labels, a contact, a month): each strip repeats it
-    set_print(ws, width_px=width_px, header_rows=None, lang=lang, key_cols=1)
+    # column A names every block's rows (the archive's labels, a contact, a month): each strip repeats it; the
+    # months' header row heads each page the table runs onto
+    set_print(ws, width_px=width_px, header_rows=(monthly[0], monthly[0]), lang=lang, key_cols=1)
     return ws
 
 

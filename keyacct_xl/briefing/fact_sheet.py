@@ -66,11 +66,13 @@ OTHER_WORDS = frozenset({"other", "others", "其他", "其它"})  # a category s
 
 @dataclass(frozen=True)
 class FactSheet:
-    """One customer's sheet at ``as_of``: each section a frame with stable keys (empty where there is nothing)."""
+    """One customer's sheet at ``as_of``, its sales and ageing at ``through``: each section a frame with stable keys
+    (empty where there is nothing)."""
 
     customer_id: str
     name: str
     as_of: pd.Timestamp
+    through: pd.Timestamp  # as_of, or the data's last day when earlier (the sales, share and ageing are taken there)
     archive: pd.DataFrame
     contacts: pd.DataFrame
     monthly: pd.DataFrame
@@ -85,7 +87,7 @@ class FactSheet:
 
     @property
     def sales_12_months(self) -> float:
-        """Net sales of the twelve months up to ``as_of``'s month."""
+        """Net sales of the twelve months up to ``through``'s month."""
         return float(self.monthly["total"].iloc[-12:].sum())
 
 
@@ -224,13 +226,16 @@ def fact_sheet(
     recent_sales: pd.Series,
     aged: pd.DataFrame,
     as_of: pd.Timestamp,
+    through: pd.Timestamp | None = None,
 ) -> FactSheet:
     """One customer's sheet from ``records`` (Customers, Contacts, Transactions, Visits, Opportunities,
     GradeHistory, Quotations, AccountPlanActions, and Complaints as the complaint register at ``as_of``), every
-    customer's ``twelve_month_sales`` and the ageing rows (``ageing_of``) of the customers written."""
+    customer's ``twelve_month_sales`` and the ageing rows (``ageing_of``) of the customers written, both taken at
+    ``through`` (default: ``as_of``), whose month the monthly sales end in."""
+    through = as_of if through is None else through
     customer = records.of("Customers", cid).iloc[0]
     lines = records.of("Transactions", cid)
-    lines = lines[lines["date"] <= as_of]
+    lines = lines[lines["date"] <= through]
     seen = records.of("Visits", cid)
     seen = seen[seen["date"] <= as_of]
     register = records.of("Complaints", cid)
@@ -241,9 +246,11 @@ def fact_sheet(
         customer_id=cid,
         name=str(customer["name"]),
         as_of=as_of,
+        through=through,
         archive=archive(customer),
         contacts=records.of("Contacts", cid, CONTACT_FIELDS),
-        monthly=monthly_by_category(lines, last=as_of.to_period("M")),
+        # months past the data are left out: a month of no line read as one without a purchase
+        monthly=monthly_by_category(lines, last=through.to_period("M")),
         category_share=category_share(recent_sales, customers, customer),
         grades=records.of("GradeHistory", cid, GRADE_FIELDS).sort_values("year", kind="stable").reset_index(drop=True),
         quotes=open_quotes(records.of("Quotations", cid, QUOTE_FIELDS), as_of=as_of),

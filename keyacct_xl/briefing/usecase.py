@@ -28,6 +28,7 @@ from keyacct_xl.followup.policy import VisitPolicy, master_policy
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
 from keyacct_xl.master.followthrough import COMPLAINTS
+from keyacct_xl.master.ids import Spellings, meant_id
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.plans import SALES_TARGETS
 from keyacct_xl.master.schema import CUSTOMERS
@@ -37,7 +38,7 @@ from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.complaints import DeadlinePolicy, complaint_register, end_of_day, load_deadline_policy
 from keyacct_xl.performance.reports_check import SubmissionsCheck, run_submissions_check
 from keyacct_xl.performance.reps import evaluation_period
-from keyacct_xl.receivables.master_lines import ledger_transactions, master_ledger, past_the_data
+from keyacct_xl.receivables.master_lines import data_span, ledger_transactions, master_ledger, past_the_data
 
 LOST_SETTING = "lost_customer_months"
 KPI_COLUMNS = ["kpi", "value", "last_month", "last_year", "kind", "sheet"]
@@ -352,9 +353,18 @@ class FactSheets:
     sheets: tuple[FactSheet, ...]
     as_of: pd.Timestamp
     path: Path | None = None
+    warnings: tuple[Message, ...] = ()  # a day past the data: sales and ageing taken where the data end
 
     def summary(self, lang: Lang) -> str:
-        """One line: the day and the customers."""
+        """One line: the day and the customers; then a line per warning."""
+        return "\n".join([self._headline(lang), *self._warning_lines(lang)])
+
+    def report_line(self, lang: Lang) -> str:
+        """The summary and the report's path, as the CLI prints it, then a line per warning."""
+        line = tr(lang, "{summary}; report: {path}", summary=self._headline(lang), path=self.path)
+        return "\n".join([line, *self._warning_lines(lang)])
+
+    def _headline(self, lang: Lang) -> str:
         names = tr(lang, ", ").join(f"{s.customer_id} {s.name}" for s in self.sheets[:5])
         more = "" if len(self.sheets) <= 5 else " …"
         return tr(
@@ -366,9 +376,8 @@ class FactSheets:
             more=more,
         )
 
-    def report_line(self, lang: Lang) -> str:
-        """The summary and the report's path, as the CLI prints it."""
-        return tr(lang, "{summary}; report: {path}", summary=self.summary(lang), path=self.path)
+    def _warning_lines(self, lang: Lang) -> list[str]:
+        return [tr(lang, "warning: {text}", text=w) for w in self.warnings]
 
 
 def fact_sheet_as_of(master: Master) -> pd.Timestamp:
@@ -377,6 +386,26 @@ def fact_sheet_as_of(master: Master) -> pd.Timestamp:
     if dates.empty:
         raise InputError(msg("the master has no sale, payment or visit to date the fact sheet; give --as-of"))
     return pd.Timestamp(dates.max()).normalize()
+
+
+def sales_through(master: Master, day: pd.Timestamp) -> tuple[pd.Timestamp, Message | None]:
+    """The day a fact sheet of ``day`` takes its sales, category share and ageing at: ``day``, or the last day of the
+    master's sales and payments (``data_span``) when earlier, with the warning that says so and what to do. Past the
+    data every open invoice aged as if nothing were paid (the demo's C0026 at its latest visit, 11-27: ¥617,810.52
+    overdue, against ¥118,291.94 at the data's end, 10-31) and the months after it read ¥0.00 as if the customer had
+    stopped buying. The visits, complaints, quotations and actions stay the day's, as the rep evaluation keeps its
+    period's and ages at the data's end (``aged_where_data_ends``)."""
+    span = data_span(master)
+    if span is None or span[1] >= day:
+        return day, None
+    through = span[1].date().isoformat()
+    return span[1], msg(
+        "the fact sheet's day ({day}) is after the master's sales and payments ({through}): its sales by month, "
+        "share of its category and receivables ageing are taken at {through}, where the data end; import the later "
+        "sales and payments, or give --as-of {through} or earlier",
+        day=day.date().isoformat(),
+        through=through,
+    )
 
 
 def fact_sheet_name(ids: Sequence[str], rep: str | None, as_of: pd.Timestamp) -> str:
@@ -394,10 +423,15 @@ def _chosen(master: Master, customer_ids: Sequence[str], rep: str | None) -> lis
             raise InputError(msg("rep {rep!r} has no customers in the master", rep=rep))
         return sorted(mine.unique())
     known = set(ids)
+    # c0023 or Ｃ0023 is C0023, as card intake and the customer import read an id (master.ids)
+    spelled = Spellings(known)
+    chosen = []
     for cid in customer_ids:
-        if cid not in known:
+        found = cid if cid in known else meant_id(cid, known, spelled)
+        if found is None:
             raise InputError(msg("{path}: no customer {cid} in Customers", path=master.path or "master", cid=cid))
-    return list(dict.fromkeys(customer_ids))
+        chosen.append(found)
+    return list(dict.fromkeys(chosen))
 
 
 def run_fact_sheet(
@@ -411,11 +445,13 @@ def run_fact_sheet(
     out_dir: Path | None = None,
     lang: Lang = "zh",
 ) -> FactSheets:
-    """The fact sheet of each of ``customer_ids``, or of every customer of ``rep``, at ``as_of`` (default: the latest
-    sale, payment or visit) from ``master`` and its consolidation ``tables`` (Quotations, AccountPlanActions,
-    Complaints by name); written as one workbook, one sheet per customer."""
+    """The fact sheet of each of ``customer_ids`` (an id in any case or width), or of every customer of ``rep``, at
+    ``as_of`` (default: the latest sale, payment or visit) from ``master`` and its consolidation ``tables``
+    (Quotations, AccountPlanActions, Complaints by name), its sales and ageing where the data end if earlier
+    (``sales_through``); written as one workbook, one sheet per customer."""
     ids = _chosen(master, customer_ids, rep)
     when = pd.Timestamp(as_of).normalize() if as_of is not None else fact_sheet_as_of(master)
+    through, past_data = sales_through(master, when)
     register = complaint_register(
         _table(tables, COMPLAINTS), master.customers, as_of=end_of_day(when), policy=load_deadline_policy()
     )
@@ -432,14 +468,23 @@ def run_fact_sheet(
             "Complaints": register,
         }
     )
-    recent = twelve_month_sales(master.transactions, as_of=when)
+    recent = twelve_month_sales(master.transactions, as_of=through)
     lines = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)  # the master's balances
-    aged = ageing_of(lines, master.payments, master.customers, ids, as_of=when, buckets=master.settings.ageing_buckets)
+    buckets = master.settings.ageing_buckets
+    aged = ageing_of(lines, master.payments, master.customers, ids, as_of=through, buckets=buckets)
     sheets = tuple(
-        fact_sheet(cid, records=records, customers=master.customers, recent_sales=recent, aged=aged, as_of=when)
+        fact_sheet(
+            cid,
+            records=records,
+            customers=master.customers,
+            recent_sales=recent,
+            aged=aged,
+            as_of=when,
+            through=through,
+        )
         for cid in ids
     )
-    result = FactSheets(sheets, when)
+    result = FactSheets(sheets, when, warnings=() if past_data is None else (past_data,))
     path = out or (out_dir / fact_sheet_name(ids, rep, when) if out_dir is not None else None)
     if path is None:
         return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.analysis import analysis_day, analysis_sheets, load_analysed_master
+from keyacct_xl.analytics.analysis import analysis_day, analysis_sheets, analysis_warnings, load_analysed_master
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     master, complaints = load_analysed_master(args.master)
     warn_references(master, LEDGER_TABLES, args.lang)
     out = args.out or args.master.with_name(f"analysis-{args.year}.xlsx")
+    day = analysis_day(master, args.year, complaints)
     sheets = analysis_sheets(
         master,
         year=args.year,
@@ -62,11 +63,13 @@ def run(args: argparse.Namespace) -> int:
         heading=Heading(
             tr(args.lang, "Customer analysis {year}", year=args.year),
             company=master.settings.company_name,
-            as_of=analysis_day(master, args.year, complaints).date(),
+            as_of=day.date(),
         ),
         lang=args.lang,
     )
     for sheet in sheets:
         print(f"  {sheet.title}: {len(sheet.frame):,}")
     print(tr(args.lang, "written: {path}", path=out))
+    for warning in analysis_warnings(master, day):
+        print(tr(args.lang, "warning: {text}", text=warning))
     return 0
