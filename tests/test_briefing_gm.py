@@ -592,6 +592,26 @@ def test_a_month_before_the_first_sale_is_refused_naming_the_data_s_first_month(
     assert (tmp_path / "gm_pack_2024-05.xlsx").exists()
 
 
+def test_a_customer_id_typed_twice_is_refused_naming_it_not_a_traceback(
+    master_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A master whose 客户档案 holds one id on two rows (retyped by hand) stopped ``report gm`` with pandas'
+    InvalidIndexError and a traceback (found by a trial); ``visits check`` and ``grade`` refuse it naming the id."""
+    book = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))
+    edited = openpyxl.load_workbook(book)
+    sheet = edited["客户档案"]
+    twice = sheet["A2"].value
+    sheet["A3"] = twice
+    edited.save(book)
+    assert main(["report", "gm", str(book), "--period", "2026-10"]) == 2
+    printed = capsys.readouterr()
+    assert printed.err.splitlines() == [
+        f"keyacct-xl: 客户档案：客户编号 {twice} 重复；月报要求每个客户只有一行：请使编号唯一（keyacct-xl master check "
+        "会列出所在行）"
+    ]
+    assert not (tmp_path / "gm_pack_2026-10.xlsx").exists()
+
+
 def cover_rows(path: Path) -> dict[str, tuple]:
     """The cover's KPI rows by label: this month, last month, its arrow, a year ago, its arrow."""
     cover = openpyxl.load_workbook(path).worksheets[0]

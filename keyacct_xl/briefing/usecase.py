@@ -29,6 +29,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
 from keyacct_xl.master.followthrough import COMPLAINTS
 from keyacct_xl.master.ids import Spellings, meant_id
+from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.plans import SALES_TARGETS
 from keyacct_xl.master.schema import CUSTOMERS
@@ -300,6 +301,8 @@ def run_gm_pack(
     """Every figure of the month ``period`` (2026-10) from ``master`` and its consolidation ``tables`` (SalesTargets,
     Complaints by name); written to ``out``, or into ``out_dir`` as gm_pack_<month>.xlsx."""
     month = report_month(period)
+    # the VIP/A visits are counted per customer row: which of two rows of an id would a visit count for?
+    require_unique_ids(master, msg("the monthly pack"))
     first = first_sale(master)
     require_sales(month, first)
     end = month.end_time.normalize()
