@@ -287,7 +287,10 @@ def test_at_the_new_year_a_year_less_date_takes_the_nearest_year(master: Path, i
         "v.xlsx",
         visit_form([{"date": "12月30日", "customer_id": "C001", "method": "面谈"}], period="2027-W01"),
     )
-    assert outcome.errors == [] and _warnings(outcome) == []  # 2026-12-30 is 5 days before the week: tolerated
+    # 2026-12-30 is 5 days before the week: tolerated, no "outside the period"; the one word is the year taken
+    [taken] = _warnings(outcome)
+    assert outcome.errors == [] and taken.cell == "A8"
+    assert taken.zh == "'12月30日' 未写年份：按 2026-12-30 读取（取最接近表单期间 2027-W01 的年份）"
     assert load_store(master).frame("Visits")["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-30"]
 
 

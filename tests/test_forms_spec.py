@@ -134,6 +134,14 @@ def _broken(path: str, value: object) -> dict:
         ("sections/0/fields/0/key", "rep", "sections[0].fields[0].key", "title block"),
         ("sections/1/id", "head", "sections[1].id", "appears twice"),
         ("sections/0/fields/0/format", "0.0", "sections[0].fields[0].format", "not text"),
+        ("sections/0/fields/0/past", True, "sections[0].fields[0].past", "applies to date fields"),
+        ("sections/0/fields/0/not_after", "qty", "sections[0].fields[0].not_after", "applies to date fields"),
+        (
+            "sections/1/fields/0",  # a date not after a later column, or one that is no date
+            {"key": "bought", "label": {"zh": "购买日期", "en": "Bought"}, "type": "date", "not_after": "price"},
+            "sections[1].fields[0].not_after",
+            "a date field before this one",
+        ),
     ],
 )
 def test_malformed_spec_names_file_field_and_problem(path: str, value: object, where: str, problem: str) -> None:

@@ -1,11 +1,13 @@
-"""Values typed the way a spreadsheet program keeps them: a number in a date cell, an amount in a 万元 field, a unit
-typed after a count, a formula in a text field. Forms are generated, filled with openpyxl as a rep would (and
-saved again by LibreOffice where the format matters), and consolidated into a small master written to disk.
+"""Values typed the way a spreadsheet program keeps them: a number in a date cell, a date without a year, an amount
+in a 万元 field, a unit typed after a count, a formula in a text field, an id in another case. Forms are generated,
+filled with openpyxl as a rep would (and saved again by LibreOffice where the format matters), and consolidated into
+a small master written to disk.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import shutil
 import time
@@ -19,6 +21,7 @@ import pytest
 from keyacct_xl.cellformulas import xls_formulas
 from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
 from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.periods import parse_period, yearless_date
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
@@ -159,6 +162,149 @@ def test_a_number_in_a_date_cell_reads_the_same_from_an_ods_or_xls(
     assert outcome.errors == []
     assert f"{load_store(master).frame('Complaints').iloc[0]['received_date']:%Y-%m-%d}" == "2026-11-03"
     assert any(i.zh.startswith("11.3 读作 2026-11-03") for i in outcome.issues)
+
+
+# --- a date typed without a year ---------------------------------------------------------------------------------
+
+
+def _after_sales(lines: list[dict[str, object]]) -> bytes:
+    return fill_form(
+        blank_form("after_sales", context=WEEK), header={"rep": "张三", "period": "2026-W48"}, rows={"requests": lines}
+    )
+
+
+def test_a_year_less_purchase_date_is_not_after_its_request_and_every_year_taken_is_told(
+    master: Path, inbox: Path
+) -> None:
+    """The trial's after-sales log: 购买日期 3月12日 and 1月8日 beside 受理日期 2026-11-24 and 11-25 were stored as
+    2027-03-12 and 2027-01-08 (the year nearest the period), purchases after their own requests, without a word."""
+    line = {"customer_id": "C0005", "product": "气动黄油机", "in_warranty": "是", "request": "出油压力不足"}
+    form = _after_sales(
+        [
+            {**line, "request_no": "SH-01", "request_date": "2026/11/24", "purchase_date": "3月12日"},
+            {**line, "request_no": "SH-02", "request_date": "2026/11/25", "purchase_date": "1月8日"},
+            # a purchase two days after its request's day is last year's; the request's own date, year-less, and
+            # the closing date are any dates of the week: the year nearest the period
+            {**line, "request_no": "SH-03", "request_date": "11月24日", "purchase_date": "11月26日"},
+            {**line, "request_no": "SH-04", "request_date": "2026-11-25", "closed_date": "11/27"},
+        ]
+    )
+    outcome = _run(inbox, master, "after_sales.xlsx", form)
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    requests = load_store(master).frame("ServiceRequests")
+    assert [f"{d:%Y-%m-%d}" if pd.notna(d) else None for d in requests["purchase_date"]] == [
+        "2026-03-12",
+        "2026-01-08",
+        "2025-11-26",
+        None,
+    ]
+    assert f"{requests['request_date'].iloc[2]:%Y-%m-%d}" == "2026-11-24"
+    assert f"{requests['closed_date'].iloc[3]:%Y-%m-%d}" == "2026-11-27"
+    told = {i.cell: i for i in outcome.issues}
+    assert set(told) == {"H8", "H9", "B10", "H10", "N11"}  # nothing else: no cell read silently, no other word
+    purchase = told["H8"]
+    assert (purchase.file, purchase.sheet, purchase.severity) == ("after_sales.xlsx", "售后服务管理表", "warning")
+    assert (purchase.field_label("zh"), purchase.value) == ("购买日期", "3月12日")
+    assert purchase.zh == "'3月12日' 未写年份：按 2026-03-12 读取（取不晚于受理日期 2026-11-24 的最近年份）"
+    assert purchase.en == "'3月12日' has no year: read as 2026-03-12 (the latest year not after Received 2026-11-24)"
+    assert told["H10"].zh == "'11月26日' 未写年份：按 2025-11-26 读取（取不晚于受理日期 2026-11-24 的最近年份）"
+    assert told["B10"].zh == "'11月24日' 未写年份：按 2026-11-24 读取（取最接近表单期间 2026-W48 的年份）"
+    assert told["N11"].en == "'11/27' has no year: read as 2026-11-27 (the year nearest the form's period 2026-W48)"
+
+
+CREDIT = {
+    "rep": "张三",
+    "period": "2026-11",
+    "customer_id": "C0005",
+    "proposed_grade": "A",
+    "proposed_credit_grade": "A",
+    "supervisor": "周志强",
+}
+
+
+@pytest.mark.parametrize(
+    ("filled", "typed", "read", "limit"),
+    [
+        # the trial's evaluation: 首次交易日期 3月12日 on a 2026-11 form was stored as 2027-03-12
+        (None, "3月12日", "2026-03-12", "表单期间最后一天 2026-11-30"),
+        ("2026-11-28", "12月5日", "2025-12-05", "填表日期 2026-11-28"),  # the nearest year would be 2026
+    ],
+)
+def test_a_year_less_first_trade_date_takes_the_latest_year_not_after_the_forms_date(
+    master: Path, inbox: Path, filled: str | None, typed: str, read: str, limit: str
+) -> None:
+    header = {**CREDIT, "first_trade_date": typed} | ({"fill_date": filled} if filled else {})
+    outcome = _run(inbox, master, "credit.xlsx", fill_form(blank_form("credit_evaluation"), header=header))
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    stored = load_store(master).frame("CreditEvaluations").iloc[0]["first_trade_date"]
+    assert f"{stored:%Y-%m-%d}" == read
+    [told] = [i for i in outcome.issues if i.field_label("zh") == "首次交易日期"]
+    assert (told.file, told.sheet, told.cell, told.severity) == ("credit.xlsx", "客户资信评估表", "E8", "warning")
+    assert told.zh == f"'{typed}' 未写年份：按 {read} 读取（取不晚于{limit} 的最近年份）"
+
+
+def test_a_number_typed_into_a_past_date_cell_takes_the_latest_year_not_after_the_forms_date(
+    master: Path, inbox: Path
+) -> None:
+    form = fill_form(blank_form("credit_evaluation"), header={**CREDIT, "fill_date": "2026-11-28"})
+    outcome = _run(inbox, master, "credit.xlsx", _numbers_in_date_cells(form, {"first_trade_date": 12.5}))
+    assert _at(outcome, "E8").zh == "12.5 读作 2025-12-05"
+    stored = load_store(master).frame("CreditEvaluations").iloc[0]["first_trade_date"]
+    assert f"{stored:%Y-%m-%d}" == "2025-12-05"
+
+
+@pytest.mark.parametrize(
+    ("typed", "latest", "read"),
+    [
+        ("2月29日", dt.date(2026, 11, 24), dt.datetime(2024, 2, 29)),  # the last 29 February before it
+        ("10日", dt.date(2026, 11, 5), dt.datetime(2026, 10, 10)),  # a day alone: the last 10th on or before
+        ("11/24", dt.date(2026, 11, 24), dt.datetime(2026, 11, 24)),  # the day itself is not after it
+        ("Dec 21", dt.date(2027, 1, 8), dt.datetime(2026, 12, 21)),
+        ("2月30日", dt.date(2026, 11, 24), None),
+    ],
+)
+def test_a_year_less_date_not_after_a_day_takes_the_latest_year_on_or_before_it(
+    typed: str, latest: dt.date, read: dt.datetime | None
+) -> None:
+    assert yearless_date(typed, parse_period("2026-W48"), latest=latest) == read
+
+
+def test_past_and_not_after_are_left_out_of_the_spec_hash() -> None:
+    """Forms in circulation keep their hash: which year a year-less date takes is how a cell is read."""
+    spec = load_form("after_sales")
+    plain = dataclasses.replace(
+        spec,
+        sections=tuple(
+            dataclasses.replace(s, fields=tuple(dataclasses.replace(f, past=False, not_after=None) for f in s.fields))
+            for s in spec.sections
+        ),
+    )
+    assert spec.hash == plain.hash
+    [purchase] = [f for f in spec.section("requests").fields if f.key == "purchase_date"]
+    assert (purchase.past, purchase.not_after) == (True, "request_date")
+
+
+# --- a customer id typed in another case, on a line refused for another reason --------------------------------
+
+
+def test_a_refused_lines_id_in_another_case_is_the_customers_not_an_unknown_one(master: Path, inbox: Path) -> None:
+    """The trial's visit record: c0026 with the method 電話 was told 電話 is no choice (right) and also "客户 c0026
+    不在客户档案中（新客户须…）", though c0026 is C0026, as the same id on a line with a valid method is read."""
+    lines = [
+        {"date": "2026-11-24", "customer_id": "c0005", "method": "電話", "content": "催款"},
+        {"date": "2026-11-25", "customer_id": "c0012", "method": "面谈", "content": "回访"},
+    ]
+    form = fill_form(blank_form("visit_record", context=WEEK), header={"rep": "张三"}, rows={"visits": lines})
+    outcome = _run(inbox, master, "visits.xlsx", form)
+    assert (outcome.status, outcome.rows_added) == ("partial", 1)
+    assert [(i.cell, i.value) for i in outcome.errors] == [("E8", "電話")]  # the line's one problem
+    assert not [i for i in outcome.issues if "不在客户档案中" in i.zh]
+    read = {i.cell: i.zh for i in outcome.issues if i.severity == "warning"}
+    assert read == {
+        "B8": "c0005 是客户 C0005 的编号，只是大小写或全角半角不同：按 C0005 读取",
+        "B9": "c0012 是客户 C0012 的编号，只是大小写或全角半角不同：按 C0012 读取",
+    }
+    assert load_store(master).frame("Visits")["customer_id"].tolist() == ["C0012"]
 
 
 # --- a unit typed with the number ---------------------------------------------------------------------------------

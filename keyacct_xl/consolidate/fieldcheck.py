@@ -23,7 +23,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.periods import Period, month_dot_day, yearless_date
 from keyacct_xl.forms.layout import field_choices
-from keyacct_xl.forms.spec import Choice, FieldSpec, choice_key
+from keyacct_xl.forms.spec import Choice, FieldSpec, Text, choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, cmsg, msg
 from keyacct_xl.parsing import (
@@ -97,6 +97,21 @@ class FieldProblem(ValueError):
 
 
 @dataclass(frozen=True)
+class Limit:
+    """The day a date typed without a year cannot lie after, and the field whose date it is (None: the last day of
+    the form's period)."""
+
+    day: dt.date
+    field: Text | None = None
+
+    def shown(self) -> Rendered:
+        """The limit as a message names it: 受理日期 2026-11-24, 填表日期 2026-11-28, the period's last day."""
+        if self.field is None:
+            return msg("the last day of the form's period, {date}", date=f"{self.day:%Y-%m-%d}")
+        return Pair(f"{self.field.en} {self.day:%Y-%m-%d}", f"{self.field.zh} {self.day:%Y-%m-%d}")
+
+
+@dataclass(frozen=True)
 class Checked:
     """A cell's typed value, and a note when it was read through a synonym (面访 read as 面谈)."""
 
@@ -105,13 +120,20 @@ class Checked:
 
 
 def read_cell(
-    field: FieldSpec, raw: object, *, lang: Lang, day_first: bool | None = None, period: Period | None = None
+    field: FieldSpec,
+    raw: object,
+    *,
+    lang: Lang,
+    day_first: bool | None = None,
+    period: Period | None = None,
+    latest: Limit | None = None,
 ) -> Checked:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
     ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show); a date typed
-    without a year, or as a number (11.3), takes the year of the form's ``period``.
+    without a year, or as a number (11.3), takes the year nearest the form's ``period``, or the latest year that
+    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which.
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
@@ -126,7 +148,7 @@ def read_cell(
         _check_range(field, value)
         return Checked(int(value) if kind == "integer" else value, note)
     if kind == "date":
-        return _date(raw, day_first, period)
+        return _date(raw, day_first, period, latest)
     if kind == "time":
         return Checked(_time(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
@@ -244,21 +266,42 @@ def _check_text(field: FieldSpec, text: str) -> None:
         raise FieldProblem(msg("does not match the expected format {pattern}", pattern=c.pattern))
 
 
-def _date(raw: object, day_first: bool | None, period: Period | None) -> Checked:
-    """A date cell: a year-less text in the period's year, a number typed there (11.3) as month.day with a note."""
-    found = yearless_date(raw, period, day_first=day_first)
+def _date(raw: object, day_first: bool | None, period: Period | None, latest: Limit | None) -> Checked:
+    """A date cell: a year-less text in the year the period or ``latest`` gives, a number typed there (11.3) as
+    month.day, each with a note naming the date read."""
+    found = yearless_date(raw, period, day_first=day_first, latest=None if latest is None else latest.day)
     if found is None and (number := typed_number(raw)) is not None:
-        return _typed_number(number, day_first, period)
+        return _typed_number(number, day_first, period, latest)
     try:
-        return Checked(parse_date(raw if found is None else found, day_first=day_first))
+        value = parse_date(raw if found is None else found, day_first=day_first)
     except ParseError as exc:
         raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
+    if found is None or period is None:
+        return Checked(value)
+    # The year is the reader's choice, not the rep's: said at the cell, so a wrong one is seen and corrected.
+    date = f"{found:%Y-%m-%d}"
+    if latest is None:
+        note = msg(
+            "{typed!r} has no year: read as {date} (the year nearest the form's period {period})",
+            typed=raw,
+            date=date,
+            period=period.text,
+        )
+    else:
+        note = msg(
+            "{typed!r} has no year: read as {date} (the latest year not after {limit})",
+            typed=raw,
+            date=date,
+            limit=latest.shown(),
+        )
+    return Checked(value, note)
 
 
-def _typed_number(number: float, day_first: bool | None, period: Period | None) -> Checked:
+def _typed_number(number: float, day_first: bool | None, period: Period | None, latest: Limit | None) -> Checked:
     """A number typed into a date cell, read as the text month.day is (on a form with a period), else refused."""
     typed = f"{number:.10g}"
-    reading = None if period is None else month_dot_day(number, period, day_first=day_first)
+    day = None if latest is None else latest.day
+    reading = None if period is None else month_dot_day(number, period, day_first=day_first, latest=day)
     if reading is None:
         raise FieldProblem(msg("{typed} is a number, not a date: type the date in full, as 2026-11-23", typed=typed))
     found, other = reading

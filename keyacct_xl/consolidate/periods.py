@@ -2,7 +2,9 @@
 
 Reps write "11月10日" or "11/10" on a weekly form; the year is the period's. Around the new year the period's
 year is not always the date's ("12月30日" on a 2027-W01 form is 2026-12-30), so the year chosen is the one that
-puts the date nearest the period.
+puts the date nearest the period. A date that cannot lie after a given day (a purchase, not after its service
+request; a first trade, not after the form's date) takes the latest year that keeps it on or before that day:
+"3月12日" bought for a request of 2026-11-24 is 2026-03-12, never the 2027-03-12 nearest a 2026-11 period.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ _CN_MONTH_DAY = re.compile(r"^([一二三四五六七八九十]{1,2})\s*月\s*([
 _MON_DAY = re.compile(r"^([a-z]{3,9})\.?\s*(\d{1,2})(?:st|nd|rd|th)?$", re.IGNORECASE)
 _DAY_MON = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]*([a-z]{3,9})\.?$", re.IGNORECASE)
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+# How far back a date not after a given day looks for its year: 29 February comes back within eight years.
+_YEARS_BACK = 8
 # A line dated this far outside its form's period is still plausible (a visit recorded on the next Monday).
 TOLERANCE_DAYS = 7
 
@@ -59,33 +63,37 @@ def parse_period(text: str) -> Period | None:
         return None
 
 
-def yearless_date(raw: object, period: Period | None, *, day_first: bool | None = None) -> dt.datetime | None:
+def yearless_date(
+    raw: object, period: Period | None, *, day_first: bool | None = None, latest: dt.date | None = None
+) -> dt.datetime | None:
     """The date meant by a year-less text ("11月10日", "11/10", "10日") on a form of ``period``, else None.
 
-    ``11/10`` is month/day unless the column's dates show day/month (``day_first``). A text that is not
-    year-less (or a form without a period) gives None, so the caller reads it the ordinary way.
+    ``11/10`` is month/day unless the column's dates show day/month (``day_first``). The year is the one nearest
+    the period, or with ``latest`` (the day the date cannot lie after) the latest that keeps it on or before that
+    day. A text that is not year-less (or a form without a period) gives None, so the caller reads it the
+    ordinary way.
     """
     if period is None or not isinstance(raw, str):
         return None
     text = unicodedata.normalize("NFKC", raw).strip()
     if m := _MONTH_DAY.match(text):
-        return _nearest(period, [(int(m[1]), int(m[2]))])
+        return _dated(period, [(int(m[1]), int(m[2]))], latest)
     if m := _NUMERIC.match(text):
         first, second = int(m[1]), int(m[2])
-        return _nearest(period, [(second, first) if day_first else (first, second)])
+        return _dated(period, [(second, first) if day_first else (first, second)], latest)
     if m := _DAY_ONLY.match(text):
-        return _nearest(period, [(month, int(m[1])) for month in range(1, 13)])
-    return _worded(text, period)
+        return _dated(period, [(month, int(m[1])) for month in range(1, 13)], latest)
+    return _worded(text, period, latest)
 
 
-def _worded(text: str, period: Period) -> dt.datetime | None:
+def _worded(text: str, period: Period, latest: dt.date | None) -> dt.datetime | None:
     """A year-less date with its month in words: 十二月三日, Dec 21, 23 Dec."""
     if (m := _CN_MONTH_DAY.match(text)) and (month := _chinese_number(m[1])) and (day := _chinese_number(m[2])):
-        return _nearest(period, [(month, day)])
+        return _dated(period, [(month, day)], latest)
     if (m := _MON_DAY.match(text)) and (month := month_number(m[1])):
-        return _nearest(period, [(month, int(m[2]))])
+        return _dated(period, [(month, int(m[2]))], latest)
     if (m := _DAY_MON.match(text)) and (month := month_number(m[2])):
-        return _nearest(period, [(month, int(m[1]))])
+        return _dated(period, [(month, int(m[1]))], latest)
     return None
 
 
@@ -100,16 +108,17 @@ def _chinese_number(text: str) -> int | None:
 
 
 def month_dot_day(
-    number: float, period: Period, *, day_first: bool | None = None
+    number: float, period: Period, *, day_first: bool | None = None, latest: dt.date | None = None
 ) -> tuple[dt.datetime, dt.datetime | None] | None:
-    """The date a number typed as month.day (11.3, 11.05) means on a form of ``period``, as the text "11.3" is read,
-    and the date a trailing zero would have made it (11.30), which a number does not keep; None for no month.day."""
+    """The date a number typed as month.day (11.3, 11.05) means on a form of ``period``, as the text "11.3" is read
+    (``latest`` as for ``yearless_date``), and the date a trailing zero would have made it (11.30), which a number
+    does not keep; None for no month.day."""
     whole, _, fraction = f"{number:.6f}".rstrip("0").partition(".")
     if not 1 <= len(fraction) <= 2 or whole.startswith("-"):
         return None
 
     def reading(second: int) -> dt.datetime | None:
-        return _nearest(period, [(second, int(whole)) if day_first else (int(whole), second)])
+        return _dated(period, [(second, int(whole)) if day_first else (int(whole), second)], latest)
 
     found = reading(int(fraction))
     if found is None:
@@ -117,18 +126,29 @@ def month_dot_day(
     return found, reading(int(fraction) * 10) if len(fraction) == 1 else None
 
 
-def _nearest(period: Period, month_days: list[tuple[int, int]]) -> dt.datetime | None:
-    candidates = []
-    for year in range(period.first.year - 1, period.last.year + 2):
+def _dated(period: Period, month_days: list[tuple[int, int]], latest: dt.date | None) -> dt.datetime | None:
+    """The day of ``month_days`` in the year nearest ``period``, or with ``latest`` the last one on or before it."""
+    if latest is None:
+        found = _days(month_days, range(period.first.year - 1, period.last.year + 2))
+        best = min(found, key=lambda d: (period.distance(d), d), default=None)
+    else:
+        best = max(
+            (d for d in _days(month_days, range(latest.year - _YEARS_BACK, latest.year + 1)) if d <= latest),
+            default=None,
+        )
+    return None if best is None else dt.datetime(best.year, best.month, best.day)
+
+
+def _days(month_days: list[tuple[int, int]], years: range) -> list[dt.date]:
+    """Each (month, day) in each of ``years`` that has it."""
+    found = []
+    for year in years:
         for month, day in month_days:
             try:
-                candidates.append(dt.date(year, month, day))
+                found.append(dt.date(year, month, day))
             except ValueError:  # 2月30日, or 29 February outside a leap year
                 continue
-    if not candidates:
-        return None
-    best = min(candidates, key=lambda d: (period.distance(d), d))
-    return dt.datetime(best.year, best.month, best.day)
+    return found
 
 
 def outside(period: Period, day: dt.date) -> bool:

@@ -117,7 +117,8 @@ def _as_the_master_spells(
     outcome: FileOutcome, owners: Mapping[str, str], known: Spellings, id_label: Text | Column
 ) -> None:
     """Ids typed in another case or width (c0026 for C0026) made the master's, a warning at each cell: that
-    customer's lines, not an unknown customer's."""
+    customer's lines, not an unknown customer's. A line refused already (a method off the list) is read the same
+    way: its customer is checked next, and c0026 must not be told it is no customer of the archive."""
 
     def respelled(typed: object, sheet: str, cell: str) -> str | None:
         master = meant_id(typed, owners, known)
@@ -131,7 +132,7 @@ def _as_the_master_spells(
     if header_id is not None:
         outcome.header["customer_id"] = header_id
     for row in outcome.rows:
-        if row.ok and (row_id := respelled(row.values.get("customer_id"), row.sheet, row.refs.get("customer_id", ""))):
+        if row_id := respelled(row.values.get("customer_id"), row.sheet, row.refs.get("customer_id", "")):
             row.values["customer_id"] = row_id
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, read_cell
+from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, Limit, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.funnel_stages import settle_closed_stages
 from keyacct_xl.consolidate.model import (
@@ -126,6 +126,18 @@ class _Reading:
             )
         return clean
 
+    def latest(self, field: FieldSpec, values: Mapping[str, object], labels: Mapping[str, Text]) -> Limit | None:
+        """The day a date of ``field`` typed without a year cannot lie after: the date of the field it is not after
+        (``values``: the line's or header's values read so far), else for a past date the form's date, its fill date
+        or else its period's last day; None when the year nearest the period is taken."""
+        if field.not_after and isinstance(day := values.get(field.not_after), pd.Timestamp):
+            return Limit(day.date(), labels[field.not_after])
+        if not field.past:
+            return None
+        if isinstance(filled := self.outcome.header.get("fill_date"), pd.Timestamp):
+            return Limit(filled.date(), TITLE_FIELD_SPECS["fill_date"].label)
+        return None if self.period is None else Limit(self.period.last)
+
     def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
         """Warn about a line's own date (a row-key date) lying outside the form's period, beyond the tolerance."""
         if self.period is None or not isinstance(value, pd.Timestamp):
@@ -181,8 +193,9 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
         _check_header_field(_Reading(outcome, lang, None), extracted, period_field)
         _check_period(outcome, extracted, period_field)
     reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)))
-    for field in fields.values():
-        _check_header_field(reading, extracted, field)
+    labels = {k: f.label for k, f in fields.items()}
+    for field in fields.values():  # in the form's order: a date another is not after is read before it
+        _check_header_field(reading, extracted, field, reading.latest(field, outcome.header, labels))
     outcome.header.update(kept)
     route = ROUTES[spec.id]
     for section in spec.tables:
@@ -227,7 +240,7 @@ def _check_period(outcome: FileOutcome, extracted: Extracted, field: FieldSpec) 
     outcome.issues.append(_issue(outcome, cell, field, FieldProblem(problem)))
 
 
-def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:
+def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpec, latest: Limit | None = None) -> None:
     outcome = reading.outcome
     cell = extracted.header.get(field.key)
     if cell is None:
@@ -246,7 +259,7 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             )
         return
     try:
-        checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period)
+        checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period, latest=latest)
         value = checked.value
         if checked.note:
             reading.add(cell, field, checked.note)
@@ -267,7 +280,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
     computed = [f for f in fields if f.formula]
     checked = []
     # Lines repeat their values (dates, choices, customers): each distinct (field, cell) is checked once.
-    memo: dict[tuple[str, object], Checked | FieldProblem] = {}
+    memo: dict[tuple[object, ...], Checked | FieldProblem] = {}
+    labels = {f.key: f.label for f in fields}
     orders = {f.key: _day_first(table, c) for f, c in present if f.type == "date"}
     for row_number, values in table.rows:
         if all(c >= len(values) or values[c] is None or values[c] == "" or is_blank(values[c]) for c in entered):
@@ -279,8 +293,9 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             row.values[field.key] = None
             if is_blank(raw) and (not field.required or named_by_code(field.key, table.columns, values)):
                 continue  # a product picked by its code is named from the catalogue in the merge (productcodes)
+            latest = reading.latest(field, row.values, labels) if field.type == "date" else None
             try:
-                read = _memo_check(memo, field, raw, reading, orders.get(field.key))
+                read = _memo_check(memo, field, raw, reading, (orders.get(field.key), latest))
             except FieldProblem as problem:
                 refused.add(field.key)
                 cell = _cell(table, field, row_number, raw)
@@ -468,21 +483,25 @@ def _day_first(table: TableRows, column: int) -> bool | None:
 
 
 def _memo_check(
-    memo: dict[tuple[str, object], Checked | FieldProblem],
+    memo: dict[tuple[object, ...], Checked | FieldProblem],
     field: FieldSpec,
     raw: object,
     reading: _Reading,
-    day_first: bool | None,
+    dates: tuple[bool | None, Limit | None],
 ) -> Checked:
-    """read_cell, remembered per field and cell value (problems too, so they are raised again)."""
+    """read_cell, remembered per field, cell value and the day a year-less date cannot lie after (problems too,
+    so they are raised again); ``dates``: the column's day/month order and that day."""
+    day_first, latest = dates
     try:
-        key = (field.key, raw)
+        key = (field.key, raw) if latest is None else (field.key, raw, latest)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period)
+        return read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period, latest=latest)
     if key not in memo:
         try:
-            memo[key] = read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period)
+            memo[key] = read_cell(
+                field, raw, lang=reading.lang, day_first=day_first, period=reading.period, latest=latest
+            )
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]

@@ -116,6 +116,10 @@ class FieldSpec:
     format: str | None = None
     manager_only: bool = False  # set by the key-account manager; a rep's value is ignored on consolidation
     unit: str | None = None  # one of UNITS: what a number field counts, so 30天 reads 30 and 500万 reads 500 (万元)
+    # A date that cannot lie after the form's date (a purchase, a first trade, a founding): typed without a year,
+    # it takes the latest year not after that date, not the year nearest the period (consolidate.periods).
+    past: bool = False
+    not_after: str | None = None  # an earlier date field of the section this date cannot lie after (购买日期, 受理日期)
 
     @property
     def required(self) -> bool:
@@ -210,8 +214,9 @@ class FormSpec:
     def hash(self) -> str:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
-        Choice synonyms, fields' units and the version changes are left out: they change how a cell or an older
-        copy is read, not the form a rep holds, so adding one does not make every form in circulation look outdated;
+        Choice synonyms, fields' units, the dates a field's date cannot lie after (``past``, ``not_after``) and the
+        version changes are left out: they change how a cell or an older copy is read, not the form a rep holds, so
+        adding one does not make every form in circulation look outdated;
         so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are),
         and its line id, which says how a returned copy is read.
         """
@@ -220,7 +225,7 @@ class FormSpec:
         for section in model["sections"]:
             del section["room"], section["line_id"]
             for field in section["fields"]:
-                del field["unit"]
+                del field["unit"], field["past"], field["not_after"]
                 for choice in field["choices"]:
                     del choice["synonyms"]
         canonical = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -339,6 +344,8 @@ _FIELD_KEYS = {
     "format",
     "manager_only",
     "unit",
+    "past",
+    "not_after",
 }
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
@@ -362,6 +369,9 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         raise where.at("format").fail(
             msg("format applies to {types}, not {kind}", types=", ".join(sorted(_FORMATTABLE)), kind=kind)
         )
+    for key in ("past", "not_after"):
+        if key in raw and kind != "date":
+            raise where.at(key).fail(msg("{key} applies to date fields, not {kind}", key=key, kind=kind))
     return FieldSpec(
         key=read_key(raw["key"], where.at("key")),
         label=_text(raw["label"], where.at("label")),
@@ -378,6 +388,8 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         format=number_format,
         manager_only=read_bool(raw.get("manager_only", False), where.at("manager_only")),
         unit=_unit(raw["unit"], where.at("unit"), kind) if "unit" in raw else None,
+        past=read_bool(raw.get("past", False), where.at("past")),
+        not_after=read_key(raw["not_after"], where.at("not_after")) if "not_after" in raw else None,
     )
 
 
@@ -431,6 +443,10 @@ def _check_section(section: SectionSpec, where: Where) -> None:
             raise at.at("manager_only").fail(msg("manager_only is only allowed on header fields"))
         if f.manager_only and f.required:
             raise at.at("manager_only").fail(msg("a manager_only field cannot be required: a rep does not fill it"))
+        if f.not_after is not None and not any(e.key == f.not_after and e.type == "date" for e in section.fields[:i]):
+            raise at.at("not_after").fail(
+                msg("not_after must name a date field before this one in the section, not {key!r}", key=f.not_after)
+            )
         for ref in formula_refs(f.formula or ""):
             if ref not in keys or ref == f.key:
                 raise at.at("formula").fail(msg("{{{ref}}} is not another column of this table", ref=ref))
