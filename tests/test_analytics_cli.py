@@ -27,6 +27,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.settings import settings_from
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.output import display_width
 
 
 def small_master() -> Master:
@@ -82,10 +83,13 @@ def test_rfm_command_writes_table_summary_and_chart(master_path: Path, tmp_path:
     book = openpyxl.load_workbook(out)
     customers, summary = book.worksheets
     # zh headers from the label map; the class code column gives way to its label (issue 13: no keys in zh)
+    # the customer's name beside its id (a deliberate change: ids alone named no one to the reader)
     shown = [header(c, "zh") for c in RFM_COLUMNS if c != "rfm_class"]
+    shown.insert(1, "客户名称")
     top = table_ref(out)[1]
     assert [c.value for c in customers[top]] == shown
-    assert customers[f"A{top + 1}"].value == "C1" and customers[f"B{top + 1}"].number_format == "yyyy-mm-dd"
+    assert customers[f"A{top + 1}"].value == "C1" and customers[f"B{top + 1}"].value == "甲公司"
+    assert customers[f"C{top + 1}"].number_format == "yyyy-mm-dd"
     assert len(summary._charts) == 1
     table = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Table1")
     assert [r[0] for r in table.to_python()] == ["C1", "C2", "C3", "C4"]
@@ -329,6 +333,65 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert out.read_bytes() == first  # same inputs, same bytes
     pdf = libreoffice(out, "pdf")
     assert pdf.stat().st_size > 1000
+
+
+NAMES = {"C1": "甲公司", "C2": "乙商行", "C3": "丙超市", "C4": "丁店"}  # small_master's Customers
+
+
+def test_customer_sheets_name_each_customer_beside_its_id(master_path: Path, tmp_path: Path) -> None:
+    """RFM客户 (rfm) and ABC明细 (abc, and analyze's workbook) show each customer's 客户名称 beside its 客户编号, as
+    毛利排名 and 危险客户 do: a list of ids alone told the general manager nothing. The column is as wide as the
+    longest name, and the sheet keeps its A4 print setup."""
+    rfm, abc, analysis = tmp_path / "rfm.xlsx", tmp_path / "abc.xlsx", tmp_path / "analysis.xlsx"
+    assert main(["rfm", str(master_path), "--as-of", "2025-12-31", "--out", str(rfm)]) == 0
+    assert main(["abc", str(master_path), "--year", "2025", "--out", str(abc)]) == 0
+    assert main(["analyze", str(master_path), "--year", "2025", "--out", str(analysis)]) == 0
+    for path, title in ((rfm, "RFM客户"), (abc, "ABC明细"), (analysis, "ABC明细"), (analysis, "毛利排名")):
+        table = report_table(path, title)
+        assert list(table.columns[:2]) == ["客户编号", "客户名称"] or list(table.columns[1:3]) == [
+            "客户编号",
+            "客户名称",
+        ], (path.name, title)
+        assert dict(zip(table["客户编号"], table["客户名称"])) == {c: NAMES[c] for c in table["客户编号"]}, title
+        ws = openpyxl.load_workbook(path)[title]
+        first, top = table_ref(path, title)[:2]
+        column = next(c for c in range(first, ws.max_column + 1) if ws.cell(top, c).value == "客户名称")
+        width = ws.column_dimensions[openpyxl.utils.get_column_letter(column)].width
+        assert width >= max(display_width(n) for n in NAMES.values()), title  # no name cut
+        assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage, title
+    # the English workbook: Customer Name beside Customer ID
+    en = tmp_path / "rfm_en.xlsx"
+    assert main(["rfm", str(master_path), "--as-of", "2025-12-31", "--out", str(en), "--lang", "en"]) == 0
+    assert list(report_table(en, "RFM customers").columns[:2]) == ["Customer ID", "Customer Name"]
+
+
+def test_a_table_of_sales_lines_has_no_customer_names_to_show(tmp_path: Path) -> None:
+    """rfm and abc on a file of sales lines (no Customers table): the customer table as before, no empty name column."""
+    sales = tmp_path / "sales.csv"
+    sales.write_text("客户编号,销售日期,销售金额\nK1,2026-01-01,100\nK2,2026-01-05,300\n", encoding="utf-8")
+    rfm, abc = tmp_path / "rfm.xlsx", tmp_path / "abc.xlsx"
+    assert main(["rfm", str(sales), "--out", str(rfm)]) == 0 and main(["abc", str(sales), "--out", str(abc)]) == 0
+    assert "客户名称" not in report_table(rfm, "RFM客户").columns
+    assert "客户名称" not in report_table(abc, "ABC明细").columns
+
+
+def test_the_suggested_credit_limit_is_money_as_the_overdue_amount_beside_it(master_path: Path, tmp_path: Path) -> None:
+    """信用评级's 建议信用额度 in the money format of 逾期金额 on the same sheet ("¥"#,##0.00), not #,##0.00."""
+    for lang, column, overdue in (
+        ("zh", "建议信用额度", "逾期金额"),
+        ("en", "Suggested Credit Limit", "Overdue Amount"),
+    ):
+        out = tmp_path / f"credit_{lang}.xlsx"
+        assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(out), "--lang", lang]) == 0
+        ws = openpyxl.load_workbook(out).worksheets[0]
+        first, top, last, bottom, _ = table_ref(out, 0)
+        headers = [ws.cell(top, c).value for c in range(first, last + 1)]
+        limit, owed = first + headers.index(column), first + headers.index(overdue)
+        formats = {ws.cell(r, limit).number_format for r in range(top + 1, bottom + 1)}
+        assert formats == {ws.cell(top + 1, owed).number_format} == {'"¥"#,##0.00'}, lang
+        assert report_table(out, 0)[column].max() == 500_000  # the A grade's limit, wide enough to show whole
+        shown = len("¥500,000.00")
+        assert ws.column_dimensions[openpyxl.utils.get_column_letter(limit)].width >= shown, lang
 
 
 def test_a_customer_whose_first_trade_is_after_the_year_is_no_new_customer_of_it(tmp_path: Path) -> None:

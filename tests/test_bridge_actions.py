@@ -182,8 +182,10 @@ def test_rfm_refresh_writes_the_rfm_report(bridge) -> None:
     master = load_master(bridge.book_path())
     customers = master.transactions.loc[master.transactions["amount"] > 0, "customer_id"].nunique()
     table = report_table(path, 0)
-    # the bridge's language (en here) names the columns; the frame's keys are not shown
-    assert list(table.columns[:3]) == ["Customer ID", "Last Purchase", "Recency (days)"] and len(table) <= customers
+    # the bridge's language (en here) names the columns; the frame's keys are not shown; the master's name of each
+    # customer beside its id (a deliberate change: the ids alone named no one)
+    assert list(table.columns[:4]) == ["Customer ID", "Customer Name", "Last Purchase", "Recency (days)"]
+    assert len(table) <= customers
     assert any("computing RFM" in line for line in _progress(bridge))
     assert str(len(table)) in result.en
 

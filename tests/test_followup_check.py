@@ -303,9 +303,74 @@ def test_check_workbook_is_a_document(master_file: Path, tmp_path: Path) -> None
     assert status.print_title_rows == f"${top}:${top}"
     plan = book["计划执行"]
     top = table_ref(out, "计划执行")[1]
-    assert [c.value for c in plan[top]] == ["计划来源", "业务员", "客户编号", "计划日期", "状态", "实际拜访日期"]
+    assert [c.value for c in plan[top]] == [
+        "计划来源",
+        "业务员",
+        "客户编号",
+        "客户名称",
+        "计划日期",
+        "状态",
+        "实际拜访日期",
+    ]
     assert plan.cell(top + 1, 1).value == "周工作计划"
-    assert plan.cell(top + 1, 5).value in ("已完成", "未完成", "未到期")
+    assert plan.cell(top + 1, 6).value in ("已完成", "未完成", "未到期")
+
+
+def every_list_master(tmp_path: Path) -> Path:
+    """The hand-built master with a line on every detail sheet: K1 visited 11-17 in a planned week with no line for
+    it (unplanned), K2 a large buyer of 2025 not contacted since (win-back), K4 and K5 buying every month; K2 with
+    a long name."""
+    master = hand_master()
+    master.customers.loc[master.customers["customer_id"] == "K2", "name"] = "苏州工业园区精密机械有限公司"
+    extra = _frame(VISITS, [{"date": d("2026-11-17"), "customer_id": "K1", "rep": "张三", "method": "面访"}])
+    master.visits = pd.concat([master.visits, extra], ignore_index=True)
+    monthly = [
+        {"doc_no": f"S{c}{m}", "date": d(f"2026-{m:02d}-01"), "customer_id": c, "amount": 100.0, "rep": "李四"}
+        for c in ("K4", "K5")
+        for m in (9, 10, 11)
+    ]
+    big = {"doc_no": "S2", "date": d("2025-06-01"), "customer_id": "K2", "amount": 1_000_000.0, "rep": "张三"}
+    master.transactions = pd.concat([master.transactions, _frame(TRANSACTIONS, [big, *monthly])], ignore_index=True)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    write_tables(path, {WEEKLY_PLANS: plans()}, lang="zh")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "id_header", "name_header"), [("zh", "客户编号", "客户名称"), ("en", "Customer ID", "Customer Name")]
+)
+def test_every_detail_sheet_names_each_customer_beside_its_id(
+    tmp_path: Path, lang: str, id_header: str, name_header: str
+) -> None:
+    """计划执行, 计划外拜访, 逾期未跟进, 差评未整改, 问候提醒 and 待挽回客户 show 客户名称 right after 客户编号, as
+    客户回访状态 does: a supervisor reading ids alone could not tell whom to chase. The name column is wide enough
+    for every name and each sheet keeps its A4 print setup."""
+    path = every_list_master(tmp_path)
+    out = tmp_path / f"check_{lang}.xlsx"
+    check = run_visits_check(load_master(path), as_of=AS_OF, out=out, lang=lang)
+    assert all(len(f) for f in (check.plan, check.unplanned, check.next_steps, check.poor_visits, check.greetings))
+    assert len(check.winback)  # a line on every sheet, so each one's names are checked
+    names = dict(zip(hand_master().customers["customer_id"], hand_master().customers["name"]))
+    names["K2"] = "苏州工业园区精密机械有限公司"
+    book = openpyxl.load_workbook(out)
+    details = book.sheetnames[3:]  # after the overview and the two reps' sign-off pages
+    assert len(details) == 7
+    for title in details:
+        rows = table_rows(out, title)
+        head = list(rows[0])
+        at = head.index(id_header)
+        assert head[at + 1] == name_header, (title, head)
+        assert head.count(name_header) == 1, title
+        assert rows[1:] and all(row[at + 1] == names[row[at]] for row in rows[1:]), title
+        ws = book[title]
+        first, top = table_ref(out, title)[:2]
+        letter = openpyxl.utils.get_column_letter(first + at + 1)
+        widest = max(display_width(str(row[at + 1])) for row in rows[1:])
+        # as wide as its longest name, or that name wraps in the room a name has (report.NAME_ROOM)
+        assert ws.column_dimensions[letter].width >= min(widest, 30), title
+        strips = ws.page_setup.scale == 60 and ws.print_title_cols is not None
+        assert ws.page_setup.paperSize == 9 and (ws.sheet_properties.pageSetUpPr.fitToPage or strips), title
+        assert ws.print_title_rows == f"${top}:${top}", title
 
 
 def test_customer_status_prints_one_page_wide_each_customer_beside_its_status(tmp_path: Path, libreoffice) -> None:

@@ -177,7 +177,8 @@ def test_cli_rfm_csv_is_the_use_case_csv(master_path: Path, tmp_path: Path) -> N
     master = load_master(master_path)
     options = rfm_options(master.settings, as_of=D("2026-06-30"))
     assert (options.period_months, options.monetary) == (6, "average")  # from the master's Settings
-    run = run_rfm(master.transactions, options, out=tmp_path / "run.csv", lang="en")
+    # the master's Customers name each customer beside its id, as the command names them
+    run = run_rfm(master.transactions, options, out=tmp_path / "run.csv", customers=master.customers, lang="en")
     assert by_cli.read_bytes() == run.path.read_bytes()
     everything = run_rfm(master.transactions, rfm_options(as_of=D("2026-06-30")), lang="en")
     assert len(everything.table) > len(run.table)  # Settings' 6 months count fewer customers than all the data
@@ -190,7 +191,13 @@ def test_ribbon_rfm_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
     )
     master = load_master(book)
     (tmp_path / "run").mkdir()
-    run = run_rfm(master.transactions, rfm_options(master.settings), out_dir=tmp_path / "run", lang="zh")
+    run = run_rfm(
+        master.transactions,
+        rfm_options(master.settings),
+        out_dir=tmp_path / "run",
+        customers=master.customers,
+        lang="zh",
+    )
     (written,) = result.outputs
     assert re.fullmatch(r"rfm_\d{4}-\d{2}-\d{2}\.xlsx", written.name) and written.name == run.path.name
     assert written.read_bytes() == run.path.read_bytes()
@@ -205,6 +212,7 @@ def test_demo_rfm_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
         master.transactions,
         rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
         out=tmp_path / "run.xlsx",
+        customers=master.customers,
         lang="en",
     )
     assert (tmp_path / f"rfm-{year}.xlsx").read_bytes() == run.path.read_bytes()

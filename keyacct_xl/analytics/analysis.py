@@ -11,6 +11,7 @@ import pandas as pd
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.attribute_code import attribute_codes
 from keyacct_xl.analytics.composition import complaint_months, margin_ranking, risky_customers, sales_by
+from keyacct_xl.analytics.frames import with_customer_names
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.followthrough import COMPLAINTS
 from keyacct_xl.master.model import Master
@@ -103,7 +104,7 @@ def analysis_sheets(
             abc_summary(table),
             (Chart("column", tr(lang, "Revenue by ABC class"), "abc_class", ("revenue",)),),
         ),
-        Sheet(tr(lang, "ABC customers"), table),
+        Sheet(tr(lang, "ABC customers"), with_customer_names(table, customers)),
         Sheet(
             tr(lang, "Grade mix"), by_grade, (Chart("pie", tr(lang, "Sales by customer grade"), "grade", ("sales",)),)
         ),
@@ -143,16 +144,30 @@ def top_share(curve: pd.DataFrame, customer_share: float = 0.2) -> float:
     return float(row["revenue_share"].iloc[0]) if len(row) else float("nan")
 
 
-def rfm_sheets(table: pd.DataFrame, summary: pd.DataFrame, lang: Lang) -> list[Sheet]:
-    """The RFM workbook (``rfm --out``, the RFM refresh button, the demo): customers, then classes with a chart."""
+def rfm_sheets(
+    table: pd.DataFrame, summary: pd.DataFrame, lang: Lang, *, customers: pd.DataFrame | None = None
+) -> list[Sheet]:
+    """The RFM workbook (``rfm --out``, the RFM refresh button, the demo): customers, named from ``customers`` (a
+    master's) beside their ids, then classes with a chart."""
     chart = Chart("column", tr(lang, "Customers per RFM class"), "rfm_class_label", ("customers",))
-    return [Sheet(tr(lang, "RFM customers"), table), Sheet(tr(lang, "RFM classes"), summary, (chart,))]
-
-
-def abc_sheets(table: pd.DataFrame, summary: pd.DataFrame, curve: pd.DataFrame, lang: Lang) -> list[Sheet]:
-    """The ABC workbook (``abc --out``, the Pareto / ABC button): customers, summary, Pareto curve, with charts."""
     return [
-        Sheet(tr(lang, "ABC customers"), table),
+        Sheet(tr(lang, "RFM customers"), with_customer_names(table, customers)),
+        Sheet(tr(lang, "RFM classes"), summary, (chart,)),
+    ]
+
+
+def abc_sheets(
+    table: pd.DataFrame,
+    summary: pd.DataFrame,
+    curve: pd.DataFrame,
+    lang: Lang,
+    *,
+    customers: pd.DataFrame | None = None,
+) -> list[Sheet]:
+    """The ABC workbook (``abc --out``, the Pareto / ABC button): customers, named from ``customers`` (a master's)
+    beside their ids, summary, Pareto curve, with charts."""
+    return [
+        Sheet(tr(lang, "ABC customers"), with_customer_names(table, customers)),
         Sheet(
             tr(lang, "ABC summary"),
             summary,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.analytics.frames import with_customer_names
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import Settings, setting_int
 from keyacct_xl.messages import tr
@@ -79,8 +80,7 @@ def margin_ranking(transactions: pd.DataFrame, customers: pd.DataFrame, *, year:
     sums["gross_margin"] = sums["gross_profit"] / sums["sales"].where(sums["sales"] > 0)
     table = sums.sort_values(["gross_profit"], ascending=False, kind="stable").reset_index()
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    names = dict(zip(customers["customer_id"].astype(str), customers["name"]))
-    table.insert(2, "name", table["customer_id"].astype(str).map(names))
+    table = with_customer_names(table, customers)
     return table[["rank", "customer_id", "name", "sales", "cost", "gross_profit", "gross_margin"]]
 
 

@@ -24,6 +24,7 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
         master.transactions,
         rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
         out=out_dir / f"rfm-{year}.xlsx",
+        customers=master.customers,
         lang=lang,
     )
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))

@@ -1,4 +1,5 @@
-"""Small checks shared by the analytics functions: required columns and blank values in input frames."""
+"""Small helpers shared by the analytics functions: required columns and blank values in input frames, and the
+customer's name beside its id in a sheet a person reads."""
 
 from __future__ import annotations
 
@@ -50,3 +51,18 @@ def _header(table: TableSchema, key: object) -> Rendered | str:
     """A column of ``table`` by its header (a column the schema does not know, as it came)."""
     known = next((c for c in table.columns if c.key == key), None)
     return Pair(known.en, known.zh) if known is not None else str(key)
+
+
+def with_customer_names(frame: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` with each row's customer name (Customers' 客户名称, key ``name``) right after its ``customer_id``:
+    the one way a sheet a person reads names the customers it lists by id. Without Customers (a file of sales lines),
+    without a customer id, or naming its customers already, ``frame`` as it is; an id Customers lacks has no name."""
+    if customers is None or "customer_id" not in frame.columns or {"name", "customer_name"} & set(frame.columns):
+        return frame
+    ids = customers["customer_id"].astype(str).str.strip()
+    # of an id listed twice, its first row (master check reports the duplicate)
+    names = pd.Series(customers["name"].to_numpy(dtype=object), index=ids.to_numpy())[~ids.duplicated().to_numpy()]
+    listed = frame["customer_id"].astype(str).str.strip()
+    out = frame.copy()
+    out.insert(out.columns.get_loc("customer_id") + 1, "name", listed.map(names).to_numpy(dtype=object))
+    return out

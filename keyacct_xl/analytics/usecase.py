@@ -2,7 +2,8 @@
 
 ``rfm_options`` is the one place the options are defaulted: what the caller gives, else the master's Settings
 (``rfm_period_months``, ``rfm_monetary``); without a master, all the data and the Settings' default monetary.
-``run_rfm`` computes the table and the class summary and, when asked, writes the RFM workbook.
+``run_rfm`` computes the table and the class summary and, when asked, writes the RFM workbook (each customer's name
+beside its id when the master's Customers are given).
 """
 
 from __future__ import annotations
@@ -78,10 +79,12 @@ def run_rfm(
     *,
     out: Path | None = None,
     out_dir: Path | None = None,
+    customers: pd.DataFrame | None = None,
     lang: Lang = "zh",
 ) -> RfmRun:
     """RFM per customer and the class summary; written to ``out`` (.xlsx or .csv), or into ``out_dir`` under the
-    name of the cut-off (``as_of``, else the latest purchase)."""
+    name of the cut-off (``as_of``, else the latest purchase), naming each customer from ``customers`` (a master's;
+    the table itself keeps its columns, as the worksheet functions return it)."""
     table = rfm(
         transactions, as_of=options.as_of, period_months=options.period_months, monetary=options.monetary, lang=lang
     )
@@ -91,7 +94,7 @@ def run_rfm(
     if out is not None:
         out = write_table(
             out,
-            rfm_sheets(table, classes, lang),
+            rfm_sheets(table, classes, lang, customers=customers),
             heading=Heading(tr(lang, "RFM analysis"), as_of=options.as_of),
             lang=lang,
         )

@@ -102,6 +102,7 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
         master.transactions,
         rfm_options(master.settings, as_of=as_of_date(options)),
         out_dir=reports_dir(bridge, options),
+        customers=master.customers,
         lang=bridge.lang,
     )
     summary = master_integrity(master, SALES_TABLES).appended(Summary(result.summary))
@@ -119,7 +120,7 @@ def abc(bridge: Bridge, options: ActionOptions) -> ActionResult:
     path = reports_dir(bridge, options) / f"abc_{year}.xlsx"
     write_table(
         path,
-        abc_sheets(table, summary, curve, bridge.lang),
+        abc_sheets(table, summary, curve, bridge.lang, customers=master.customers),
         heading=Heading(tr(bridge.lang, "ABC analysis")),
         lang=bridge.lang,
     )

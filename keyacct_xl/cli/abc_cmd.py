@@ -75,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
     from_master = is_master_workbook(args.input)
     if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
+    customers = None  # a file of sales lines has no Customers to name its customers from
     if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
-        transactions = master.transactions
+        transactions, customers = master.transactions, master.customers
     else:
         transactions = load_transactions(args.input)
     revenue = revenue_by_customer(transactions, year=args.year)
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         write_table(
             args.out,
-            abc_sheets(table, summary, curve, args.lang),
+            abc_sheets(table, summary, curve, args.lang, customers=customers),
             heading=Heading(tr(args.lang, "ABC analysis")),
             lang=args.lang,
         )

@@ -42,17 +42,17 @@ def run(args: argparse.Namespace) -> int:
     from_master = is_master_workbook(args.input)
     if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
-    settings = None
+    settings = customers = None  # a file of sales lines has no Customers to name its customers from
     if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
-        transactions, settings = master.transactions, master.settings
+        transactions, settings, customers = master.transactions, master.settings, master.customers
     else:
         transactions = load_transactions(args.input)
     options = rfm_options(
         settings, as_of=option_date(args.as_of, "--as-of"), period_months=args.period_months, monetary=args.monetary
     )
-    result = run_rfm(transactions, options, out=args.out, lang=args.lang)
+    result = run_rfm(transactions, options, out=args.out, customers=customers, lang=args.lang)
     for row in result.classes.itertuples():
         print(
             f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"

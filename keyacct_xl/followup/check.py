@@ -183,7 +183,8 @@ def run_visits_check(
     if path is not None:
         from keyacct_xl.followup.report import write_check  # the writer loads XlsxWriter only when a report is asked
 
-        check = replace(check, path=write_check(check, path, lang=lang, company=master.settings.company_name))
+        written = write_check(check, path, lang=lang, company=master.settings.company_name, customers=master.customers)
+        check = replace(check, path=written)
     return check
 
 

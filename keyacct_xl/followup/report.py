@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from keyacct_xl.analytics.frames import with_customer_names
 from keyacct_xl.analytics.rfm import CLASS_LABELS
 from keyacct_xl.followup.check import REP_COLUMNS, rep_shown
 from keyacct_xl.followup.execution import PLAN_STATUS_LABELS
@@ -101,8 +102,10 @@ def shown(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     return out
 
 
-def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
-    return [
+def _sheets(check, lang: Lang, customers: pd.DataFrame | None) -> list[tuple[str, pd.DataFrame]]:
+    """The overview and the detail sheets, each customer's name beside its id (the lists keep only the id, which
+    the per-rep counts and the worksheet functions read)."""
+    sheets = [
         (tr(lang, "Reps"), check.reps),
         (tr(lang, "Customer status"), check.status),
         (tr(lang, "Plan execution"), check.plan),
@@ -112,10 +115,14 @@ def _sheets(check, lang: Lang) -> list[tuple[str, pd.DataFrame]]:
         (tr(lang, "Greetings"), check.greetings),
         (tr(lang, "Win-back"), check.winback),
     ]
+    return [(name, with_customer_names(frame, customers)) for name, frame in sheets]
 
 
-def write_check(check, path: Path, *, lang: Lang, company: str | None = None) -> Path:
-    """Write the check to ``.xlsx`` (sign-off pages and detail sheets) or ``.csv`` (per-customer status)."""
+def write_check(
+    check, path: Path, *, lang: Lang, company: str | None = None, customers: pd.DataFrame | None = None
+) -> Path:
+    """Write the check to ``.xlsx`` (sign-off pages and detail sheets, the customers named from ``customers``, the
+    master's) or ``.csv`` (per-customer status)."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         return write_csv(shown(check.status, lang).rename(columns=lambda c: header(c, lang)), path)
@@ -124,7 +131,7 @@ def write_check(check, path: Path, *, lang: Lang, company: str | None = None) ->
     with workbook(path, title) as book:
         fmt = _formats(book)
         styles = Styles(book)
-        sheets = _sheets(check, lang)
+        sheets = _sheets(check, lang, customers)
         used = {name.casefold() for name, _ in sheets}
         pages = [_sheet_name(rep, lang, used) for rep in check.reps["rep"]]
         _detail(book, styles, sheets[0][0], sheets[0][1], "Check1", lang, heading)  # the overview first

@@ -31,6 +31,7 @@ MONEY = frozenset(
         "annual_sales",
         "prior_year_sales",
         "credit_limit",
+        "suggested_credit_limit",  # the credit report's limit of each grade: its credit_limit renamed
         "overdue_amount",
         "bad_debt_amount",
         "sales",
