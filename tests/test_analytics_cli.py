@@ -794,32 +794,39 @@ def test_grade_apply_undo_puts_the_years_grades_and_terms_back(
     assert main(["grade", "apply", str(master_path), "--approved-by", "王经理", "--date", "2025-12-28"]) == 0
     applied = load_master(master_path).customers.set_index("customer_id")
     assert applied.loc["C3", "grade"] == "A" and applied.loc["C4", "grade"] == "C"
-    # Finance sets C1's limit by hand after the apply: the undo leaves C1 as it is and says so.
+    # Finance sets C1's limit by hand after the apply: the undo leaves that limit as it is and says so, and puts
+    # C1's terms, still as the apply wrote them, back.
     master = load_master(master_path)
     master.customers.loc[master.customers["customer_id"] == "C1", "credit_limit"] = 123_456.0
     save_master(master, master_path, tables=["Customers"])
     capsys.readouterr()
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-29", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for 3 customer(s)" in out
+    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for 4 customer(s)" in out
     assert "C3 丙超市: grade A → B" in out  # each customer's values before and after the undo
-    assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
+    assert "  C1 甲公司: payment terms (days) 60 → 30\n" in out
+    assert (
+        "1 value(s) of 1 customer(s) left as they are, changed since the grades were applied:\n"
+        "  C1 甲公司: credit limit 123,456 (the apply wrote 500,000)"
+    ) in out
     undone = load_master(master_path)
     now = undone.customers.set_index("customer_id")
     for cid in ("C2", "C3", "C4"):
         for column in ("grade", "credit_grade", "credit_limit", "payment_terms_days"):
             assert str(now.loc[cid, column]) == str(before.loc[cid, column]), (cid, column)
     assert now.loc["C1", "credit_limit"] == 123_456.0
+    assert now.loc["C1", "payment_terms_days"] == before.loc["C1", "payment_terms_days"]
     # The undo is recorded, never rewriting a row: one more row of 2025 for each customer put back.
     history = undone.grade_history
-    assert len(history) == 4 + 3 and (history["year"] == 2025).all()
+    assert len(history) == 4 + 4 and (history["year"] == 2025).all()
     last = history.drop_duplicates("customer_id", keep="last").set_index("customer_id")
     assert last.loc["C3", ["grade_before", "grade_after"]].tolist() == ["A", "B"]
     saved = master_path.read_bytes()
     assert main(["grade", "apply", str(master_path), "--undo"]) == 0  # again: nothing to put back
-    assert capsys.readouterr().out.splitlines()[:2] == [  # not "undone for 0 customers": C1 is still left as it is
+    assert capsys.readouterr().out.splitlines()[:3] == [  # not "undone for 0 customers": C1's limit is still kept
         "没有可撤销的内容：2025 年评级的应用序号 1（2025-12-28 应用）改动过的客户之后都已被改动",
-        "1 个客户在应用评级之后已被改动，保持不变：C1",
+        "1 个客户的 1 项值在应用评级之后已被改动，保持不变：",
+        "  C1 甲公司：信用额度 123,456（应用时写入 500,000）",
     ]
     assert master_path.read_bytes() == saved
     # Applying the review again puts its decisions back in, as one more row each.
@@ -836,8 +843,11 @@ def test_grade_apply_undo_of_an_unnumbered_apply_changed_since_says_nothing_to_u
     assert main(["grade", "apply", str(master_path), "--date", "2025-12-28"]) == 0
     master = load_master(master_path)
     master.grade_history["apply_no"] = pd.NA  # as an older release wrote the rows
-    changed = master.grade_history["customer_id"].unique()
-    master.customers.loc[master.customers["customer_id"].isin(changed), "credit_limit"] = 99_000.0
+    changed = master.customers["customer_id"].isin(master.grade_history["customer_id"].unique())
+    # each value the apply wrote set by hand since (to none it wrote, nor held before it)
+    master.customers.loc[changed, ["grade", "credit_grade"]] = ["VIP", "A"]
+    master.customers.loc[changed, "credit_limit"] = 99_000.0
+    master.customers.loc[changed, "payment_terms_days"] = 77
     save_master(master, master_path, tables=["Customers", "GradeHistory"])
     saved = master_path.read_bytes()
     capsys.readouterr()
@@ -916,19 +926,21 @@ def test_grade_apply_undo_leaves_a_later_credit_apply_to_its_own_undo(
     save_master(master, master_path, tables=["Settings"])
     assert main(["credit", "apply", str(master_path), "--date", "2025-12-29"]) == 0
     capsys.readouterr()
-    # The grading's undo does not take back credit apply's terms: C1 holds them, so C1 is left and listed.
+    # The grading's undo does not take back credit apply's terms: C1 holds them, so they are left and listed; C1's
+    # limit, still as the grading wrote it, is put back.
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for 3 customer(s)" in out
-    assert "1 customer(s) left as they are, changed since the grades were applied: C1" in out
+    assert "apply No. 1 of the 2025 grades (2025-12-28) undone for 4 customer(s)" in out
+    assert "  C1 甲公司: credit limit 500,000 → -\n" in out
+    assert "  C1 甲公司: payment terms (days) 45 (the apply wrote 60)" in out
     assert load_master(master_path).customers.set_index("customer_id").loc["C1", "payment_terms_days"] == 45
     # Undone in the reverse order, credit apply first, then the grading, every customer is as before.
     assert main(["credit", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
     assert "  C1 甲公司: payment terms (days) 45 → 60" in capsys.readouterr().out
     assert main(["grade", "apply", str(master_path), "--undo", "--date", "2025-12-30", "--lang", "en"]) == 0
     assert (
-        "apply No. 1 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n  C1 甲公司: credit limit 500,000 → -"
-        in (capsys.readouterr().out)
+        "apply No. 1 of the 2025 grades (2025-12-28) undone for 1 customer(s)\n"
+        "  C1 甲公司: payment terms (days) 60 → 30" in capsys.readouterr().out
     )
     now = load_master(master_path).customers.set_index("customer_id")
     for column in ("grade", "credit_grade", "credit_limit", "payment_terms_days"):

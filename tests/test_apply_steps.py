@@ -265,3 +265,81 @@ def test_terms_changed_and_changed_back_are_undone_once_each(tmp_path: Path, via
     shown = _run(path, via, "credit", undo=True, date="2026-04-01") or capsys.readouterr().out
     assert "credit apply No. 1 (2026-03-31) undone for 3 customer(s)" in shown
     pd.testing.assert_frame_equal(_customers(path), original)
+
+
+def test_a_grade_apply_after_a_credit_undo_is_recorded_and_undone_exactly(tmp_path: Path, capsys) -> None:
+    """Credit apply, grade apply, credit apply --undo, the same review applied again: the second apply wrote C1's
+    limit and terms again, recorded nothing, and the next undo took back the first apply instead (C2, C3, C4),
+    leaving C1 as the unrecorded apply set it. Every value an apply writes is recorded under its own number, and its
+    undo takes back exactly those; undone to the end, every customer is as it was."""
+    path = save_master(graded_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    _type_final_grade(path, "C3", "A")
+    assert main(["credit", "apply", str(path), "--date", "2026-01-05"]) == 0  # No. 1
+    assert main(["grade", "apply", str(path), "--date", "2026-01-06"]) == 0  # No. 2
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-01-07"]) == 0
+    after_credit_undo = _customers(path)
+    assert after_credit_undo.loc["C1", ["credit_limit", "payment_terms_days"]].isna().tolist() == [True, False]
+    rows = len(load_master(path).grade_history)
+    capsys.readouterr()
+    assert main(["grade", "apply", str(path), "--date", "2026-01-08", "--lang", "en"]) == 0  # the same review again
+    out = capsys.readouterr().out
+    assert "  C1 甲公司: credit limit - → 500,000; payment terms (days) 30 → 60" in out
+    assert "recorded as apply No. 3 in the grade history; grade apply --undo takes it back" in out
+    history = load_master(path).grade_history
+    assert len(history) == rows + 1  # C1's row: what it wrote, before and after, under its own number
+    assert history.iloc[-1][["customer_id", "limit_after", "terms_before", "terms_after", "apply_no"]].tolist() == [
+        "C1",
+        500_000.0,
+        30,
+        60,
+        3,
+    ]
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-09", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "apply No. 3 of the 2025 grades (2026-01-08) undone for 1 customer(s)" in out
+    assert "  C1 甲公司: credit limit 500,000 → -; payment terms (days) 60 → 30" in out
+    pd.testing.assert_frame_equal(_customers(path), after_credit_undo)
+    # Then the first grade apply (C2, C3, C4), then what remains of the credit apply: every customer as it was.
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-09", "--lang", "en"]) == 0
+    assert "apply No. 2 of the 2025 grades (2026-01-06) undone for 3 customer(s)" in capsys.readouterr().out
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-01-09", "--lang", "en"]) == 0
+    assert "credit apply No. 1 (2026-01-05) undone for 2 customer(s)" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(_customers(path), original)
+
+
+def test_a_grade_undo_puts_back_each_value_still_as_the_apply_wrote_it(tmp_path: Path, capsys) -> None:
+    """C1's grade changed by the apply (VIP -> A) and never touched since, only its limit and terms by a credit
+    apply --undo: the undo left the grade at A as if C1 had been changed since. It puts back each value that still
+    holds what the apply wrote, keeps and names each one changed since, beside the value the apply wrote."""
+    path = save_master(graded_master(), tmp_path / "master.xlsx", backup=False)
+    original = _customers(path)
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    _type_final_grade(path, "C1", "A")
+    _type_final_grade(path, "C3", "A")
+    assert main(["credit", "apply", str(path), "--date", "2026-01-05"]) == 0
+    credit_applied = _customers(path)
+    assert main(["grade", "apply", str(path), "--date", "2026-01-06"]) == 0
+    applied = _customers(path)
+    assert applied.loc["C1", "grade"] == "A" and applied.loc["C1", "credit_limit"] == 500_000.0
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-01-07"]) == 0  # C1's limit and terms
+    master = load_master(path)  # and finance types C4's limit by hand
+    master.customers.loc[master.customers["customer_id"] == "C4", "credit_limit"] = 123_456.0
+    save_master(master, path, tables=["Customers"])
+    before_undo = _customers(path)
+    capsys.readouterr()
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-08", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "apply No. 2 of the 2025 grades (2026-01-06) undone for 4 customer(s)" in out
+    assert "  C1 甲公司: grade A → VIP" in out
+    assert "  C4 丁店: grade C → -; credit grade B → -" in out  # its limit kept, its other values put back
+    assert "1 value(s) of 1 customer(s) left as they are, changed since the grades were applied:" in out
+    assert "  C4 丁店: credit limit 123,456 (the apply wrote 200,000)" in out
+    # Grades as they were; C2's and C3's terms as the grade apply found them (the credit apply's), C1's as the
+    # credit undo left them, C4's limit as typed.
+    expected = before_undo.copy()
+    expected[["grade", "credit_grade"]] = original[["grade", "credit_grade"]]
+    terms = ["credit_limit", "payment_terms_days"]
+    expected.loc[["C2", "C3"], terms] = credit_applied.loc[["C2", "C3"], terms]
+    pd.testing.assert_frame_equal(_customers(path), expected)

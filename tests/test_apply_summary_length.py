@@ -9,6 +9,7 @@ import pandas as pd
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
 CUSTOMERS = 30
@@ -49,3 +50,32 @@ def test_an_apply_that_changes_many_customers_lists_twenty_and_says_how_many_mor
     assert main(["grade", "apply", str(master), "--undo", "--date", "2026-01-06"]) == 0
     out = capsys.readouterr().out
     assert len(_customer_lines(out)) == 20 and "另有 10 个客户" in out
+
+
+def test_an_undo_that_keeps_many_values_names_twenty_and_every_other_customer(tmp_path: Path, capsys) -> None:
+    """Every customer's limit typed by hand after the apply: the undo puts back each one's grade, credit grade and
+    terms, keeps the limits, and names each one kept (the value held, the one the apply wrote) for the first 20,
+    then every other customer by id and where the values the apply wrote are recorded."""
+    master = load_master(_master(tmp_path / "master.xlsx"))
+    paid = master.transactions.rename(columns={"doc_no": "receipt_no"}).assign(date=pd.Timestamp("2025-04-01"))
+    master.payments = paid.reindex(columns=master.payments.columns)  # paid on time: each given a credit grade
+    path = save_master(master, tmp_path / "master.xlsx")
+    assert main(["grade", str(path), "--year", "2025"]) == 0
+    assert main(["grade", "apply", str(path), "--date", "2026-01-05"]) == 0
+    master = load_master(path)
+    master.customers["credit_limit"] = 99_000.0
+    save_master(master, path, tables=["Customers"])
+    capsys.readouterr()
+    assert main(["grade", "apply", str(path), "--undo", "--date", "2026-01-06"]) == 0
+    out = capsys.readouterr().out
+    assert "已撤销 2025 年评级的应用序号 1（2026-01-05 应用），涉及 30 个客户" in out
+    assert "  C001 客户C001：等级 B → -，信用等级 B → -" in out  # its limit kept: it is not among the values put back
+    assert "30 个客户的 30 项值在应用评级之后已被改动，保持不变：" in out
+    assert "  C020 客户C020：信用额度 99,000（应用时写入 200,000）" in out
+    assert "  C021 客户C021：信用额度" not in out
+    assert (
+        "……另有 10 个客户的值保持不变：C021、C022、C023、C024、C025、C026、C027、C028、C029、C030"
+        "（应用写入的值见工作表 等级历史）"
+    ) in out
+    customers = load_master(path).customers
+    assert customers["grade"].isna().all() and (customers["credit_limit"] == 99_000.0).all()

@@ -209,26 +209,36 @@ def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: 
     assert "  C2 乙: credit limit 1 → 200,000; payment terms (days) 15 → 45" in out
     assert "  C3 丙: credit limit 5,000 → 0; payment terms (days) 15 → 0" in out
     assert "C4" not in out and "C5" not in out  # the override and the customer without a credit grade kept theirs
-    _set_limit(path, "C1", 123_456.0)  # C1 changed by hand since the apply
+    _set_limit(path, "C1", 123_456.0)  # C1's limit changed by hand since the apply
     applied = load_master(path)
     assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-02", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[:3] == [
-        "credit apply No. 1 (2026-03-31) undone for 2 customer(s)",
+    # value by value: C1's terms, still as the apply wrote them, put back; its limit kept and named
+    assert out.splitlines() == [
+        "credit apply No. 1 (2026-03-31) undone for 3 customer(s)",
+        "  C1 甲: payment terms (days) 60 → 15",
         "  C2 乙: credit limit 200,000 → 1; payment terms (days) 45 → 15",
         "  C3 丙: credit limit 0 → 5,000; payment terms (days) 0 → 15",
+        "1 value(s) of 1 customer(s) left as they are, changed since the credit terms were applied:",
+        "  C1 甲: credit limit 123,456 (the apply wrote 500,000)",
     ]
-    assert "1 customer(s) left as they are, changed since the credit terms were applied: C1" in out
     assert (tmp_path / "master.bak.xlsx").exists()  # the file before the undo kept, as by every writer
     undone = load_master(path)
     terms = _terms(undone)
     pd.testing.assert_frame_equal(terms.loc[["C2", "C3", "C4", "C5"]], before.loc[["C2", "C3", "C4", "C5"]])
-    assert terms.loc["C1", ["credit_limit", "payment_terms_days"]].tolist() == [123_456.0, 60]
+    assert terms.loc["C1", ["credit_limit", "payment_terms_days"]].tolist() == [123_456.0, 15]
     # recorded as one more row per customer put back; the apply's rows are never rewritten
     history = undone.grade_history
     pd.testing.assert_frame_equal(history.iloc[:3], applied.grade_history)
     added = history.iloc[3:].set_index("customer_id")
-    assert list(added.index) == ["C2", "C3"] and set(added["year"]) == {2026}
+    assert list(added.index) == ["C1", "C2", "C3"] and set(added["year"]) == {2026}
+    # C1's row: the limit as it stays, the terms put back
+    assert added.loc["C1", ["limit_before", "limit_after", "terms_before", "terms_after"]].tolist() == [
+        123_456.0,
+        123_456.0,
+        60,
+        15,
+    ]
     assert added.loc["C2", ["limit_before", "limit_after", "terms_before", "terms_after"]].tolist() == [
         200_000.0,
         1.0,
@@ -243,9 +253,10 @@ def test_credit_apply_undo_puts_the_last_applys_limits_and_terms_back(tmp_path: 
     assert set(added["applied_at"]) == {pd.Timestamp("2026-04-02")}
     saved = path.read_bytes()
     assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-03"]) == 0  # again: nothing to put back
-    assert capsys.readouterr().out.splitlines() == [  # C1, changed by hand since, is still left as it is
+    assert capsys.readouterr().out.splitlines() == [  # C1's limit, changed by hand since, is still left as it is
         "没有可撤销的内容：信用条件应用序号 1（2026-03-31 应用）改动过的客户之后都已被改动",
-        "1 个客户在应用信用条件之后已被改动，保持不变：C1",
+        "1 个客户的 1 项值在应用信用条件之后已被改动，保持不变：",
+        "  C1 甲：信用额度 123,456（应用时写入 500,000）",
     ]
     assert path.read_bytes() == saved
 
@@ -259,6 +270,7 @@ def test_credit_apply_undo_of_an_unnumbered_apply_changed_since_says_nothing_to_
     master.grade_history["apply_no"] = pd.NA  # as an older release wrote the rows
     changed = master.grade_history["customer_id"].unique()
     master.customers.loc[master.customers["customer_id"].isin(changed), "credit_limit"] = 77_000.0
+    master.customers.loc[master.customers["customer_id"].isin(changed), "payment_terms_days"] = 77
     save_master(master, path, tables=["Customers", "GradeHistory"])
     saved = path.read_bytes()
     capsys.readouterr()
@@ -328,10 +340,41 @@ def test_credit_apply_undo_names_a_customer_removed_since_and_refuses_repeated_i
     save_master(master, path, tables=["Customers"])  # C3 taken out of Customers after the apply
     capsys.readouterr()
     assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-02", "--lang", "en"]) == 0
-    assert "changed since the credit terms were applied: C3" in capsys.readouterr().out  # not passed over in silence
+    assert (  # not passed over in silence
+        "1 customer(s) no longer in sheet Customers since the credit terms were applied, nothing put back: C3"
+        in capsys.readouterr().out
+    )
     master = load_master(path)
     master.customers = pd.concat([master.customers, master.customers.iloc[[0]]], ignore_index=True)
     save_master(master, path, tables=["Customers"])  # C1 twice: which row's terms would go back?
     saved = path.read_bytes()
     assert main(["credit", "apply", str(path), "--undo", "--lang", "en"]) == 2
     assert "appear more than once" in capsys.readouterr().err and path.read_bytes() == saved
+
+
+def test_credit_apply_over_a_limit_typed_since_records_it_and_its_undo_puts_the_typed_limit_back(
+    tmp_path: Path, capsys
+) -> None:
+    """Applied, C1's limit typed by hand, applied again: the second apply wrote 500,000 over 123,456 and recorded
+    nothing (C1's row of the year already held 500,000), so its undo took back the first apply instead."""
+    path = save_master(small_master(), tmp_path / "master.xlsx", backup=False)
+    assert main(["credit", "apply", str(path), "--date", "2026-03-31"]) == 0
+    _set_limit(path, "C1", 123_456.0)
+    typed = _terms(load_master(path))
+    capsys.readouterr()
+    assert main(["credit", "apply", str(path), "--date", "2026-04-01", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "  C1 甲: credit limit 123,456 → 500,000" in out
+    assert "recorded as credit apply No. 2 in the grade history; credit apply --undo takes it back" in out
+    history = load_master(path).grade_history
+    assert history.iloc[-1][["customer_id", "limit_before", "limit_after", "apply_no"]].tolist() == [
+        "C1",
+        123_456.0,
+        500_000.0,
+        2,
+    ]
+    assert main(["credit", "apply", str(path), "--undo", "--date", "2026-04-02", "--lang", "en"]) == 0
+    assert "credit apply No. 2 (2026-04-01) undone for 1 customer(s)\n  C1 甲: credit limit 500,000 → 123,456" in (
+        capsys.readouterr().out
+    )
+    pd.testing.assert_frame_equal(_terms(load_master(path)), typed)

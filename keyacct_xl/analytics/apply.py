@@ -5,7 +5,9 @@ grade with neither, not judged for want of payments, leaves the customer's credi
 upgrade and support plans the meeting typed for its A and B customers are written into Customers.
 Idempotent: a customer's decision of the year is one GradeHistory row; when the meeting changes its mind the
 change is one more row (earlier rows are never rewritten); running apply twice changes nothing, and tables
-without changes are not rewritten.
+without changes are not rewritten. Every customer whose grade, credit grade, limit or terms an apply changes has a
+row of its apply number, also where the decision was recorded before (Customers changed since, by hand or by an
+undo of credit apply), so its undo takes back what it wrote and nothing else.
 Review rows for ids that are not in Customers (sales lines under an unknown id) cannot be applied: they are
 left out and listed in ``Applied.not_in_customers`` for the caller to report.
 """
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.credit_terms import write_terms
-from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history
+from keyacct_xl.analytics.history import APPLY_NO, next_apply_no, record_history, rewritten_line
 from keyacct_xl.analytics.policy import CreditPolicy, load_credit_policy
 from keyacct_xl.analytics.undo_grades import FIELDS, Change, change_lines, keep_before_as_typed
 from keyacct_xl.errors import InputError
@@ -46,6 +48,7 @@ class Applied:
     history_added: int
     history_corrected: int
     not_in_customers: tuple[str, ...] = ()
+    history_rewritten: int = 0  # rows of decisions recorded before, written again over values changed since
     terms_changed: int = 0  # customers whose credit limit or payment terms changed with their credit grade
     overrides_kept: int = 0  # graded customers whose hand-set limit and terms were kept (credit_override)
     plans_written: int = 0  # customers whose upgrade or support plan the meeting set or changed
@@ -70,6 +73,8 @@ class Applied:
             added=self.history_added,
             corrected=self.history_corrected,
         )
+        if self.history_rewritten:
+            text += "\n" + rewritten_line(lang, self.history_rewritten)
         if self.apply_no is not None:
             text += "\n" + tr(
                 lang,
@@ -266,17 +271,19 @@ def apply_review(
                 APPLY_NO: number,
             }
         )
-    recorded = record_history(master.grade_history, history_rows)
     differs = (target_grade.fillna("") != customers["grade"].astype(object).fillna("")) | (
         target_credit.fillna("") != customers["credit_grade"].astype(object).fillna("")
     )
     updated, plan_changes = _with_plans(written.customers.assign(grade=target_grade), review, rows)
+    changes = _changes(customers, updated, rows)
+    # a customer whose values it changes is recorded under its number even where its decision was recorded before
+    recorded = record_history(master.grade_history, history_rows, written={c.customer_id for c in changes})
     plans = len({change[0] for change in plan_changes})
     tables = []
     if differs.any() or written.changed or plans:
         master.customers = updated
         tables.append("Customers")
-    if recorded.added or recorded.corrected:
+    if recorded.rows:
         keep_before_as_typed(master, recorded.history)
         master.grade_history = recorded.history
         tables.append("GradeHistory")
@@ -286,12 +293,13 @@ def apply_review(
         recorded.added,
         recorded.corrected,
         unknown,
+        history_rewritten=recorded.rewritten,
         terms_changed=written.changed,
         overrides_kept=int(terms["overridden"].sum()),
         plans_written=plans,
         plan_changes=plan_changes,
         apply_no=number if "GradeHistory" in tables else None,
-        changes=_changes(customers, updated, rows),
+        changes=changes,
         credit_unset=int((~judged).sum()),
         no_payments=master.payments.empty,
     )

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.history import APPLY_NO, Recorded, credit_apply_reason, next_apply_no, record_history
+from keyacct_xl.analytics.history import (
+    APPLY_NO,
+    Recorded,
+    credit_apply_reason,
+    next_apply_no,
+    record_history,
+    rewritten_line,
+)
 from keyacct_xl.analytics.policy import CreditPolicy, with_settings
 from keyacct_xl.analytics.undo_grades import FIELDS, Change, change_lines, keep_before_as_typed
 from keyacct_xl.i18n import Lang
@@ -174,6 +181,7 @@ class TermsApplied:
     history_corrected: int
     changes: tuple[Change, ...]
     apply_no: int | None = None  # the number its GradeHistory rows carry (应用序号); None: it wrote none
+    history_rewritten: int = 0  # rows of terms recorded before, written again over values changed since
 
     def summary(self, lang: Lang) -> str:
         """The counts, the apply's number, then a line per customer with its limit and terms before and after, as
@@ -187,6 +195,8 @@ class TermsApplied:
             added=self.history_added,
             corrected=self.history_corrected,
         )
+        if self.history_rewritten:
+            counts += "\n" + rewritten_line(lang, self.history_rewritten)
         if self.apply_no is not None:
             counts += "\n" + tr(
                 lang,
@@ -260,13 +270,14 @@ def apply_credit_terms(
         }
         for c in moved.itertuples()
     ]
-    # A row the year's grade apply wrote stays as it is: terms that moved since are one more row.
-    recorded: Recorded = record_history(master.grade_history, rows)
+    # A row the year's grade apply wrote stays as it is: terms that moved since are one more row. Each row is of a
+    # customer whose terms it changes: recorded under its number even where the year's latest row holds the same.
+    recorded: Recorded = record_history(master.grade_history, rows, written={r["customer_id"] for r in rows})
     tables = []
     if written.changed:
         master.customers = written.customers
         tables.append("Customers")
-    if recorded.added or recorded.corrected:
+    if recorded.rows:
         keep_before_as_typed(master, recorded.history)
         master.grade_history = recorded.history
         tables.append("GradeHistory")
@@ -278,4 +289,5 @@ def apply_credit_terms(
         recorded.corrected,
         _changed_terms(moved, current),
         number if "GradeHistory" in tables else None,
+        recorded.rewritten,
     )

@@ -3,6 +3,9 @@
 ``grade apply`` and ``credit apply`` both record through ``record_history``. A row already written is never
 rewritten: re-running either adds nothing when nothing changed, and when the meeting changes its mind (or the
 credit terms move) the change is one more row of the same year, so the history shows every decision in order.
+A run that writes into Customers a decision the year's latest row already holds (the value was changed since, by
+hand or by an undo of another command) records that row all the same: every value a run changes is in a row of its
+number, so its undo takes back what it wrote and nothing else.
 
 The rows carry no column naming the command that wrote them: the reason does. ``credit apply`` writes the catalog
 message "credit terms of grade {grade}" and its undo "undo of the credit terms of grade {grade}", the grade being
@@ -17,7 +20,7 @@ Rows written before the column existed hold no number; ``applies`` tells them ap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -25,11 +28,11 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.errors import InputError
-from keyacct_xl.i18n import LANGS
+from keyacct_xl.i18n import LANGS, Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import GRADE_HISTORY
-from keyacct_xl.messages import Location, Message, msg
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.messages import Location, Message, msg, tr
+from keyacct_xl.parsing import is_blank, same_value
 
 APPLY_NO = "apply_no"  # the GradeHistory column numbering the applies
 
@@ -45,6 +48,12 @@ class Recorded:
     history: pd.DataFrame
     added: int
     corrected: int  # rows added because a decision of the year changed (the earlier row stays as it was)
+    rewritten: int = 0  # rows of a decision recorded before, written again into Customers that had been changed since
+
+    @property
+    def rows(self) -> int:
+        """Every row added."""
+        return self.added + self.corrected + self.rewritten
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -57,27 +66,42 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def record_history(history: pd.DataFrame, rows: list[dict[str, Any]]) -> Recorded:
+def record_history(history: pd.DataFrame, rows: list[dict[str, Any]], *, written: Collection[str] = ()) -> Recorded:
     """Append each row (keys year, customer_id, the before- and after-values, reason, approved_by, applied_at)
-    unless the latest row of its year and customer already holds the same after-values; rows are never edited."""
+    unless the latest row of its year and customer already holds the same after-values and its customer is not in
+    ``written`` (the ids whose Customers values the run changed: their rows are always recorded); rows are never
+    edited."""
     latest: dict[tuple[int, str], int] = {}
     for i, (y, c) in enumerate(zip(history["year"], history["customer_id"])):
         if not pd.isna(y):
             latest[(int(y), str(c))] = i  # later rows win: the year's current decision
-    new_rows, corrected = [], 0
+    new_rows, corrected, rewritten = [], 0, 0
     for row in rows:
         index = latest.get((int(row["year"]), str(row["customer_id"])))
         if index is not None:
             if all(_same(history.iloc[index][k], row[k]) for k in AFTER_VALUES if k in row):
-                continue
-            corrected += 1
+                if str(row["customer_id"]) not in written:
+                    continue
+                rewritten += 1  # the decision recorded, but Customers held another value since: written again
+            else:
+                corrected += 1
         new_rows.append(row)
     if new_rows:
         if APPLY_NO not in history.columns:  # a frame built before the column (the demo's): numbers kept all the same
             history = history.assign(**{APPLY_NO: pd.Series(pd.NA, index=history.index, dtype="Int64")})
         extra = pd.DataFrame(new_rows).reindex(columns=history.columns).astype(history.dtypes.to_dict())
         history = pd.concat([history, extra], ignore_index=True)
-    return Recorded(history, len(new_rows) - corrected, corrected)
+    return Recorded(history, len(new_rows) - corrected - rewritten, corrected, rewritten)
+
+
+def rewritten_line(lang: Lang, count: int) -> str:
+    """The summary line of an apply saying how many rows record a decision written again over values changed
+    since."""
+    return tr(
+        lang,
+        "grade history: {count:,} more row(s) for a decision recorded before, written again over values changed since",
+        count=count,
+    )
 
 
 def credit_apply_reason(credit_grade: object) -> Message:
@@ -113,13 +137,21 @@ def apply_numbers(history: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(history[APPLY_NO], errors="coerce").round().astype("Int64")
 
 
-def undone_customers(undo_rows: pd.DataFrame) -> dict[int, set[str]]:
-    """Per apply number, the customers an undo already put back (an undo's rows carry the number of the apply it
-    took back): they are passed over by a later undo even where their values meet that apply's again."""
-    found: dict[int, set[str]] = {}
-    for number, cid in zip(apply_numbers(undo_rows), undo_rows["customer_id"]):
-        if not pd.isna(number):
-            found.setdefault(int(number), set()).add(str(cid).strip())
+Cell = tuple[str, str]  # a customer id, a Customers column
+
+
+def undone_cells(undo_rows: pd.DataFrame, fields: Sequence[tuple[str, str, str]]) -> dict[int, set[Cell]]:
+    """Per apply number, the cells an undo already put back: an undo's rows carry the number of the apply it took
+    back, and a cell's before and after (``fields``: Customers column, GradeHistory before, after) differ where it
+    put the cell back. They are passed over by a later undo even where they meet that apply's value again; a cell
+    it left (changed since) can still be taken back."""
+    found: dict[int, set[Cell]] = {}
+    for number, row in zip(apply_numbers(undo_rows), undo_rows.to_dict("records")):
+        if pd.isna(number):
+            continue
+        cid = str(row["customer_id"]).strip()
+        cells = found.setdefault(int(number), set())
+        cells.update((cid, column) for column, before, after in fields if not same_value(row[before], row[after]))
     return found
 
 
@@ -185,17 +217,17 @@ class TakenBack(Protocol):
         """The customers it puts back."""
 
     @property
-    def changed_since(self) -> Sequence[str]:
-        """The customers it leaves, changed since the apply."""
+    def changed_since(self) -> Sequence[object]:
+        """What it leaves, changed since the apply."""
 
 
 Taken = TypeVar("Taken", bound=TakenBack)
 
 
 def last_apply_held(found: Sequence[pd.DataFrame], take_back: Callable[[pd.DataFrame], Taken]) -> Taken | None:
-    """The latest of the applies ``found`` (oldest first) taken back, unless an earlier one is the last some customer
-    still holds: an apply whose customers all hold again what they held before it (undone, or put back by hand) is
-    passed over, but one whose customers were all changed since is named when no earlier apply is still held."""
+    """The latest of the applies ``found`` (oldest first) taken back, unless an earlier one is the last some value
+    still holds: an apply whose values all hold again what they held before it (undone, or put back by hand) is
+    passed over, but one whose values were all changed since is named when no earlier apply is still held."""
     taken = None
     for rows in reversed(found):
         attempt = take_back(rows)

@@ -5,11 +5,12 @@ undo the one before it, even two applies of one day. Rows written before the num
 (history.py, ``written_by``) and cut into runs as they always were: the rows of one date that follow on, each
 customer once and in the order of Customers (two runs of one date whose rows follow on in that order cannot be told
 apart and are taken back together). Each row holds a customer's limit and terms before and after the apply. The
-undo puts the values before back where Customers still hold the values after, and records the undo as one more
-GradeHistory row per customer under the apply's year and number (rows are never rewritten). The last apply is the
-latest one some customer still holds: an apply whose customers all hold again what they held before it (undone, or
-put back by hand) is passed over. A customer changed since (a limit set by hand, a later grade apply) is left as it
-is and listed. The grade and credit grade are not credit apply's and are never changed.
+undo works cell by cell, as the grading's does (undo_grades.py): each value the apply changed is put back where
+Customers still hold what it wrote, and a value changed since (a limit set by hand, a later grade apply) is left as
+it is and named with the value the apply wrote. The undo is recorded as one more GradeHistory row per customer
+under the apply's year and number (rows are never rewritten). The last apply is the latest one some value still
+holds: an apply whose values all hold again what they held before it (undone, or put back by hand) is passed over.
+The grade and credit grade are not credit apply's and are never changed.
 """
 
 from __future__ import annotations
@@ -28,14 +29,18 @@ from keyacct_xl.analytics.history import (
     history_cells,
     last_apply_held,
     record_history,
-    undone_customers,
+    undone_cells,
     written_by,
 )
 from keyacct_xl.analytics.undo_grades import (
     FIELDS,
     Change,
+    Kept,
     Typed,
     change_lines,
+    customer_name,
+    kept_count,
+    kept_lines,
     put_back,
     put_back_as_typed,
     typed_before,
@@ -43,8 +48,8 @@ from keyacct_xl.analytics.undo_grades import (
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import listing, msg, tr
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.messages import Pair, listing, msg, tr
 
 # (Customers column, GradeHistory before, GradeHistory after): what credit apply writes
 TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days", "terms_before", "terms_after"))
@@ -52,14 +57,15 @@ TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days",
 
 @dataclass(frozen=True)
 class TermsUndone:
-    """What the undo changed: the tables to save, each customer put back, those changed since."""
+    """What the undo changed: the tables to save, each customer put back, the values changed since."""
 
     applied_on: pd.Timestamp | None  # the date of the credit apply taken back; None: none is left to take back
     tables: tuple[str, ...]
     changes: tuple[Change, ...]
-    changed_since: tuple[str, ...]
+    changed_since: tuple[Kept, ...]  # each customer's values left as they are, changed since the apply
     number: int | None = None  # its apply number (应用序号); None for rows written before applies were numbered
     applies_seen: int = 0  # the credit applies looked at when none was left to take back
+    removed: tuple[str, ...] = ()  # customers of the apply no longer in Customers: nothing to put back
 
     def summary(self, lang: Lang) -> str:
         """A line naming the apply and the count, a line per customer with its values before and after, then what
@@ -99,9 +105,22 @@ class TermsUndone:
             lines.append(
                 tr(
                     lang,
-                    "{count:,} customer(s) left as they are, changed since the credit terms were applied: {customers}",
-                    count=len(self.changed_since),
-                    customers=listing(self.changed_since[:10]),
+                    "{count:,} value(s) of {customers:,} customer(s) left as they are, changed since the credit terms "
+                    "were applied:",
+                    count=kept_count(self.changed_since),
+                    customers=len(self.changed_since),
+                )
+            )
+            lines += kept_lines(self.changed_since, lang)
+        if self.removed:
+            lines.append(
+                tr(
+                    lang,
+                    "{count:,} customer(s) no longer in sheet {sheet} since the credit terms were applied, nothing "
+                    "put back: {customers}",
+                    count=len(self.removed),
+                    sheet=Pair(CUSTOMERS.sheet_en, CUSTOMERS.sheet_zh),
+                    customers=listing(self.removed),
                 )
             )
         return "\n".join(lines)
@@ -153,9 +172,9 @@ class _TakenBack:
         return self.undone.changes
 
     @property
-    def changed_since(self) -> tuple[str, ...]:
-        """The customers it leaves, changed since the apply."""
-        return self.undone.changed_since
+    def changed_since(self) -> tuple[object, ...]:
+        """What it leaves: the values changed since, the customers removed since."""
+        return (*self.undone.changed_since, *self.undone.removed)
 
 
 def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd.Timestamp) -> TermsUndone:
@@ -166,7 +185,7 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
     # An undo's rows carry the number of the apply it took back: the customers it put back are passed over even
     # where their values meet that apply's again (terms changed and changed back would otherwise be taken back
     # twice); a customer it left (changed since) can still be.
-    undone = undone_customers(history[written_by(history, credit_undo_reason)])
+    undone = undone_cells(history[written_by(history, credit_undo_reason)], TERMS)
     found = credit_applies(master, position)
     taken = last_apply_held(
         found,
@@ -174,13 +193,15 @@ def undo_credit_apply(master: Master, *, approved_by: str | None, applied_at: pd
             master, rows, position, approved_by, applied_at, undone.get(apply_number(rows) or 0, set())
         ),
     )
-    if taken is None or not (taken.undone.changes or taken.undone.changed_since):
+    if taken is None or not (taken.undone.changes or taken.changed_since):
         return TermsUndone(None, (), (), (), applies_seen=len(found))
     if not taken.undone.changes:
         return taken.undone
     master.customers = taken.customers
     put_back_as_typed(master, taken.typed)
-    master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
+    rows = list(taken.history_rows)
+    # every row an undo writes puts a value back: recorded even where the year's latest row holds the same values
+    master.grade_history = record_history(master.grade_history, rows, written={r["customer_id"] for r in rows}).history
     return replace(taken.undone, tables=("Customers", "GradeHistory"))
 
 
@@ -190,41 +211,45 @@ def _take_back(
     position: dict[str, int],
     approved_by: str | None,
     applied_at: pd.Timestamp,
-    put_back_before: set[str],
+    put_back_before: set[tuple[str, str]],
 ) -> _TakenBack:
-    """The credit apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still
-    hold what it wrote, but for the customers an earlier undo of it put back."""
+    """The credit apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, each value where it
+    still holds what the apply wrote, but for the values (customer, column) an earlier undo of it put back."""
     customers = master.customers.copy()
     number = apply_number(rows)
     labels = {column: label for column, _, _, label in FIELDS}
-    changes, changed_since, history_rows = [], [], []
+    changes: list[Change] = []
+    kept: list[Kept] = []
+    removed: list[str] = []
+    history_rows: list[dict[str, Any]] = []
     typed: list[Typed] = []
+    before_of = {c: before for c, before, _ in TERMS}
     history_labels = master.grade_history.index  # rows' positions (credit_applies) -> the labels read
     for at, row in zip(rows.index, rows.to_dict("records")):
         cid = str(row["customer_id"]).strip()
-        if cid in put_back_before:
+        written = [(c, before, after) for c, before, after in TERMS if (cid, c) not in put_back_before]
+        if not written:
             continue
         if cid not in position:  # removed from Customers since: nothing to put back, and said so
-            changed_since.append(cid)
+            removed.append(cid)
             continue
         i = position[cid]
         now = {column: customers[column].iloc[i] for column, _, _ in TERMS}
-        moved = put_back(
-            customers, i, {c: row[before] for c, before, _ in TERMS}, {c: row[after] for c, _, after in TERMS}
+        moved, held = put_back(
+            customers, i, {c: row[before] for c, before, _ in written}, {c: row[after] for c, _, after in written}
         )
-        if moved is None:
-            changed_since.append(cid)
+        name = customer_name(customers, i)
+        if held:
+            kept.append(Kept(cid, name, tuple((labels[c], a, b) for c, a, b in held)))
         if not moved:
             continue
-        before_of = {c: before for c, before, _ in TERMS}
         for column, _, _ in moved:
             typed += typed_before(master, column, before_of[column], int(history_labels[at]), int(customers.index[i]))
-        name = customers["name"].iloc[i]
-        changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
+        changes.append(Change(cid, name, tuple((labels[c], a, b) for c, a, b in moved)))
         undo = _history_row(row, customers.iloc[i], now, approved_by, applied_at, master.lang)
         history_rows.append({**undo, APPLY_NO: number})
     applied_on = pd.Timestamp(rows["applied_at"].iloc[-1])
-    undone = TermsUndone(applied_on, (), tuple(changes), tuple(changed_since), number)
+    undone = TermsUndone(applied_on, (), tuple(changes), tuple(kept), number, removed=tuple(removed))
     return _TakenBack(customers, undone, tuple(history_rows), tuple(typed))
 
 
@@ -236,8 +261,9 @@ def _history_row(
     applied_at: pd.Timestamp,
     lang: Lang,
 ) -> dict[str, Any]:
-    """The undo as a GradeHistory row of the apply's year: the values before it and after it, the reason saying
-    it is credit apply's undo (the grades are Customers' own, unchanged)."""
+    """The undo as a GradeHistory row of the apply's year: the values before it (``now``) and after it (``customer``,
+    the row as the undo left it), the reason saying it is credit apply's undo (the grades are Customers' own,
+    unchanged)."""
     grade, credit = customer["grade"], customer["credit_grade"]
     return {
         "year": applied["year"],
@@ -247,9 +273,9 @@ def _history_row(
         "credit_before": credit,
         "credit_after": credit,
         "limit_before": now["credit_limit"],
-        "limit_after": applied["limit_before"],
+        "limit_after": customer["credit_limit"],
         "terms_before": now["payment_terms_days"],
-        "terms_after": applied["terms_before"],
+        "terms_after": customer["payment_terms_days"],
         "reason": credit_undo_reason(credit).render(lang),
         "approved_by": approved_by,
         "applied_at": applied_at,

@@ -4,12 +4,13 @@ GradeHistory holds every applied decision with its values before and after (keya
 undo takes back the year's last apply, and a second undo the one before it: each apply numbers its rows
 (``apply_no``), so two applies of one day are two steps; rows written before the numbers are told apart by their
 date, as they always were. A customer's first row of the apply holds what Customers held before it, its latest row
-what it wrote. The undo puts the first row's values back where Customers still hold the latest row's, and records
-the undo as one more row of the year under the apply's number (rows are never rewritten), so applying the review
-again is one more row too. The last apply is the latest one some customer still holds: an apply whose customers all
-hold again what they held before it (undone, or put back by hand) is passed over. A customer changed since (a limit
-set by hand, a later credit apply) is left as it is and listed; the upgrade and support plans are not in
-GradeHistory and are kept. The rows ``credit apply`` and its undo wrote are not the grading's: they are left to
+what it wrote. The undo works cell by cell: each value the apply changed is put back where Customers still hold
+what it wrote; a value changed since (a limit set by hand, a later credit apply or its undo) is left as it is and
+named with the value the apply wrote, and the customer's other values are put back all the same. The undo is
+recorded as one more row of the year under the apply's number (rows are never rewritten), so applying the review
+again is one more row too. The last apply is the latest one some value still holds: an apply whose values all hold
+again what they held before it (undone, or put back by hand) is passed over. The upgrade and support plans are not
+in GradeHistory and are kept. The rows ``credit apply`` and its undo wrote are not the grading's: they are left to
 ``credit apply --undo`` (undo_credit.py).
 """
 
@@ -31,7 +32,7 @@ from keyacct_xl.analytics.history import (
     history_cells,
     last_apply_held,
     record_history,
-    undone_customers,
+    undone_cells,
     written_by,
 )
 from keyacct_xl.i18n import LANGS, Lang
@@ -51,6 +52,7 @@ FIELDS: tuple[tuple[str, str, str, Message], ...] = (
 )
 TERMS = ("credit_limit", "payment_terms_days")
 PLANS = ("upgrade_plan", "support_plan")
+CELLS = tuple((column, before, after) for column, before, after, _ in FIELDS)  # as undone_cells reads an undo's rows
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class TakenApply:
 
 
 Moved = tuple[str, Any, Any]  # a Customers column, its value before the undo, the value put back
+Held = tuple[str, Any, Any]  # a Customers column changed since the apply, the value it holds, the value the apply wrote
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,25 @@ class Change:
         """``C3 丙超市: grade A → B; credit limit 500,000 → 200,000``."""
         parts = [f"{label.render(lang)} {_shown(a)} → {_shown(b)}" for label, a, b in self.fields]
         changes = tr(lang, "; ").join(parts)  # zh punctuation in a zh line: 信用额度 …，账期天数 …
+        return tr(lang, "{customer} {name}: {changes}", customer=self.customer_id, name=self.name, changes=changes)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One customer with values changed since the apply, left as they are: each with the value it holds and the
+    value the apply wrote."""
+
+    customer_id: str
+    name: str
+    fields: tuple[tuple[Message, Any, Any], ...]
+
+    def text(self, lang: Lang) -> str:
+        """``C4 丁店: credit limit 123,456 (the apply wrote 200,000)``."""
+        parts = [
+            tr(lang, "{field} {now} (the apply wrote {applied})", field=label, now=_shown(a), applied=_shown(b))
+            for label, a, b in self.fields
+        ]
+        changes = tr(lang, "; ").join(parts)
         return tr(lang, "{customer} {name}: {changes}", customer=self.customer_id, name=self.name, changes=changes)
 
 
@@ -135,17 +157,40 @@ def change_lines(changes: Sequence[Change], lang: Lang) -> list[str]:
     return lines
 
 
+def kept_lines(kept: Sequence[Kept], lang: Lang) -> list[str]:
+    """A line per customer with values left as they are, each beside the value the apply wrote, for the first
+    ``SHOWN_CHANGES``; then every other customer by id, and where the values the apply wrote are recorded."""
+    lines = [f"  {one.text(lang)}" for one in kept[:SHOWN_CHANGES]]
+    if len(kept) > SHOWN_CHANGES:
+        more = tr(
+            lang,
+            "… and {count:,} more customer(s) with values left as they are: {customers} (the values the apply "
+            "wrote are in sheet {sheet})",
+            count=len(kept) - SHOWN_CHANGES,
+            customers=listing(one.customer_id for one in kept[SHOWN_CHANGES:]),
+            sheet=Pair(GRADE_HISTORY.sheet_en, GRADE_HISTORY.sheet_zh),
+        )
+        lines.append(f"  {more}")
+    return lines
+
+
+def kept_count(kept: Sequence[Kept]) -> int:
+    """How many values the undo left as they are."""
+    return sum(len(one.fields) for one in kept)
+
+
 @dataclass(frozen=True)
 class GradesUndone:
-    """What the undo changed: the tables to save, each customer put back, those changed since, plans kept."""
+    """What the undo changed: the tables to save, each customer put back, the values changed since, plans kept."""
 
     year: int
     tables: tuple[str, ...]
     changes: tuple[Change, ...]
-    changed_since: tuple[str, ...]
+    changed_since: tuple[Kept, ...]  # each customer's values left as they are, changed since the apply
     plans_kept: int
     apply: TakenApply | None = None  # the apply taken back; None: none is left to take back
     applies_seen: int = 0  # the year's applies looked at when none was left to take back
+    removed: tuple[str, ...] = ()  # customers of the apply no longer in Customers: nothing to put back
 
     def summary(self, lang: Lang) -> str:
         """A line naming the apply and the count, a line per customer with its values before and after, then what
@@ -160,9 +205,22 @@ class GradesUndone:
             lines.append(
                 tr(
                     lang,
-                    "{count:,} customer(s) left as they are, changed since the grades were applied: {customers}",
-                    count=len(self.changed_since),
-                    customers=listing(self.changed_since[:10]),
+                    "{count:,} value(s) of {customers:,} customer(s) left as they are, changed since the grades were "
+                    "applied:",
+                    count=kept_count(self.changed_since),
+                    customers=len(self.changed_since),
+                )
+            )
+            lines += kept_lines(self.changed_since, lang)
+        if self.removed:
+            lines.append(
+                tr(
+                    lang,
+                    "{count:,} customer(s) no longer in sheet {sheet} since the grades were applied, nothing put "
+                    "back: {customers}",
+                    count=len(self.removed),
+                    sheet=Pair(CUSTOMERS.sheet_en, CUSTOMERS.sheet_zh),
+                    customers=listing(self.removed),
                 )
             )
         if self.plans_kept:
@@ -184,16 +242,32 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def put_back(customers: pd.DataFrame, i: int, before: dict[str, Any], applied: dict[str, Any]) -> list[Moved] | None:
-    """Put ``before`` back into row ``i`` of ``customers`` where the row still holds what was ``applied``: each
-    (column, value now, value put back) moved; None when the row holds something else since (left as it is)."""
-    now = {column: customers[column].iloc[i] for column in before}
-    if not all(same_value(now[c], applied[c]) for c in applied):
-        return [] if all(same_value(now[c], before[c]) for c in before) else None
-    moved = [(c, now[c], before[c]) for c in before if not same_value(now[c], before[c])]
+def put_back(
+    customers: pd.DataFrame, i: int, before: dict[str, Any], applied: dict[str, Any]
+) -> tuple[list[Moved], list[Held]]:
+    """Put ``before`` back into row ``i`` of ``customers`` cell by cell, where the apply changed a value (``applied``
+    differs from ``before``) and the row still holds what it wrote: each (column, value now, value put back) moved,
+    and each (column, value now, value applied) changed since, left as it is. A value the apply did not change, or
+    one holding its value before again, is neither."""
+    moved: list[Moved] = []
+    held: list[Held] = []
+    for column, value in before.items():
+        now = customers[column].iloc[i]
+        if same_value(applied[column], value) or same_value(now, value):
+            continue
+        if same_value(now, applied[column]):
+            moved.append((column, now, value))
+        else:
+            held.append((column, now, applied[column]))
     for column, _, value in moved:
         customers.loc[customers.index[i], column] = None if is_blank(value) else value
-    return moved
+    return moved, held
+
+
+def customer_name(customers: pd.DataFrame, i: int) -> str:
+    """The name row ``i`` of Customers holds, as a change line shows it (blank: none)."""
+    name = customers["name"].iloc[i] if "name" in customers else None
+    return "" if is_blank(name) else str(name)
 
 
 def _records_terms(row: dict[str, Any]) -> bool:
@@ -260,16 +334,22 @@ def keep_before_as_typed(master: Master, history: pd.DataFrame) -> None:
 
 @dataclass(frozen=True)
 class _TakenBack:
-    """One apply taken back from a copy of Customers: the copy, each customer put back, those changed since, the
-    undo's GradeHistory rows, the customers whose plans were kept."""
+    """One apply taken back from a copy of Customers: the copy, each customer put back, the values changed since,
+    the customers no longer in Customers, the undo's GradeHistory rows, the customers whose plans were kept."""
 
     customers: pd.DataFrame
     changes: tuple[Change, ...]
-    changed_since: tuple[str, ...]
+    kept: tuple[Kept, ...]
+    removed: tuple[str, ...]
     history_rows: tuple[dict[str, Any], ...]
     plans_kept: int
     apply: TakenApply
     typed: tuple[Typed, ...] = ()  # the values put back as GradeHistory holds them typed
+
+    @property
+    def changed_since(self) -> tuple[object, ...]:
+        """What it leaves: the values changed since, the customers removed since."""
+        return (*self.kept, *self.removed)
 
 
 def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at: pd.Timestamp) -> GradesUndone:
@@ -293,7 +373,7 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     year_undos = (history["year"].astype("Float64") == year).fillna(False).to_numpy(dtype=bool) & undos.to_numpy(
         dtype=bool
     )
-    undone = undone_customers(history[year_undos])
+    undone = undone_cells(history[year_undos], CELLS)
     found = applies(of_year, _by_date, history_cells(master))
     taken = last_apply_held(
         found,
@@ -304,12 +384,14 @@ def undo_year(master: Master, year: int, *, approved_by: str | None, applied_at:
     if taken is None or not (taken.changes or taken.changed_since):
         return GradesUndone(year, (), (), (), 0, applies_seen=len(found))
     if not taken.changes:
-        return GradesUndone(year, (), (), taken.changed_since, 0, taken.apply)
+        return GradesUndone(year, (), (), taken.kept, 0, taken.apply, removed=taken.removed)
     master.customers = taken.customers
     put_back_as_typed(master, taken.typed)
-    master.grade_history = record_history(master.grade_history, list(taken.history_rows)).history
+    rows = list(taken.history_rows)
+    # every row an undo writes puts a value back: recorded even where the year's latest row holds the same values
+    master.grade_history = record_history(master.grade_history, rows, written={r["customer_id"] for r in rows}).history
     tables = ("Customers", "GradeHistory")
-    return GradesUndone(year, tables, taken.changes, taken.changed_since, taken.plans_kept, taken.apply)
+    return GradesUndone(year, tables, taken.changes, taken.kept, taken.plans_kept, taken.apply, removed=taken.removed)
 
 
 def _take_back(
@@ -318,10 +400,10 @@ def _take_back(
     rows: pd.DataFrame,
     approved_by: str | None,
     applied_at: pd.Timestamp,
-    put_back_before: set[str],
+    put_back_before: set[tuple[str, str]],
 ) -> _TakenBack:
-    """The apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, where they still hold
-    what it wrote, but for the customers an earlier undo of it put back."""
+    """The apply whose GradeHistory rows are ``rows`` taken back from a copy of Customers, each value where it still
+    holds what the apply wrote, but for the values (customer, column) an earlier undo of it put back."""
     by_customer: dict[str, list[tuple[int, dict[Any, Any]]]] = {}
     number = apply_number(rows)
     dates = pd.to_datetime(rows["applied_at"], errors="coerce").dropna()
@@ -331,29 +413,36 @@ def _take_back(
     customers = master.customers.copy()
     position = {cid: i for i, cid in enumerate(customers["customer_id"].astype(str))}
     labels = {column: label for column, _, _, label in FIELDS}
-    changes, changed_since, plans_kept = [], [], 0
+    changes: list[Change] = []
+    kept: list[Kept] = []
+    removed: list[str] = []
+    plans_kept = 0
     history_rows: list[dict[str, Any]] = []
     typed: list[Typed] = []
     before_of = {column: before for column, before, _, _ in FIELDS}
     history_labels = master.grade_history.index  # rows' positions in the undo's copy -> the labels read
     for cid, customer_rows in by_customer.items():
-        if cid in put_back_before:
+        values = {  # the values the apply changed and no earlier undo of it put back
+            column: (first, latest, at)
+            for column, (first, latest, at) in _first_and_latest(customer_rows).items()
+            if not same_value(first, latest) and (cid, column) not in put_back_before
+        }
+        if not values:
             continue
         if cid not in position:  # removed from Customers since: nothing to put back, and said so
-            changed_since.append(cid)
+            removed.append(cid)
             continue
         i = position[cid]
-        values = _first_and_latest(customer_rows)
-        now = {column: customers[column].iloc[i] for column in values}
-        moved = put_back(
+        now = {column: customers[column].iloc[i] for column, _, _, _ in FIELDS}  # the undo's row holds each
+        moved, held = put_back(
             customers, i, {c: first for c, (first, _, _) in values.items()}, {c: v for c, (_, v, _) in values.items()}
         )
-        if moved is None:
-            changed_since.append(cid)
+        name = customer_name(customers, i)
+        if held:
+            kept.append(Kept(cid, name, tuple((labels[c], a, b) for c, a, b in held)))
         if not moved:
             continue
-        name = customers["name"].iloc[i] if "name" in customers else None
-        changes.append(Change(cid, "" if is_blank(name) else str(name), tuple((labels[c], a, b) for c, a, b in moved)))
+        changes.append(Change(cid, name, tuple((labels[c], a, b) for c, a, b in moved)))
         plans_kept += any(not is_blank(customers[p].iloc[i]) for p in PLANS if p in customers)
         for column, _, _ in moved:
             label = int(history_labels[values[column][2]])
@@ -361,7 +450,7 @@ def _take_back(
         undo = _history_row(year, cid, now, {c: b for c, _, b in moved}, approved_by, applied_at, master)
         history_rows.append({**undo, APPLY_NO: number})
     return _TakenBack(
-        customers, tuple(changes), tuple(changed_since), tuple(history_rows), plans_kept, apply, tuple(typed)
+        customers, tuple(changes), tuple(kept), tuple(removed), tuple(history_rows), plans_kept, apply, tuple(typed)
     )
 
 
