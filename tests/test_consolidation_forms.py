@@ -13,13 +13,14 @@ import pytest
 import python_calamine
 from openpyxl.worksheet.cell_range import CellRange
 
+from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.headermatch import read_laid_out
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.recognize import extract
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
-from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.consolidate.store import load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.meta import FormContext
@@ -630,3 +631,58 @@ def test_a_quotation_whose_customer_cell_was_refused_says_so_not_that_it_is_empt
     assert (outcome.status, outcome.code) == ("rejected", "no_customer")
     assert "could not be taken" in outcome.reason_en and "empty" not in outcome.reason_en
     assert "95 characters" in outcome.reason_en  # the cell's own problem: its length
+
+
+def _breakdown(filer: str, annual: float = 2000000) -> bytes:
+    """A target breakdown of 销售一部 for 2027 filed by ``filer``: the year split between 张三 and 李四."""
+    lines = [{"rep": r, "q1": 250000, "q2": 250000, "q3": 250000, "q4": 250000} for r in ("张三", "李四")]
+    header = {"rep": filer, "period": "2027-01", "department": "销售一部", "annual_target": annual}
+    return fill_form(blank_form("target_breakdown"), header=header, rows={"breakdown": lines})
+
+
+def test_a_departments_annual_target_filed_by_another_person_stays_one_row_the_filer_a_change(
+    master: Path, inbox: Path
+) -> None:
+    """The annual target is the department's for the year: filed again by someone else it is the same row (before,
+    the filer was part of its key and 年度任务 held the department twice, its total doubled), and the new filer is
+    a change with before and after, as the monthly targets' 填报人 is."""
+    (inbox / "a.xlsx").write_bytes(_breakdown("张三"))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "a.xlsx").unlink()
+    (inbox / "b.xlsx").write_bytes(_breakdown("李四"))
+    result = consolidate(inbox, master, now="2026-11-24 18:00:00")
+    [outcome] = result.outcomes
+    assert outcome.status == "accepted"
+    annual = load_store(master).frame("AnnualTargets")
+    assert annual[["department", "period", "annual_target", "rep"]].values.tolist() == [
+        ["销售一部", "2027-01", 2000000.0, "李四"]
+    ]
+    changes = [(c.key, c.field, c.before, c.after) for c in result.changes if c.table == "AnnualTargets"]
+    assert changes == [("销售一部 / 2027-01", "rep", "张三", "李四")]
+    filed = {(c.before, c.after) for c in result.changes if c.table == "SalesTargets" and c.field == "filed_by"}
+    assert filed == {("张三", "李四")}
+    assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx"]) == 0  # the first filer's row is back
+    assert load_store(master).frame("AnnualTargets")["rep"].tolist() == ["张三"]
+
+
+def test_a_master_holding_a_departments_annual_target_twice_keeps_both_rows_and_says_so(
+    master: Path, inbox: Path
+) -> None:
+    """A master consolidated before the filer left the key may hold a department's year twice. A breakdown filed
+    again updates its own filer's row and drops neither; a warning names both rows so the manager keeps one."""
+    (inbox / "a.xlsx").write_bytes(_breakdown("张三"))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "a.xlsx").unlink()
+    store = load_store(master)
+    annual = store.frames["AnnualTargets"]
+    other = {**annual.iloc[0].to_dict(), "rep": "李四", "source_file": "李四/分解.xlsx", "file_sha256": "f" * 64}
+    store.frames["AnnualTargets"] = pd.concat([annual, pd.DataFrame([other])], ignore_index=True)
+    save_store(store, ["AnnualTargets"], edited=["AnnualTargets"], backup=False)
+    (inbox / "b.xlsx").write_bytes(_breakdown("张三", annual=2100000))
+    result = consolidate(inbox, master, now="2026-11-24 18:00:00")
+    [outcome] = result.outcomes
+    annual = load_store(master).frame("AnnualTargets")
+    assert annual[["rep", "annual_target"]].values.tolist() == [["张三", 2100000.0], ["李四", 2000000.0]]
+    [warning] = [w for w in outcome.warnings if "销售一部 / 2027-01" in w.zh]
+    assert "a.xlsx、李四/分解.xlsx" in warning.zh and "a.xlsx" in warning.zh.split("更新了")[1]
+    assert "should hold one" in warning.en

@@ -710,3 +710,96 @@ def test_undo_restores_an_updated_row_whose_change_was_typed_over_in_the_history
     assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx", "--lang", "en"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[0] == "undone b.xlsx: 2 rows removed, 1 restored"
     pd.testing.assert_frame_equal(_visits(master), before)
+
+
+MORNING = {
+    "date": "2026-11-24",
+    "customer_id": "C001",
+    "contact": "王经理",
+    "method": "面谈",
+    "purpose": "上午：新品推介",
+}
+AFTERNOON = {
+    "date": "2026-11-24",
+    "customer_id": "C001",
+    "contact": "赵会计",
+    "method": "面谈",
+    "purpose": "下午：对账",
+}
+
+
+def _two_visits_one_day(inbox: Path, master: Path, *lines: dict[str, object], name: str = "a.xlsx") -> None:
+    """A visit record of 张三's week with ``lines`` (default: the morning and the afternoon visit), consolidated."""
+    rows = list(lines or (MORNING, AFTERNOON))
+    form = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": rows})
+    (inbox / name).write_bytes(form)
+    consolidate(inbox, master, now=NOW)
+    (inbox / name).unlink()
+
+
+def test_a_third_same_day_visit_from_another_form_is_added_not_mixed_into_one_of_two(
+    master: Path, inbox: Path, tmp_path: Path
+) -> None:
+    """Two 面谈 visits to C001 on one day are in the master; a daily report then gives a third one (16:00). Its key
+    fits both rows and it is neither: before, it updated the morning visit, leaving a row of 王经理's contact and
+    the evening's purpose, called 已更新. It is now a row of its own, and the file says why, naming both rows."""
+    _two_visits_one_day(inbox, master)
+    third = {"time": "16:00", "customer_id": "C001", "purpose": "傍晚第三次拜访：催款", "order_amount": 3000}
+    daily = fill_form(
+        blank_form("daily_report"),
+        header={"rep": "张三", "report_date": "2026-11-24", "region": "华南"},
+        rows={"visits": [third]},
+    )
+    (inbox / "日报.xlsx").write_bytes(daily)
+    result = consolidate(inbox, master, now=LATER)
+    [outcome] = result.outcomes
+    assert outcome.status == "accepted"
+    assert [c for c in result.changes if c.table == "Visits"] == []  # neither visit was changed
+    visits = _visits(master)
+    assert visits[["contact", "purpose"]].values.tolist() == [
+        ["王经理", "上午：新品推介"],
+        ["赵会计", "下午：对账"],
+        [None, "傍晚第三次拜访：催款"],
+    ]
+    assert visits["order_amount"].isna().tolist() == [True, True, False]
+    [warning] = [w for w in outcome.warnings if "张三 / C001 / 2026-11-24 / 面谈" in w.zh]
+    assert warning.sheet and warning.cell.endswith("12")  # at the line, on the daily report's sheet
+    assert "a.xlsx 第 8 行、a.xlsx 第 9 行" in warning.zh and "另记为一行" in warning.zh
+    assert "a.xlsx row 8, a.xlsx row 9" in warning.en and "added as a row of its own" in warning.en
+    report = write_report(result, tmp_path / "report.xlsx", "zh")
+    assert any("另记为一行" in str(cell) for row in table_rows(report, "错误") for cell in row)
+
+
+def test_a_correction_of_two_same_day_visits_still_updates_its_own_rows(master: Path, inbox: Path) -> None:
+    """The same visit record sent again with the afternoon visit's purpose corrected updates that row, as before:
+    the rows with the key are the file's own, matched line by line, and nothing is said of them."""
+    _two_visits_one_day(inbox, master)
+    corrected = {**AFTERNOON, "purpose": "下午：对账，确认欠款"}
+    form = fill_form(
+        blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": [MORNING, corrected]}
+    )
+    (inbox / "b.xlsx").write_bytes(form)
+    result = consolidate(inbox, master, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated, outcome.corrects) == (0, 1, "a.xlsx")
+    assert [(c.field, c.before, c.after) for c in result.changes] == [("purpose", "下午：对账", "下午：对账，确认欠款")]
+    assert _visits(master)["purpose"].tolist() == ["上午：新品推介", "下午：对账，确认欠款"]
+    assert not [w for w in outcome.warnings if "C001 / 2026-11-24" in w.zh]
+
+
+def test_a_later_file_of_the_week_giving_the_afternoon_visit_again_updates_that_visit(
+    master: Path, inbox: Path
+) -> None:
+    """Mon–Wed, then Wed–Fri naming only Wednesday afternoon's visit again: it is that visit (it repeats it),
+    not the morning one first in the table, so nothing changes and no row is added."""
+    _two_visits_one_day(inbox, master)
+    friday = {"date": "2026-11-27", "customer_id": "C002", "method": "电话", "purpose": "催款"}
+    form = fill_form(
+        blank_form("visit_record"), header={"rep": "张三", "period": "2026-W48"}, rows={"visits": [AFTERNOON, friday]}
+    )
+    (inbox / "b.xlsx").write_bytes(form)
+    result = consolidate(inbox, master, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (1, 0)
+    assert [c for c in result.changes if c.kind == "updated"] == []
+    assert _visits(master)["purpose"].tolist() == ["上午：新品推介", "下午：对账", "催款"]

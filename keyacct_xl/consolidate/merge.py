@@ -30,7 +30,7 @@ from keyacct_xl.consolidate.productcodes import check_product_codes, reads_produ
 from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep, other_company, unknown_rep_card
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
-from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text
+from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text, several_issue
 from keyacct_xl.consolidate.sentagain import sent_again_entry
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
@@ -160,15 +160,16 @@ class Merger:
         earlier = self.instances.get((outcome.form_id, outcome.rep, outcome.key), []) if outcome.key else []
         owned = self._rows_by_file(route, earlier)  # before this file's updates give the rows its provenance
         touched: dict[str, set[Location]] = {}
+        lineage = frozenset({outcome.sha256, *(sha for sha, _ in earlier)})  # the rows this file may update as its own
         if route.registers_customers:
             self._apply_card(outcome, spec, earlier)
         elif route.header_tables:
             for name in route.header_tables:
-                touched[name] = self._upsert(name, [self._header_row(outcome, spec, name)], outcome)
+                touched[name] = self._upsert(name, [self._header_row(outcome, spec, name)], outcome, lineage)
         for section_id, table in route.rows.items():
             lines = plan_rows(table, outcome, self._lines(outcome, spec, table, section_id))
             for name, rows in shape_lines(outcome, route, spec, section_id, table, lines, lang=self.lang).items():
-                touched.setdefault(name, set()).update(self._upsert(name, rows, outcome))
+                touched.setdefault(name, set()).update(self._upsert(name, rows, outcome, lineage))
         if "Contacts" in touched:  # a newly named buyer retires the customer's earlier one
             # A retired buyer is reported as retired (before/after), not also as missing from a correction.
             touched["Contacts"] |= self._retire(outcome, touched["Contacts"])
@@ -346,12 +347,17 @@ class Merger:
             self.tables[name] = MergeTable(name, frame, KeyedRows.of_frame(frame, ROW_KEYS[name]))
         return self.tables[name]
 
-    def _upsert(self, name: str, rows: list[dict[str, object]], outcome: FileOutcome) -> set[Location]:
-        """Add each row, or update the row with its key; returns the rows this file matched or added."""
+    def _upsert(
+        self, name: str, rows: list[dict[str, object]], outcome: FileOutcome, lineage: frozenset[str]
+    ) -> set[Location]:
+        """Add each row, or update the row with its key (a key fitting several rows: rowmatch.KeyedRows.place);
+        returns the rows this file matched or added."""
         rows = self.follow.rows(name, rows, outcome)
         table = self._table(name)
         touched: set[Location] = set()
-        for values, where in zip(rows, table.keyed.matches(rows)):
+        places, several = table.keyed.place(rows, held=table.record, lineage=lineage)
+        outcome.issues.extend(several_issue(outcome, name, rows[s.index], s, table.record) for s in several)
+        for values, where in zip(rows, places):
             if where is None:
                 touched.add(table.add(values))
                 outcome.rows_added += 1
@@ -388,7 +394,7 @@ class Merger:
             c: v
             for c, v in values.items()
             if c not in PROVENANCE_KEYS
-            and c != "rep"
+            and (c != "rep" or c in ROW_KEYS[table.name].updates)
             and not is_blank(v)
             and (is_blank(table.get(where, c)) or not same_value(table.get(where, c), v))
             and not self._echoed_name(table, where, c, v)

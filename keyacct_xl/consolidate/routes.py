@@ -11,7 +11,8 @@ leave the id blank or write 新客户: the merge gives the next id (keyacct_xl.c
 Each master table a form feeds has a natural row key (``ROW_KEYS``): the columns that say "this is the same
 visit / plan line / contact" whatever file it came in. Several files add up; a row that comes again with the
 same key updates that row instead of adding a copy. A form field that fills a key column refuses its line when
-it cannot be read; any other unreadable optional cell only blanks that field.
+it cannot be read; any other unreadable optional cell only blanks that field. When a key fits several rows, which
+one a row updates, or whether it is added, is keyacct_xl.consolidate.rowmatch's (``KeyedRows.place``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ class RowKey:
     fallbacks: dict[str, str] = field(default_factory=dict)  # key column -> column used when it is blank
     alternative: tuple[str, ...] = ()  # a stronger identity used first when all its columns are filled
     loose: tuple[str, ...] = ()  # matched on these alone when exactly one row fits (a contact's new phone)
+    # Several rows may share the key, each one of its own (two visits to one customer on one day): a row of another
+    # file that repeats none of them is added, not merged into one of them. Else the key names one row.
+    shared: bool = False
+    # Columns a later row's value replaces with before and after though they are provenance elsewhere: the filer
+    # (rep) of a department's annual target, whoever files it.
+    updates: tuple[str, ...] = ()
 
     def all_columns(self) -> frozenset[str]:
         """Every column that takes part in the key (fallbacks and the alternative included)."""
@@ -34,7 +41,7 @@ class RowKey:
 
 
 ROW_KEYS: dict[str, RowKey] = {
-    "Visits": RowKey(("rep", "customer_id", "date", "method")),
+    "Visits": RowKey(("rep", "customer_id", "date", "method"), shared=True),
     "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
@@ -43,7 +50,8 @@ ROW_KEYS: dict[str, RowKey] = {
     "CompetitorReports": RowKey(("rep", "period", "city", "product_category")),
     "KeyAccountProfiles": RowKey(("customer_id", "period")),
     "VisitProgrammes": RowKey(("rep", "period")),
-    "AnnualTargets": RowKey(("rep", "department", "period")),
+    # The department's target for the year, whoever files it: the filer is a field, not part of the key.
+    "AnnualTargets": RowKey(("department", "period"), updates=("rep",)),
     "DailyReports": RowKey(("rep", "report_date")),
     "Quotations": RowKey(("quote_no",)),
     "QuotationLines": RowKey(("quote_no", "product_code", "product", "spec")),

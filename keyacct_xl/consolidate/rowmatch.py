@@ -4,19 +4,28 @@ Keys are compared after normalising what people type differently for the same th
 surrounding space, dates by day, whole floats as integers. Two lines of one file with the same key (two
 phone calls to one customer on one day) are told apart by their order: the n-th such line of a file is the
 n-th such row of the table, so sending a file again updates both instead of adding two copies.
+
+A row whose key fits several rows of the table is matched with care (``KeyedRows.place``), for the master is a
+system of record: no row may be replaced or merged into another unsaid. Rows of its own file's lineage (the file
+sent again, a correction) come first, then a row it repeats (sent again unchanged by another file); a third visit
+of a day with two is neither, and is added as a row of its own; a key naming one row (a department's annual
+target) held twice updates one of them, and the file's report names them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from keyacct_xl.consolidate.routes import RowKey
-from keyacct_xl.parsing import is_blank
+from keyacct_xl.consolidate.model import FileOutcome, Issue
+from keyacct_xl.consolidate.routes import ROW_KEYS, RowKey
+from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
+from keyacct_xl.messages import Pair, listing, msg
+from keyacct_xl.parsing import is_blank, same_value
 
 Key = tuple[object, ...]
 
@@ -80,6 +89,21 @@ def key_text(values: Mapping[str, object], row_key: RowKey) -> str:
 
 
 Location = tuple[str, int]  # ("frame", position in the frame) or ("added", position among the added rows)
+Held = Callable[[Location], Mapping[str, object]]  # a table row's current values
+
+
+@dataclass(frozen=True)
+class Several:
+    """A submitted row whose key fitted several table rows, not all of its own file's lineage: what became of it."""
+
+    index: int  # the row's position among the submitted rows
+    rows: tuple[Location, ...]  # the table rows with its key, in table order
+    place: Location | None  # the row it updates; None when it was added as a row of its own
+
+
+def repeats(row: Mapping[str, object], held: Mapping[str, object]) -> bool:
+    """Whether ``row`` says only what ``held`` says: each filled value but its provenance the same there."""
+    return all(c in PROVENANCE_KEYS or is_blank(v) or same_value(held.get(c), v) for c, v in row.items())
 
 
 def _normed_column(column: pd.Series) -> list[object]:
@@ -143,19 +167,116 @@ class KeyedRows:
         the n-th table row with it. The alternative key (a contact id) is tried first, and the loose key
         only when it fits exactly one table row.
         """
+        return self.place(rows)[0]
+
+    def place(
+        self, rows: Sequence[Mapping[str, object]], *, held: Held | None = None, lineage: Collection[str] = ()
+    ) -> tuple[list[Location | None], list[Several]]:
+        """``matches``, a key that fits several table rows judged by the rows' values (``held``) and files.
+
+        ``lineage`` holds the sha256 of the submitting file and of the earlier files it may correct: their rows
+        are the submitted rows' own. Returns where each row goes and the rows whose key fitted several table
+        rows not all of their lineage (``Several``), to be reported. Without ``held``, as ``matches`` says.
+        """
         taken: set[Location] = set()
         found: list[Location | None] = []
-        for values in (_normed(row, self.columns) for row in rows):
-            place = None
-            for key in (_alternative_key(values, self.row_key), _columns_key(values, self.row_key)):
-                free = [p for p in self.by_key.get(key, []) if p not in taken] if key is not None else []
-                if free:
-                    place = free[0]
-                    break
-            loose = _loose_key(values, self.row_key) if place is None else None
+        several: list[Several] = []
+        for index, row in enumerate(rows):
+            values = _normed(row, self.columns)
+            place, judged = None, False
+            alternative = _alternative_key(values, self.row_key)
+            free = [p for p in self.by_key.get(alternative, []) if p not in taken] if alternative is not None else []
+            if free:
+                place = free[0]
+            else:
+                fitting = self.by_key.get(_columns_key(values, self.row_key), [])
+                free = [p for p in fitting if p not in taken]
+                if held is None or len(fitting) < 2 or not free:
+                    place = free[0] if free else None
+                else:
+                    (place, said), judged = self._among(row, fitting, free, held, lineage), True
+                    if said:
+                        several.append(Several(index, tuple(fitting), place))
+            loose = _loose_key(values, self.row_key) if place is None and not judged else None
             if loose is not None and len(self.by_key.get(loose, [])) == 1 and self.by_key[loose][0] not in taken:
                 place = self.by_key[loose][0]
             if place is not None:
                 taken.add(place)
             found.append(place)
-        return found
+        return found, several
+
+    def _among(
+        self,
+        row: Mapping[str, object],
+        fitting: list[Location],
+        free: list[Location],
+        held: Held,
+        lineage: Collection[str],
+    ) -> tuple[Location | None, bool]:
+        """The row ``row`` updates among the several its key fits (None: it is added), and whether to say so.
+
+        Its lineage's free rows first (the one it repeats, else the first: a correction's n-th line is the n-th
+        row), then a free row it repeats (another file sending it again unchanged). A key rows may share then
+        adds the row, said: a third visit of the day is neither of the two, and merging it into one would leave
+        a row of two visits. A key naming one row updates the first free row; said whenever rows of other files
+        hold the key, as the master should hold one of them.
+        """
+        current = {p: held(p) for p in fitting}
+        own = [p for p in free if current[p].get("file_sha256") in lineage]
+        same = [p for p in (own or free) if repeats(row, current[p])]
+        chosen = same or own or ([] if self.row_key.shared else free)
+        place = chosen[0] if chosen else None
+        if self.row_key.shared:
+            return place, place is None
+        return place, any(current[p].get("file_sha256") not in lineage for p in fitting)
+
+
+def several_issue(outcome: FileOutcome, table: str, row: Mapping[str, object], several: Several, held: Held) -> Issue:
+    """The warning at a row whose key fitted several table rows: which rows, and what the row did."""
+    schema = ALL_CONSOLIDATION_TABLES[table]
+    row_key = ROW_KEYS[table]
+    named = listing(_named(held(p)) for p in several.rows)
+    params = {
+        "table": Pair(schema.sheet_en, schema.sheet_zh),
+        "key": key_text(row, row_key),
+        "count": len(several.rows),
+    }
+    if several.place is None:
+        reason = msg(
+            "{table} {key}: the master already holds {count} rows with this key ({rows}), and this line is none of "
+            "them (it repeats none, and none is this file's or of a file it corrects), so it is added as a row of its "
+            "own, not merged into one of them: if it is one of those, delete the extra row in the master",
+            rows=named,
+            **params,
+        )
+    else:
+        reason = msg(
+            "{table} {key}: the master holds {count} rows with this key ({rows}) where it should hold one: this file "
+            "updated the one from {updated}, the others are kept: delete the ones that are not right",
+            rows=named,
+            updated=_named(held(several.place)),
+            **params,
+        )
+    return Issue(outcome.name, *_cell(outcome, row, row_key), "", "", reason, "warning")
+
+
+def _named(values: Mapping[str, object]) -> object:
+    """A table row as a person finds it: its source file, and row when a line gave it."""
+    source, line = values.get("source_file"), values.get("source_row")
+    name = "" if is_blank(source) else str(source)
+    if is_blank(line):
+        return name
+    return msg("{file} row {row}", file=name, row=int(line) if isinstance(line, (int, float)) else line)
+
+
+def _cell(outcome: FileOutcome, row: Mapping[str, object], row_key: RowKey) -> tuple[str, str]:
+    """Where the file gave ``row``: its line's first key cell, else the header cell of its first key field."""
+    sheet, line = row.get("source_sheet"), row.get("source_row")
+    for checked in outcome.rows:
+        if checked.sheet == sheet and checked.row == line:
+            refs = [checked.refs[c] for c in row_key.columns if c in checked.refs] or list(checked.refs.values())
+            return checked.sheet, refs[0] if refs else ""
+    for column in row_key.columns:
+        if column in outcome.header_cells:
+            return outcome.header_cells[column]
+    return "", ""

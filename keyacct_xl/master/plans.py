@@ -146,7 +146,7 @@ PROMOTION_ACTIVITIES = TableSchema(
 )
 
 # A target breakdown's overview: the department's annual target, last year's actual, the growth and collection rate
-# asked for; one row per filer, department and year (its lines, per rep and quarter, go to SalesTargets).
+# asked for; one row per department and year, whoever files it (its lines, per rep and quarter, go to SalesTargets).
 ANNUAL_TARGETS = TableSchema(
     "AnnualTargets",
     "annual_targets",
