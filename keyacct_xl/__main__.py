@@ -1,7 +1,7 @@
-"""``python -m keyacct_xl`` runs the CLI."""
+"""``python -m keyacct_xl`` runs the CLI, as the ``keyacct-xl`` console script does."""
 
 import sys
 
-from keyacct_xl.cli.main import main
+from keyacct_xl.cli.entry import run
 
-sys.exit(main())
+sys.exit(run())

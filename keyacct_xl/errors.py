@@ -30,3 +30,18 @@ class SpecError(KeyacctError):
 
 class BridgeError(KeyacctError):
     """The Excel bridge (xlwings, add-in) cannot do what was asked on this machine."""
+
+
+def raise_if_interrupted(error: BaseException) -> None:
+    """Raise the KeyboardInterrupt (or SystemExit) that ``error`` is or was caused by, so that a reader wrapping a
+    native library's failure never reports a Ctrl-C as an unreadable file.
+
+    A Ctrl-C during a call into calamine or fastexcel can come back as a SystemError ("... returned a result with an
+    exception set") whose context is the KeyboardInterrupt."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, SystemExit)):
+            raise cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__

@@ -32,21 +32,52 @@ _DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGN
 
 
 def system_problem(exc: OSError, path: object = None) -> Message:
-    """What the system refused, in our words naming the path (never its English text nor a Python repr)."""
+    """What the system refused, in our words naming the path (never its English text nor a Python repr): a folder
+    that is read-only named as such, as ``ensure_not_read_only`` names it."""
     where = exc.filename if exc.filename is not None else path
+    if exc.errno in (errno.EACCES, errno.EPERM) and isinstance(where, (str, os.PathLike)):
+        target = Path(where)
+        # A file or folder not made because its folder is read-only (statements_2026-10 in a read-only folder).
+        if not os.path.lexists(target) and os.path.isdir(target.parent) and folder_read_only(target.parent):
+            return read_only_folder(target.parent, target.name)
+    problem = system_reason(exc)
+    return problem if where is None else msg("{file}: {problem}", file=where, problem=problem)
+
+
+def system_reason(exc: OSError) -> Message:
+    """Why the system refused, by its errno, in the user's language: a reason to put after a file's name."""
+    if exc.errno == errno.EISDIR:
+        return a_folder_not_a_file()
     if exc.errno in (errno.EEXIST, errno.ENOTDIR):
-        return msg("{path}: a file stands where a folder is needed", path=where)
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return msg("{path}: no permission to write there", path=where)
+        return msg("a file stands where a folder is needed")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return msg("permission denied")
+    if exc.errno == errno.EROFS:
+        return msg("the file system is read-only")
     if exc.errno in _DISK_FULL:
-        return msg("{path}: the disk is full", path=where)
+        return msg("the disk is full")
     if exc.errno == errno.ENAMETOOLONG:
-        return msg("{path}: the name is too long for the file system", path=where)
+        return msg("the name is too long for the file system")
     if exc.errno == errno.ENOENT:
-        return msg("{path}: not found", path=where)
-    return msg(
-        "{path}: the system refused it (error {code})", path=where, code=errno.errorcode.get(exc.errno or 0, "?")
-    )
+        return msg("not found")
+    return msg("the system refused it (error {code})", code=errno.errorcode.get(exc.errno or 0, "?"))
+
+
+def a_folder_not_a_file() -> Message:
+    """Why a folder given where a file is read cannot be (IsADirectoryError; PermissionError on Windows)."""
+    return msg("a folder, not a file")
+
+
+def read_only_folder(folder: Path, name: str) -> Message:
+    """Why ``name`` cannot be written in ``folder``: the folder is read-only."""
+    return msg("{folder}: the folder is read-only, so {name} cannot be written there", folder=folder, name=name)
+
+
+def folder_read_only(folder: Path) -> bool:
+    """Whether ``folder`` is read-only: no write access, or (POSIX) no write bit at all."""
+    # The mode bits are checked as well as os.access: for root os.access says yes to any local folder, yet the
+    # user who marked it read-only meant it. Windows folders carry the attribute for other reasons.
+    return not os.access(folder, os.W_OK) or (os.name == "posix" and not folder.stat().st_mode & 0o222)
 
 
 def safe_name(text: str) -> str:
@@ -219,16 +250,13 @@ def master_lock_path(path: Path) -> Path:
 def ensure_not_read_only(path: Path) -> None:
     """Raise InputError when ``path`` or its folder is read-only: replacing it by rename would ignore the mark."""
     # The mode bits are checked as well as os.access: for root os.access says yes to any local file, yet the
-    # user who marked the master read-only meant it. Windows folders carry the attribute for other reasons.
+    # user who marked the master read-only meant it.
     if path.exists() and (not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK)):
         raise InputError(
             msg("{path}: the file is read-only, so it is not replaced; make it writable and try again", path=path)
         )
-    folder = path.parent
-    if not os.access(folder, os.W_OK) or (os.name == "posix" and not folder.stat().st_mode & 0o222):
-        raise InputError(
-            msg("{folder}: the folder is read-only, so {name} cannot be written there", folder=folder, name=path.name)
-        )
+    if folder_read_only(path.parent):
+        raise InputError(read_only_folder(path.parent, path.name))
 
 
 def ensure_writable(path: Path) -> None:
@@ -240,7 +268,11 @@ def ensure_writable(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
-            msg("{folder}: the folder does not exist and cannot be made ({error})", folder=path.parent, error=exc)
+            msg(
+                "{folder}: the folder does not exist and cannot be made ({error})",
+                folder=path.parent,
+                error=system_problem(exc),
+            )
         ) from None
     ensure_not_open(path)
     ensure_not_read_only(path)
@@ -319,10 +351,10 @@ def _remove_leftovers(path: Path) -> None:
             Path(entry.path).unlink(missing_ok=True)
 
 
-def _temporary(path: Path) -> tuple[Path, int]:
-    tmp = _temporary_name(path)
+def _create(tmp: Path) -> IO[bytes]:
+    """The new file ``tmp``, open for writing and reading back."""
     # Created like any new file (0666 less the umask), unlike mkstemp's private 0600.
-    return tmp, os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666)
+    return os.fdopen(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_BINARY", 0), 0o666), "w+b")
 
 
 def _sync_folder(folder: Path) -> None:
@@ -370,9 +402,11 @@ def atomic_write(path: Path, *, backup: bool = True) -> Iterator[IO[bytes]]:
     """
     path = written_path(path)
     ensure_writable(path)
-    tmp, fd = _temporary(path)
+    tmp = _temporary_name(path)
+    # Created inside the try: a Ctrl-C the moment the file exists still removes it (its name, 48 random bits, is
+    # no other file's).
     try:
-        with os.fdopen(fd, "w+b") as stream:
+        with _create(tmp) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

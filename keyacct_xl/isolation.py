@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from keyacct_xl.errors import InputError, KeyacctError
+from keyacct_xl.fileio import system_reason
 from keyacct_xl.messages import Message, msg
 
 MAX_SECONDS = 30.0
@@ -91,6 +92,8 @@ class Failure:
                 detail=self.detail,
                 gib=limits.memory_bytes / 1024**3,
             )
+        if isinstance(self.error, OSError):  # a folder given as the file, a file it may not read: in our words
+            return system_reason(self.error)
         return msg("reading the file failed ({detail})", detail=self.detail)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from openpyxl.worksheet.table import TableColumn
 
 from keyacct_xl import InputError, Master, MasterLockedError, load_master, save_master
 from keyacct_xl.cli.main import main
+from keyacct_xl.master import tablememo
 from keyacct_xl.master.schema import CUSTOMERS, DATA_TABLES
 
 
@@ -265,6 +267,86 @@ def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "缺少工作表 客户档案、联系人" in _one_line_error(["master", "check", str(other)], capsys)
     with pytest.raises(InputError):
         load_master(other)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["master", "check", "{folder}"],
+        ["grade", "{folder}", "--year", "2026"],
+        ["customers", "import", "{folder}", "--into", "{master}"],
+        ["reconcile", "{master}", "{folder}"],
+        ["rfm", "{folder}"],
+    ],
+)
+def test_a_folder_given_as_the_file_is_named_a_folder_in_the_runs_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """``customers import`` and ``reconcile`` said 读取文件出错（IsADirectoryError: [Errno 21] Is a directory: …）,
+    Python's English whatever the language; the other commands, that it is no .xlsx workbook (not a zip package)."""
+    master = save_master(small_master(), tmp_path / "master.xlsx")
+    folder = tmp_path / "list.xlsx"
+    folder.mkdir()
+    argv = [word.format(folder=folder, master=master) for word in command]
+    assert _one_line_error(["--lang", "en", *argv], capsys) == f"keyacct-xl: {folder}: a folder, not a file"
+    assert _one_line_error(argv, capsys) == f"keyacct-xl: {folder}：是文件夹，不是文件"
+
+
+class _InterruptedReader:
+    """fastexcel's reader as it answers a Ctrl-C that comes while it reads a table: a SystemError whose context is
+    the KeyboardInterrupt (the signal handler raised inside its call)."""
+
+    def __init__(self, data: bytes) -> None:
+        pass
+
+    def load_table(self, *args: object, **kwargs: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            # the context implicit, as the native call leaves it
+            raise SystemError(  # noqa: B904
+                "<method 'load_table' of 'builtins._ExcelReader' objects> returned a result with an exception set"
+            )
+
+
+def test_ctrl_c_while_the_master_is_read_stops_the_run_not_a_read_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C while the master was read was told as an unreadable master, exit 2: ``master.xlsx：无法读取表格
+    Customers（<method 'load_table' …> returned a result with an exception set）``."""
+    import fastexcel
+
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    tablememo.forget_tables()  # read from the workbook, as a new process does
+    monkeypatch.setattr(fastexcel, "read_excel", _InterruptedReader)
+    with pytest.raises(KeyboardInterrupt):
+        load_master(path)
+    assert main(["master", "check", str(path)]) == 130
+    assert capsys.readouterr().err == "keyacct-xl: 已中断\n"
+
+
+def test_ctrl_c_the_moment_a_saves_temporary_file_exists_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C right as ``grade`` started saving left a 0-byte ``.master.xlsx.<hex>.tmp`` beside the master: the
+    file was made before the write's clean-up was in force."""
+    path = save_master(small_master(), tmp_path / "master.xlsx")
+    before, master = path.read_bytes(), load_master(path)
+    system_open = os.open
+
+    def interrupted_open(file: str | os.PathLike[str], flags: int, *args: int, **kwargs: object) -> int:
+        handle = system_open(file, flags, *args, **kwargs)  # type: ignore[arg-type]
+        if str(file).endswith(".tmp"):
+            os.close(handle)
+            raise KeyboardInterrupt  # Ctrl-C the moment the system has made the file
+        return handle
+
+    monkeypatch.setattr(os, "open", interrupted_open)
+    with pytest.raises(KeyboardInterrupt):
+        save_master(master)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".master.xlsx.lock") == ["master.xlsx"]
+    assert path.read_bytes() == before
 
 
 def test_bad_cell_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

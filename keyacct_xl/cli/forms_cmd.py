@@ -28,7 +28,7 @@ from keyacct_xl.messages import Message, msg, shown, tr
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
-    "forms": msg("list or generate the standard forms (标准表单)"),
+    "forms": msg("list or generate the standard forms"),
     "list": msg("one line per form: id, version, title, and the master tables it feeds or that it is an output"),
     "generate": msg("write DIR/<form_id>.xlsx for each form"),
     "prefill": msg(

@@ -34,9 +34,11 @@ from keyacct_xl.cli import (
     visits_cmd,
 )
 from keyacct_xl.cli.argerrors import error_in
+from keyacct_xl.cli.entry import interrupted, lang_option
 from keyacct_xl.cli.terminal import terminal_safe_output
-from keyacct_xl.errors import KeyacctError
-from keyacct_xl.i18n import LANGS, Lang
+from keyacct_xl.errors import InputError, KeyacctError
+from keyacct_xl.fileio import system_problem
+from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import tr
 from keyacct_xl.notices import collecting
 
@@ -70,14 +72,8 @@ COMMAND_MODULES = [
 
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:
     """The language of ``--help``: ``--lang`` on the command line, else the system locale, else zh (the default)."""
-    for i, word in enumerate(argv):
-        value = (
-            word.partition("=")[2]
-            if word.startswith("--lang=")
-            else (argv[i + 1] if word == "--lang" and i + 1 < len(argv) else None)
-        )
-        if value in LANGS:
-            return value  # type: ignore[return-value]
+    if (chosen := lang_option(argv)) is not None:
+        return chosen
     # POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG; the first one set decides.
     locale = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
     return "en" if locale.lower().startswith("en") else "zh"
@@ -106,7 +102,7 @@ def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="keyacct-xl",
         parents=[common_options(suppress=False, lang=lang)],
-        description=tr(lang, "Excel-native key-account management (重点客户管理)."),
+        description=tr(lang, "Excel-native key-account management."),
     )
     parser.add_argument(
         "--version",
@@ -177,12 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             if args.debug:
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            print(f"keyacct-xl: {where}{exc.strerror or exc}", file=sys.stderr)
-            return 1
+            # What the system refused (a read-only folder, a folder given as a file), told by its errno in the
+            # run's language, never in the system's English: a problem of the user's files, as an InputError is.
+            print(f"keyacct-xl: {system_problem(exc).render(args.lang)}", file=sys.stderr)
+            return InputError.exit_code
         except KeyboardInterrupt:
-            print("keyacct-xl: interrupted", file=sys.stderr)
-            return 130
+            return interrupted(args.lang)
 
 
 if __name__ == "__main__":

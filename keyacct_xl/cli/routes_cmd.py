@@ -15,7 +15,7 @@ from keyacct_xl.messages import Message, msg, tr
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
-    "routes": msg("customer route order (客户路序) for short round trips"),
+    "routes": msg("customer route order for short round trips"),
     "assign": msg("propose each rep's route order per city, as a review workbook"),
     "apply": msg("write the review's chosen order into Customers (with backup)"),
     "master": msg("master workbook"),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import pandas_dtype
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, raise_if_interrupted
 from keyacct_xl.master.cellcolumns import EXCEL_DAY_ZERO, cell_kind, day_zero_serial, is_before_day_zero, is_day_zero
 from keyacct_xl.master.convert import MAX_DURATION_DAYS, MAX_WHOLE, convert
 from keyacct_xl.master.model import dtype_for
@@ -37,9 +37,8 @@ class ArrowBook:
         self._name = path_name
         try:
             self._reader = fastexcel.read_excel(data)
-        except (KeyboardInterrupt, SystemExit):
-            raise
         except BaseException as exc:  # fastexcel's own errors, and a Rust panic is no Exception
+            raise_if_interrupted(exc)
             raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path_name, exc=exc)) from None
 
     def columns(self, table: str) -> tuple[list[str], list[object] | None]:
@@ -53,9 +52,8 @@ class ArrowBook:
             batch = self._reader.load_table(table, schema_sample_rows=None, dtype_coercion="strict").to_arrow()
         except fastexcel.UnsupportedColumnTypeCombinationError:
             return [], None
-        except (KeyboardInterrupt, SystemExit):
-            raise
         except BaseException as exc:
+            raise_if_interrupted(exc)
             raise InputError(
                 msg("{path}: cannot read the table {table} ({exc})", path=self._name, table=table, exc=exc)
             ) from None

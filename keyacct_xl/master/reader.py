@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, raise_if_interrupted
 from keyacct_xl.headers import resolve_headers
 from keyacct_xl.history.store import committed_batches, history_lines
 from keyacct_xl.i18n import Lang
@@ -104,9 +104,8 @@ def open_book(path: Path) -> calamine.CalamineWorkbook:
     open_package(path).close()  # a clear error for a missing, non-xlsx or bomb file, before calamine
     try:
         return calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    except (KeyboardInterrupt, SystemExit):
-        raise
     except BaseException as exc:  # calamine raises its own types, and a Rust panic is no Exception
+        raise_if_interrupted(exc)
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 
@@ -114,9 +113,8 @@ def open_book_bytes(data: bytes, path: Path) -> calamine.CalamineWorkbook:
     """``open_book`` of the workbook's bytes read from ``path`` (already checked as a package)."""
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
-    except (KeyboardInterrupt, SystemExit):
-        raise
     except BaseException as exc:  # see open_book
+        raise_if_interrupted(exc)
         raise InputError(msg("{path}: cannot read the workbook ({exc})", path=path, exc=exc)) from None
 
 

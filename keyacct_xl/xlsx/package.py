@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import posixpath
 import shutil
 import tempfile
@@ -21,6 +22,7 @@ from typing import IO, TypeVar
 from lxml import etree
 
 from keyacct_xl.errors import InputError
+from keyacct_xl.fileio import a_folder_not_a_file, system_reason
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.deflate import deflate_rendered
 from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_CALC_CHAIN, REL_TABLE, parse_range
@@ -71,6 +73,11 @@ def open_package(path: Path) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise InputError(msg("{path}: file not found", path=path)) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        # A folder given as the workbook (Windows refuses to open one as a PermissionError), a file it may not read.
+        folder = isinstance(exc, IsADirectoryError) or (isinstance(path, (str, os.PathLike)) and os.path.isdir(path))
+        problem = a_folder_not_a_file() if folder else system_reason(exc)
+        raise InputError(msg("{file}: {problem}", file=path, problem=problem)) from None
     except (zipfile.BadZipFile, OSError):
         raise InputError(
             msg("{path}: not an .xlsx workbook (not a zip package; is it .xls, encrypted or damaged?)", path=path),
