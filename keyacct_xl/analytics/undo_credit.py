@@ -39,17 +39,17 @@ from keyacct_xl.analytics.undo_grades import (
     Typed,
     change_lines,
     customer_name,
-    kept_count,
-    kept_lines,
+    kept_counts,
+    left_lines,
     put_back,
     put_back_as_typed,
+    removed_names,
     typed_before,
 )
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
-from keyacct_xl.master.schema import CUSTOMERS
-from keyacct_xl.messages import Pair, listing, msg, tr
+from keyacct_xl.messages import msg, tr
 
 # (Customers column, GradeHistory before, GradeHistory after): what credit apply writes
 TERMS = (("credit_limit", "limit_before", "limit_after"), ("payment_terms_days", "terms_before", "terms_after"))
@@ -101,28 +101,21 @@ class TermsUndone:
             )
         lines = [line]
         lines += change_lines(self.changes, lang)
-        if self.changed_since:
-            lines.append(
-                tr(
-                    lang,
-                    "{count:,} value(s) of {customers:,} customer(s) left as they are, changed since the credit terms "
-                    "were applied:",
-                    count=kept_count(self.changed_since),
-                    customers=len(self.changed_since),
-                )
-            )
-            lines += kept_lines(self.changed_since, lang)
-        if self.removed:
-            lines.append(
-                tr(
-                    lang,
-                    "{count:,} customer(s) no longer in sheet {sheet} since the credit terms were applied, nothing "
-                    "put back: {customers}",
-                    count=len(self.removed),
-                    sheet=Pair(CUSTOMERS.sheet_en, CUSTOMERS.sheet_zh),
-                    customers=listing(self.removed),
-                )
-            )
+        lines += left_lines(
+            self.changed_since,
+            self.removed,
+            lang,
+            kept_heading=msg(
+                "{count:,} value(s) of {customers:,} customer(s) left as they are, changed since the credit terms "
+                "were applied:",
+                **kept_counts(self.changed_since),
+            ),
+            removed_line=msg(
+                "{count:,} customer(s) no longer in sheet {sheet} since the credit terms were applied, nothing "
+                "put back: {customers}",
+                **removed_names(self.removed),
+            ),
+        )
         return "\n".join(lines)
 
 

@@ -174,9 +174,23 @@ def kept_lines(kept: Sequence[Kept], lang: Lang) -> list[str]:
     return lines
 
 
-def kept_count(kept: Sequence[Kept]) -> int:
-    """How many values the undo left as they are."""
-    return sum(len(one.fields) for one in kept)
+def kept_counts(kept: Sequence[Kept]) -> dict[str, int]:
+    """How many values the undo left as they are (``count``), of how many customers (``customers``)."""
+    return {"count": sum(len(one.fields) for one in kept), "customers": len(kept)}
+
+
+def removed_names(removed: Sequence[str]) -> dict[str, object]:
+    """The customers gone from Customers since the apply (``count``, ``customers``) and their sheet (``sheet``)."""
+    return {"count": len(removed), "sheet": Pair(CUSTOMERS.sheet_en, CUSTOMERS.sheet_zh), "customers": listing(removed)}
+
+
+def left_lines(
+    kept: Sequence[Kept], removed: Sequence[str], lang: Lang, *, kept_heading: Message, removed_line: Message
+) -> list[str]:
+    """What an undo left as it was: ``kept_heading`` and a line per customer (``kept_lines``) when values were
+    changed since, then ``removed_line`` when customers left Customers."""
+    lines = [kept_heading.render(lang), *kept_lines(kept, lang)] if kept else []
+    return [*lines, removed_line.render(lang)] if removed else lines
 
 
 @dataclass(frozen=True)
@@ -201,28 +215,21 @@ class GradesUndone:
             return tr(lang, "nothing to undo: the grade history holds no {year} grade apply", year=self.year)
         lines = [self.apply.undone_line(lang, self.year, len(self.changes))]
         lines += change_lines(self.changes, lang)
-        if self.changed_since:
-            lines.append(
-                tr(
-                    lang,
-                    "{count:,} value(s) of {customers:,} customer(s) left as they are, changed since the grades were "
-                    "applied:",
-                    count=kept_count(self.changed_since),
-                    customers=len(self.changed_since),
-                )
-            )
-            lines += kept_lines(self.changed_since, lang)
-        if self.removed:
-            lines.append(
-                tr(
-                    lang,
-                    "{count:,} customer(s) no longer in sheet {sheet} since the grades were applied, nothing put "
-                    "back: {customers}",
-                    count=len(self.removed),
-                    sheet=Pair(CUSTOMERS.sheet_en, CUSTOMERS.sheet_zh),
-                    customers=listing(self.removed),
-                )
-            )
+        lines += left_lines(
+            self.changed_since,
+            self.removed,
+            lang,
+            kept_heading=msg(
+                "{count:,} value(s) of {customers:,} customer(s) left as they are, changed since the grades were "
+                "applied:",
+                **kept_counts(self.changed_since),
+            ),
+            removed_line=msg(
+                "{count:,} customer(s) no longer in sheet {sheet} since the grades were applied, nothing put "
+                "back: {customers}",
+                **removed_names(self.removed),
+            ),
+        )
         if self.plans_kept:
             lines.append(
                 tr(
