@@ -3,17 +3,26 @@ contact's row name, masked (***); the master keeps and gets back every value."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import xlsxwriter
 from reportbook import table_rows
 
+from keyacct_xl.bridge.base import ActionOptions, FileBridge
+from keyacct_xl.bridge.excel import XlwingsBridge
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.macros import run_action
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.settings import settings_from
+from keyacct_xl.master.writer import save_master
+from tests.test_bridge_actions import ExcelStandIn
 from tests.test_consolidation_identity import NOW, master  # noqa: F401  (master: the fixture)
 
 NEW_PHONE, CHANGED_PHONE, OLD_PHONE = "13912345678", "13800009999", "13800000001"
@@ -160,3 +169,31 @@ def test_an_undos_refusal_of_an_edited_history_cell_without_sensitive_quotes_no_
     assert main([*args, "--without-sensitive"]) == 2
     err = capsys.readouterr().err
     assert f"原数据 列：{shown} 不是" in err and OLD_PHONE not in err and "下周" not in err
+
+
+@pytest.mark.parametrize("back_end", ["file", "xlwings"])
+@pytest.mark.parametrize(("setting", "masked"), [("显示", False), ("隐去", True)])
+def test_the_ribbons_customer_import_masks_its_report_when_the_settings_ask(
+    tmp_path: Path, back_end: str, setting: str, masked: bool
+) -> None:
+    """The ribbon's Import customer list has no options: Settings 报告中的个人信息 decides, as for Consolidate."""
+    m = Master.empty()
+    m.customers = pd.DataFrame(
+        {"customer_id": ["C001"], "name": ["广州华强贸易有限公司"], "rep": ["张三"], "phone": ["020-88881111"]}
+    )
+    m.settings = settings_from({"report_personal_data": setting})
+    into = save_master(m, tmp_path / "master.xlsx", backup=False)
+    listed = _list_giving_a_phone(tmp_path / "list.xlsx", "020-88886666")
+    bridge = (
+        FileBridge(into, lang="zh", stream=io.StringIO())
+        if back_end == "file"
+        else XlwingsBridge(ExcelStandIn(into), lang="zh")
+    )
+    result = run_action("import_customers", bridge, ActionOptions(input=listed))
+    report = result.outputs[0]
+    shown = str(table_rows(report, 2))
+    summary = dict(r for r in table_rows(report, 0) if len(r) == 2)
+    assert ("020-8888" not in shown) is masked and ("***" in shown) is masked
+    assert summary["已遮蔽个人信息"] == ("是" if masked else "否")
+    assert "020-8888" not in result.zh + result.en  # the summary names no value either way
+    assert _phone_of_c001(into) == "020-88881111"  # listed without --update: the master's phone stays
