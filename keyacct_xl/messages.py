@@ -299,9 +299,9 @@ class TranslatedError(Exception):
         """The message in English."""
         return self.wording.en
 
-    def message(self, lang: Lang = "zh") -> str:
-        """The one-line message in ``lang``."""
-        return self.wording.render(lang)
+    def message(self, lang: Lang = "zh", *, masked: bool = False) -> str:
+        """The one-line message in ``lang``; ``masked``: its personal values as ``***`` (``masked_message``)."""
+        return (masked_message(self.wording) if masked else self.wording).render(lang)
 
 
 MASK = "***"  # what a personal value becomes where it is withheld (a masked report, a redacted export's free text)
@@ -339,3 +339,63 @@ def _withheld(value: object) -> object:
     if isinstance(value, TranslatedError) and isinstance(value.wording, Message):
         return withheld(value.wording)  # a ParseError's reason: its words are the catalog's
     return _WITHHELD
+
+
+@runtime_checkable
+class Maskable(Protocol):
+    """A parameter holding personal data (a contact's phone, a history cell quoting a row): shown as it is, and as
+    ``masked()`` where the reader asked for personal values to be left out (``--without-sensitive``)."""
+
+    def masked(self) -> object: ...
+
+
+@dataclass(frozen=True)
+class PersonalValue:
+    """A personal value as a parameter (a phone in a row's key, a birthday put back): its text, ``***`` masked."""
+
+    text: str
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return repr(self.text)  # ``{value!r}`` quotes the value, as it would a plain text
+
+    def masked(self) -> str:
+        """``MASK``."""
+        return MASK
+
+
+def masked_message(message: Rendered) -> Rendered:
+    """``message`` with each personal value in its parameters (a ``Maskable``, inside messages and lists too) masked:
+    the one decision, taken where a text is shown, that makes ``--without-sensitive`` hide what a line quotes."""
+    if not isinstance(message, Message):
+        return message
+    return Message(message.msgid, {name: _masked(value) for name, value in message.params.items()}, message.context)
+
+
+def _masked(value: object) -> object:
+    if isinstance(value, Maskable):
+        return value.masked()
+    if isinstance(value, Listing):
+        return Listing(tuple(_masked(item) for item in value.items), value.between)
+    return masked_message(value) if isinstance(value, Message) else value
+
+
+def personal_values(message: Rendered) -> set[str]:
+    """The texts of the ``PersonalValue`` parameters in ``message`` (inside messages and lists too): what a masked
+    text looks for in the rest of it (a phone quoted in a file's name as well as in a row's key)."""
+    if not isinstance(message, Message):
+        return set()
+    return {text for value in message.params.values() for text in _personal(value)}
+
+
+def _personal(value: object) -> set[str]:
+    if isinstance(value, PersonalValue):
+        return {value.text}
+    if isinstance(value, Listing):
+        return {text for item in value.items for text in _personal(item)}
+    return personal_values(value) if isinstance(value, Message) else set()

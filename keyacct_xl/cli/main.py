@@ -168,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyacctError as exc:
             if args.debug:
                 raise
-            print(f"keyacct-xl: {exc.message(args.lang)}", file=sys.stderr)
+            # A refusal may quote a row by its key (a contact's phone): masked as the command's output is.
+            masked = getattr(args, "without_sensitive", False)
+            print(f"keyacct-xl: {exc.message(args.lang, masked=masked)}", file=sys.stderr)
             return exc.exit_code
         except OSError as exc:
             if args.debug:

@@ -158,8 +158,8 @@ def run_customer_import(
     """Import the customer list ``source`` into ``master`` (a dry run writes nothing to the master) and write the
     report workbook to ``report`` when given. ``new_id`` and ``same`` are the row numbers of held rows to import
     under a new id or to take as the customer their id names; for a list imported already, only those rows are
-    applied (under that import). ``without_sensitive`` masks personal values (``***``) in what the console and the
-    report show."""
+    applied (under that import). ``without_sensitive`` (or the master's Settings 报告中的个人信息 = 隐去) masks
+    personal values (``***``) in what the console and the report show."""
     source, master = Path(source), Path(master)
     decisions = _decisions(new_id, same)
     if report is not None:
@@ -203,7 +203,8 @@ def run_customer_import(
             dry_run,
             now,
             decided=earlier is not None,
-            without_sensitive=without_sensitive,
+            # the ribbon's button has no options: the master's Settings ask, as for a consolidation's report
+            without_sensitive=without_sensitive or store.settings.report_personal_data == "mask",
         )
         # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
         return result if report is None else replace(result, report=write_import_report(result, report, lang))

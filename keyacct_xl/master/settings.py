@@ -208,8 +208,9 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         "show",
         "报告中的个人信息",
         "Personal Data in Reports",
-        "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
-        "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
+        "汇总报告和客户名单导入报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
+        "Values of personal fields in consolidation and customer list import reports: show or mask (the ribbon and "
+        "the CLI follow it)",
         "choice",
         {"show": ("显示", "show"), "mask": ("隐去", "mask")},
     ),
