@@ -97,6 +97,12 @@ class Constraints:
     pattern: str | None = None
 
 
+# The text fields whose value is a code written in digits (客户编号, 单据编号, 单品编码, 银行账号), by their key's
+# ending; a WeChat/QQ field holds a QQ number as often as a WeChat id.
+_CODE_KEY_ENDINGS = ("_id", "_no", "_code", "_account")
+_CODE_KEYS = frozenset({"wechat"})
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field: a key-value cell in a header section or a column of a repeating table."""
@@ -125,6 +131,14 @@ class FieldSpec:
     def required(self) -> bool:
         """Whether the form is incomplete without a value."""
         return self.constraints.required
+
+    @property
+    def holds_code(self) -> bool:
+        """Whether the value is a code whose digits are what was typed (a phone, an id, a tax id, a product code, an
+        account number), never a number: 13812345678.0 is 13812345678, and a number cell that lost digits is no code."""
+        return self.type == "phone" or (
+            self.type == "text" and (self.key in _CODE_KEYS or self.key.endswith(_CODE_KEY_ENDINGS))
+        )
 
     @property
     def enum(self) -> tuple[str, ...]:
