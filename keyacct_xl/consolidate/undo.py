@@ -9,7 +9,7 @@ all of it in memory and writes nothing: what the undo would remove and restore, 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +30,14 @@ from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.recordkinds import UPDATED, recorded_changes
+from keyacct_xl.consolidate.referrers import master_blockers
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.sentagain import SENT_AGAIN, HandedOver, Handover, handover
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, master_write_lock
+from keyacct_xl.history.store import sheet_label
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_key
 from keyacct_xl.master.reader import load_master
@@ -455,31 +457,25 @@ def _put_back(
 def _refuse_if_referred_to(store: Store, sha: str) -> None:
     """Refuse when a customer the file created is referred to by rows other files wrote or by rows of the master's
     own tables, which consolidation does not write (sales and payments, the history store's lines among them, the
-    grade history): taken out, it would leave them naming no customer. Every table referring to one is named (its
-    sheet, with its count of rows), and what to do."""
+    grade history): taken out, it would leave them naming no customer. Every place referring to one is named (its
+    sheet, or the history store, with its count of rows), and the undos that free them, in order."""
     customers = store.frames["Customers"]
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
     if not created:
         return
-    loaded = load_master(store.path)
     by_other_files = (  # the rows other files wrote, in every consolidation table naming customers
-        (ALL_CONSOLIDATION_TABLES[name], _not_of(frame, sha)[CUSTOMER_ID.key])
+        (sheet_label(ALL_CONSOLIDATION_TABLES[name]), _not_of(frame, sha)[CUSTOMER_ID.key])
         for name, frame in store.frames.items()
         if name not in (CUSTOMERS.name, LEDGER.name, HISTORY.name) and CUSTOMER_ID.key in frame.columns
     )
-    in_master = (
-        (schema, loaded.frame(schema)[CUSTOMER_ID.key])
-        for schema in DATA_TABLES
-        if schema.name not in ALL_CONSOLIDATION_TABLES and CUSTOMER_ID.key in schema.keys
-    )
-    used, tables = referring_tables((*by_other_files, *in_master), created)
-    if tables:
+    own = (schema for schema in DATA_TABLES if schema.name not in ALL_CONSOLIDATION_TABLES)
+    blockers = master_blockers(load_master(store.path), store.path, created, own, by_other_files)
+    if blockers.used:
         raise InputError(
             msg(
-                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; undo the "
-                "files that added those rows first, or keep the customers",
-                ids=listing(sorted(used)),
-                tables=listing(tables),
+                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; first "
+                "{steps}, or keep the customers",
+                **blockers.params(),
             )
         )
 
@@ -487,23 +483,6 @@ def _refuse_if_referred_to(store: Store, sha: str) -> None:
 def _not_of(frame: pd.DataFrame, sha: str) -> pd.DataFrame:
     """The rows of ``frame`` another file wrote or a person typed (all of them once its 文件指纹 column is gone)."""
     return frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
-
-
-def referring_tables(
-    named: Iterable[tuple[TableSchema, pd.Series]], created: Collection[str]
-) -> tuple[set[str], list[Message]]:
-    """Of the customer ids ``created``, those the tables' customer id columns ``named`` hold, and each table holding
-    one as its sheet with its count of rows (in the reader's language)."""
-    used: set[str] = set()
-    tables = []
-    for schema, ids in named:
-        referring = ids.dropna().astype(str)
-        referring = referring[referring.isin(created)]
-        if not referring.empty:
-            used |= set(referring)
-            sheet = Pair(schema.sheet_en, schema.sheet_zh)
-            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=len(referring)))
-    return used, tables
 
 
 def submission_sha(master: str | Path, wanted: str) -> str:
