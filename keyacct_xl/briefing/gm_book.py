@@ -169,17 +169,59 @@ def _money_totals(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, float
     return {k: float(frame[k].sum()) for k in keys if k in frame.columns}
 
 
+def _data_begin(pack: GmPack, blank: pd.Series, lang: Lang) -> tuple[str, ...]:
+    """The line under a month-by-month table whose ``blank`` column has months before the data: where they begin."""
+    if pack.data_from is None or not blank.isna().any():
+        return ()
+    return (
+        tr(
+            lang,
+            "The data begin in {month}: the months before it are blank (no data, not no sales).",
+            month=str(pack.data_from),
+        ),
+    )
+
+
+def _year_notes(pack: GmPack, lang: Lang) -> tuple[str, ...]:
+    """The lines under a year-to-date table when the data cover its year, or last year's, only in part."""
+    spans, since = gm.Spans.of(pack.month), str(pack.data_from)
+    notes = []
+    if gm.partial(spans.ytd, pack.data_from):
+        notes.append(tr(lang, "This year to date holds only the data from {month} on.", month=since))
+    before = spans.ytd.year_before()
+    if gm.partial(before, pack.data_from):
+        span = {"first": f"{before.first:%Y-%m}", "last": f"{before.last:%Y-%m}", "month": since}
+        ends_before = pack.data_from is not None and before.last < pack.data_from.start_time
+        line = (
+            msg(
+                "Last year's year to date ({first} to {last}) lies before the data, which begin in {month}: not "
+                "compared, left blank.",
+                **span,
+            )
+            if ends_before
+            else msg(
+                "Last year's year to date ({first} to {last}) holds only the data from {month} on: not compared, "
+                "left blank.",
+                **span,
+            )
+        )
+        notes.append(line.render(lang))
+    return tuple(notes)
+
+
 def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
     frame = pack.cuts[by]
-    notes: tuple[str, ...] = ()
+    notes = _year_notes(pack, lang)
+    if by == "grade":
+        notes = (pack.grading.render(lang), *notes)
     if by != "rep":  # targets are set per rep
         frame = frame.drop(columns=list(gm.TARGET_COLUMNS))
     else:
-        notes = (ACHIEVEMENT_RULE.render(lang),)
+        notes = (*notes, ACHIEVEMENT_RULE.render(lang))
     chart = Chart("column", title.render(lang), by, ("sales", "sales_last_year"))
     sums = _money_totals(frame, ("sales", "sales_last_year", "ytd_sales", "ytd_last_year", *TARGETED_MONEY))
-    # no rep with a target: the total of the blank target cells is blank too, not ¥0.00
-    sums = {k: v for k, v in sums.items() if k not in TARGETED_MONEY or frame[k].notna().any()}
+    # a column without a figure (no rep with a target, no data last year) has a blank total too, not ¥0.00
+    sums = {k: v for k, v in sums.items() if frame[k].notna().any()}
     return _sheet(title, frame, lang, charts=(chart,), totals=sums, notes=notes)
 
 
@@ -286,6 +328,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             charts=(
                 Chart("line", tr(lang, "Sales by month, {span}", span=months), "month", ("sales", "sales_last_year")),
             ),
+            notes=_data_begin(pack, trend["sales_last_year"], lang),
         ),
         "by_region": _cut_sheet(pack, "region", msg("Sales by region"), lang),
         "by_grade": _cut_sheet(pack, "grade", msg("Sales by customer grade"), lang),
@@ -310,6 +353,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
                 ),
             ),
             notes=(
+                *_data_begin(pack, trend["active_customers"], lang),
                 tr(
                     lang,
                     "Active: bought in the month or the {before} months before it; lost: no purchase for {months} "
@@ -320,7 +364,9 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
                 ),
             ),
         ),
-        "top": _sheet(msg("Top 20 customers"), pack.top, lang),
+        "top": _sheet(
+            msg("Top 20 customers"), pack.top, lang, notes=(pack.grading.render(lang), *_year_notes(pack, lang))
+        ),
         "receivables": _sheet(
             msg("Receivables by month"),
             pack.receivables,
@@ -347,10 +393,10 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             pack.coverage,
             lang,
             notes=(
+                pack.grading.render(lang),
                 tr(
                     lang,
-                    "VIP and A by each customer's grade now; face-to-face visits of the quarter to {end}, overdue "
-                    "as of that day.",
+                    "Face-to-face visits of the quarter to {end}, overdue as of that day.",
                     end=pack.month.end_time.date().isoformat(),
                 ),
             ),
