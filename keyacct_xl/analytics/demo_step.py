@@ -25,6 +25,7 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
         rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
         out=out_dir / f"rfm-{year}.xlsx",
         customers=master.customers,
+        company=master.settings.company_name,
         lang=lang,
     )
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))

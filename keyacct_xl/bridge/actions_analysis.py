@@ -103,6 +103,7 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
         rfm_options(master.settings, as_of=as_of_date(options)),
         out_dir=reports_dir(bridge, options),
         customers=master.customers,
+        company=master.settings.company_name,
         lang=bridge.lang,
     )
     summary = master_integrity(master, SALES_TABLES).appended(Summary(result.summary))

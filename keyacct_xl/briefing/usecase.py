@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.composition import complaint_months
+from keyacct_xl.analytics.credit import terms_warnings
 from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.briefing.fact_book import write_fact_sheets
 from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
@@ -368,7 +369,7 @@ def run_gm_pack(
         lost_months=months_lost,
         company=master.settings.company_name,
         data_from=data_from,
-        warnings=month_warnings(master, month),
+        warnings=(*month_warnings(master, month), *terms_warnings(master.customers, ledger, master.lang)),
     )
     path = out or (out_dir / gm_report_name(month) if out_dir is not None else None)
     if path is None:

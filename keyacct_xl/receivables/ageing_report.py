@@ -57,9 +57,10 @@ def write_ageing(
     lang: Lang,
     buckets: Sequence[int] = DEFAULT_BUCKETS,
     company: str | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Path:
-    """Write ``.xlsx`` (title block, table with totals row, highlights) or ``.csv`` (totals as a last row), the
-    columns in ``document_order``."""
+    """Write ``.xlsx`` (title block, table with totals row, highlights, ``notes`` under it) or ``.csv`` (totals as a
+    last row), the columns in ``document_order``."""
     path = Path(path)
     totals = ageing_totals(table, buckets=buckets)
     table = document_order(table)
@@ -72,7 +73,7 @@ def write_ageing(
         add_sheet(
             book,
             Styles(book),
-            ageing_sheet(table, buckets, totals, lang),
+            ageing_sheet(table, buckets, totals, lang, notes=notes),
             heading=heading,
             lang=lang,
             table_name=TABLE_NAME,
@@ -88,8 +89,11 @@ def document_order(table: pd.DataFrame) -> pd.DataFrame:
     return table[[*first, *(c for c in table.columns if c not in first and c not in last), *last]]
 
 
-def ageing_sheet(table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang: Lang) -> Sheet:
-    """The ageing table as a report sheet: overdue amounts in amber, an over-limit customer's balance in red."""
+def ageing_sheet(
+    table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang: Lang, *, notes: tuple[str, ...] = ()
+) -> Sheet:
+    """The ageing table as a report sheet: overdue amounts in amber, an over-limit customer's balance in red,
+    ``notes`` under it."""
     amounts = [*bucket_columns(buckets), "not_due", "unapplied_credit", "balance", "available_credit", "credit_limit"]
     over = tuple(bool(v) for v in table["over_limit"])
     marks = [
@@ -104,4 +108,5 @@ def ageing_sheet(table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang
         headers={column: caption(column, lang) for column in table.columns},
         totals={k: v for k, v in totals.items() if k not in ("credit_limit", "over_limit")},
         highlights=tuple(marks),
+        notes=notes,
     )
