@@ -212,75 +212,77 @@ def extract(
             restore_phantom_days(retyped, data, package)
         return retyped
     values, field_map = meta
-    form_id = values.get("form_id", "")
-    if form_id not in specs:
-        if form_id in form_ids():
+    # A refusal from here on knows the form: its note goes back to the rep in the form's language.
+    with Rejection.of_form(values.get("lang", "")):
+        form_id = values.get("form_id", "")
+        if form_id not in specs:
+            if form_id in form_ids():
+                raise Rejection(
+                    "not_consolidated",
+                    *texts(msg("{form_id} is a form that is not merged into the master", form_id=form_id)),
+                )
             raise Rejection(
-                "not_consolidated",
-                *texts(msg("{form_id} is a form that is not merged into the master", form_id=form_id)),
+                "unknown_form",
+                *texts(msg("_meta names the form {form_id!r}, which is not in the catalog", form_id=form_id)),
             )
-        raise Rejection(
-            "unknown_form",
-            *texts(msg("_meta names the form {form_id!r}, which is not in the catalog", form_id=form_id)),
-        )
-    spec = specs[form_id]
-    version = _meta_version(values.get("version", ""), form_id)
-    warnings: list[tuple[str, str]] = []
-    if version > spec.version:
-        raise Rejection(
-            "newer_version",
-            *texts(
-                msg(
-                    "{form_id} version {version} is newer than this program's {current}",
-                    form_id=form_id,
-                    version=version,
-                    current=spec.version,
-                )
-            ),
-        )
-    if version < spec.version:
-        warnings.append(
-            texts(
-                msg(
-                    "{form_id} version {version}, read through that version's field map",
-                    form_id=form_id,
-                    version=version,
+        spec = specs[form_id]
+        version = _meta_version(values.get("version", ""), form_id)
+        warnings: list[tuple[str, str]] = []
+        if version > spec.version:
+            raise Rejection(
+                "newer_version",
+                *texts(
+                    msg(
+                        "{form_id} version {version} is newer than this program's {current}",
+                        form_id=form_id,
+                        version=version,
+                        current=spec.version,
+                    )
+                ),
+            )
+        if version < spec.version:
+            warnings.append(
+                texts(
+                    msg(
+                        "{form_id} version {version}, read through that version's field map",
+                        form_id=form_id,
+                        version=version,
+                    )
                 )
             )
-        )
-    # ``or``, not a get() default: the default would hash the whole spec for every file.
-    current_hash = (hashes or {}).get(form_id) or spec.hash
-    if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
-        warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    grid = _Grid(book, merges)
-    if kind in _LAID_OUT:
-        # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
-        # its labels.
-        found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
-        laid_out = [*warnings, texts(_LAID_OUT[kind]), *found.warnings]
-        extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
-        if kind == "ods":
-            _as_excel_shows(extracted)
-        form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
-    else:
-        names, located = package_names(data, package)
-        form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
-        header, tables = form.read_fields(field_map, warnings)
-        extracted = Extracted(form_id, version, values, header, tables, warnings)
-        restore_phantom_days(extracted, data, package)
-        form_sheet = form.form_sheet
-    shown = (form_sheet, *grid.form_sheet(form_sheet))
-    extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
-    places = total_places(spec, extracted.tables, *shown)
-    typed = text_cells(spec, extracted, form_sheet)
-    # The totals' formulas and the text cells' are read in one pass over the sheet.
-    wanted = [*(p.cell for p in places), *typed]
-    held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
-    extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
-    take_formulas(extracted, form_sheet, typed, held or {})
-    if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
-        note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
-    return extracted
+        # ``or``, not a get() default: the default would hash the whole spec for every file.
+        current_hash = (hashes or {}).get(form_id) or spec.hash
+        if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
+            warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
+        grid = _Grid(book, merges)
+        if kind in _LAID_OUT:
+            # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
+            # its labels.
+            found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
+            laid_out = [*warnings, texts(_LAID_OUT[kind]), *found.warnings]
+            extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
+            if kind == "ods":
+                _as_excel_shows(extracted)
+            form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
+        else:
+            names, located = package_names(data, package)
+            form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
+            header, tables = form.read_fields(field_map, warnings)
+            extracted = Extracted(form_id, version, values, header, tables, warnings)
+            restore_phantom_days(extracted, data, package)
+            form_sheet = form.form_sheet
+        shown = (form_sheet, *grid.form_sheet(form_sheet))
+        extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
+        places = total_places(spec, extracted.tables, *shown)
+        typed = text_cells(spec, extracted, form_sheet)
+        # The totals' formulas and the text cells' are read in one pass over the sheet.
+        wanted = [*(p.cell for p in places), *typed]
+        held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
+        extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
+        take_formulas(extracted, form_sheet, typed, held or {})
+        if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
+            note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
+        return extracted
 
 
 def _ods_merges(data: bytes, package: zipfile.ZipFile | None) -> Callable[[str], Merged]:

@@ -34,6 +34,7 @@ from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock, system_problem
 from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.layout import FORM_LANGS
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
@@ -112,6 +113,7 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     try:
         return _screen_and_check(outcome, submission, data, job)
     except Rejection as rejection:
+        outcome.form_lang = rejection.form_lang
         return outcome.reject(rejection.code, rejection.wording)
     except MemoryError:
         raise  # the worker reports it as a crash and is replaced
@@ -134,7 +136,7 @@ def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes,
     finally:
         if verdict.package is not None:
             verdict.package.close()
-    outcome.form_id = extracted.form_id
+    outcome.form_id, outcome.form_lang = extracted.form_id, extracted.meta.get("lang", "")
     if job.selected and extracted.form_id not in job.selected:
         outcome.status, outcome.code = "skipped", "not_selected"
         return outcome
@@ -234,7 +236,7 @@ def consolidate(
             by_name = {s.name: s for s in submissions}
             for outcome in outcomes:
                 if outcome.status == "rejected":
-                    _quarantined(quarantine_dir, by_name[outcome.name], outcome)
+                    _quarantined(quarantine_dir, by_name[outcome.name], outcome, store.lang)
         written: list[str] = []
         if not dry_run and merger.changed:
             written = sorted(merger.changed | recorded | {LEDGER.name})
@@ -299,11 +301,11 @@ def _new_customer_grade(store: Store) -> str:
     return load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
 
 
-def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome) -> None:
+def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome, master_lang: Lang) -> None:
     """Copy one refused file to quarantine; the report tells where a copy under a shorter name went, and why a copy
     could not be made (the file stays in SOURCE as it was sent): a copy is never the run's end."""
     try:
-        copy = _quarantine(folder, submission, outcome)
+        copy = _quarantine(folder, submission, outcome, master_lang)
     except (OSError, KeyacctError) as exc:
         problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
         failed = msg("not copied to quarantine ({problem}): the file stays as it was sent", problem=problem)
@@ -315,7 +317,7 @@ def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome) -> 
         outcome.warn(msg("its name is too long for a copy and its note: copied to quarantine as {copy}", copy=placed))
 
 
-def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> Path:
+def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome, master_lang: Lang) -> Path:
     fallback = msg("errors in the file")
     lines_en = [outcome.reason_en or fallback.en]
     lines_zh = [outcome.reason_zh or fallback.zh]
@@ -327,4 +329,6 @@ def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> P
         data = submission.read()
     except (OSError, KeyError, zipfile.BadZipFile):  # gone or changed since it was checked: its reason alone
         data = b""
-    return quarantine(folder, submission, data, "\n".join(lines_en), "\n".join(lines_zh))
+    # The note goes back to the rep: in the form's language, else (a file that named none) the master's.
+    lang = outcome.form_lang if outcome.form_lang in FORM_LANGS else master_lang
+    return quarantine(folder, submission, data, Pair("\n".join(lines_en), "\n".join(lines_zh)), lang)

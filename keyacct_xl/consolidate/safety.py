@@ -6,13 +6,14 @@ ever read cell values from the package's XML. Rejections carry a stable code and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -60,12 +61,23 @@ _PASSWORD = msg("password-protected workbook: remove the password to open and se
 class Rejection(InputError):
     """A file refused before or while reading: a stable code (for reports and tests) and the reason in zh/en."""
 
-    def __init__(self, code: str, en: str, zh: str) -> None:
+    def __init__(self, code: str, en: str, zh: str, form_lang: str = "") -> None:
         super().__init__(en, zh)
         self.code = code
+        self.form_lang = form_lang  # the language the refused form's _meta records ("" when none was read)
 
     def __reduce__(self) -> tuple:
-        return Rejection, (self.code, self.en, self.zh)  # raised in a worker, re-raised in the parent
+        return Rejection, (self.code, self.en, self.zh, self.form_lang)  # raised in a worker, re-raised in the parent
+
+    @staticmethod
+    @contextlib.contextmanager
+    def of_form(form_lang: str) -> Iterator[None]:
+        """A refusal raised inside is of a form in ``form_lang`` (as its _meta records it)."""
+        try:
+            yield
+        except Rejection as refused:
+            refused.form_lang = refused.form_lang or form_lang
+            raise
 
 
 class ScreenedPackage(zipfile.ZipFile):
