@@ -299,7 +299,14 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         if day_first is None:
             day_first = _order(first, second)
             if day_first is None:
-                raise ParseError(msg("{value} is ambiguous: day/month or month/day", value=_short(text)))
+                raise ParseError(
+                    msg(
+                        "{value} is ambiguous: day/month or month/day; write it as {day_month} or {month_day}",
+                        value=_short(text),
+                        day_month=f"{_build(text, year, second, first):%Y-%m-%d}",
+                        month_day=f"{_build(text, year, first, second):%Y-%m-%d}",
+                    )
+                )
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
     if (m := _D_MON_Y.match(text)) and (named := month_number(m[2])):
@@ -326,18 +333,21 @@ def infer_day_first(values: object) -> bool | None:
     None when no value tells (every such value could be read both ways, or there are none);
     ParseError when the column uses both orders, because then no single reading is safe.
     """
-    seen: set[bool] = set()
-    for value in values:  # type: ignore[attr-defined]
-        if not isinstance(value, str):
-            continue
-        m = _DMY.match(unicodedata.normalize("NFKC", value).strip())
-        if m:
-            order = _order(int(m[1]), int(m[2]))
-            if order is not None and int(m[1]) != int(m[2]):
-                seen.add(order)
+    seen = {order for value in values if (order := typed_day_first(value)) is not None}  # type: ignore[attr-defined]
     if len(seen) > 1:
         raise ParseError(msg("the column mixes day/month and month/day dates"))
     return seen.pop() if seen else None
+
+
+def typed_day_first(value: object) -> bool | None:
+    """The day/month order a ``dd/mm/yyyy``-style text shows by itself (13/12/2026: True, 12/13/2026: False); None
+    for any other value and for one that reads the same or validly both ways (5/5/2026, 4/12/2026)."""
+    if not isinstance(value, str):
+        return None
+    m = _DMY.match(unicodedata.normalize("NFKC", value).strip())
+    if not m or int(m[1]) == int(m[2]):
+        return None
+    return _order(int(m[1]), int(m[2]))
 
 
 def _from_serial(serial: float) -> pd.Timestamp:

@@ -50,7 +50,7 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.messages import Pair, Rendered, listing, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_number
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_day_first, typed_number
 from keyacct_xl.xlsx.ooxml import column_letter
 
 _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
@@ -138,8 +138,27 @@ class _Reading:
             return Limit(filled.date(), TITLE_FIELD_SPECS["fill_date"].label)
         return None if self.period is None else Limit(self.period.last)
 
+    def check_order(self, cell: CellValue, field: FieldSpec, value: object, mixed: ParseError) -> None:
+        """Warn at a date typed in one day/month order in a column that holds the other order too: one of the two
+        orders is misread, and only the rep knows which (4/12/2026 there is refused as ambiguous by itself)."""
+        day_first = typed_day_first(cell.value)
+        if day_first is None or not isinstance(value, pd.Timestamp):
+            return
+        self.add(
+            cell,
+            field,
+            msg(
+                "{problem}: {typed!r} read as {date} ({order}); check it",
+                problem=mixed,
+                typed=cell.value,
+                date=f"{value:%Y-%m-%d}",
+                order=msg("day/month") if day_first else msg("month/day"),
+            ),
+        )
+
     def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
-        """Warn about a line's own date (a row-key date) lying outside the form's period, beyond the tolerance."""
+        """Warn about a date of the period (a line's row-key date, a field marked ``in_period``) lying outside the
+        form's period, beyond the tolerance: it stays, a rep may record a late visit."""
         if self.period is None or not isinstance(value, pd.Timestamp):
             return
         if (self.outcome.form_id, field.key) in PLAN_DATES:
@@ -267,6 +286,8 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         outcome.header[field.key] = (
             reading.customer_id(value, cell, field) if field.key == "customer_id" and value else value
         )
+        if field.in_period:
+            reading.check_in_period(cell, field, value)
         outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     except FieldProblem as problem:
         outcome.issues.append(_issue(outcome, cell, field, problem))
@@ -283,6 +304,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
     memo: dict[tuple[object, ...], Checked | FieldProblem] = {}
     labels = {f.key: f.label for f in fields}
     orders = {f.key: _day_first(table, c) for f, c in present if f.type == "date"}
+    day_first = {key: order for key, order in orders.items() if not isinstance(order, ParseError)}
+    mixed = {key: order for key, order in orders.items() if isinstance(order, ParseError)}
     for row_number, values in table.rows:
         if all(c >= len(values) or values[c] is None or values[c] == "" or is_blank(values[c]) for c in entered):
             continue  # a blank line of the form (computed columns alone do not make a line); most cells are ""
@@ -295,7 +318,7 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 continue  # a product picked by its code is named from the catalogue in the merge (productcodes)
             latest = reading.latest(field, row.values, labels) if field.type == "date" else None
             try:
-                read = _memo_check(memo, field, raw, reading, (orders.get(field.key), latest))
+                read = _memo_check(memo, field, raw, reading, (day_first.get(field.key), latest))
             except FieldProblem as problem:
                 refused.add(field.key)
                 cell = _cell(table, field, row_number, raw)
@@ -318,7 +341,9 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 reading.add(_cell(table, field, row_number, raw), field, read.note)
             if field.key == "customer_id" and value:
                 value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
-            if field.type == "date" and field.key in reading.keys:
+            if field.key in mixed:
+                reading.check_order(_cell(table, field, row_number, raw), field, value, mixed[field.key])
+            if field.type == "date" and (field.in_period or field.key in reading.keys):
                 reading.check_in_period(_cell(table, field, row_number, raw), field, value)
             row.values[field.key] = value
         row.refs.update({f.key: table.ref(f.key, row_number) for f, _ in present})  # each cell's place, for messages
@@ -474,12 +499,13 @@ def _cell(table: TableRows, field: FieldSpec, row_number: int, raw: object) -> C
     return CellValue(raw, table.sheet, table.ref(field.key, row_number))
 
 
-def _day_first(table: TableRows, column: int) -> bool | None:
-    """The day/month order a date column's unambiguous ``dd/mm/yyyy`` texts show (None: none tell, or mixed)."""
+def _day_first(table: TableRows, column: int) -> bool | ParseError | None:
+    """The day/month order a date column's unambiguous ``dd/mm/yyyy`` texts show (None: none tell), or the refusal
+    of a column typed in both orders, as a reconciliation gives it."""
     try:
         return infer_day_first(values[column] for _, values in table.rows if column < len(values))
-    except ParseError:  # both orders in one column: each ambiguous date is reported on its own
-        return None
+    except ParseError as mixed:  # each date is read by itself and warned of (_Reading.check_order)
+        return mixed
 
 
 def _memo_check(

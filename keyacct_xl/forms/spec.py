@@ -126,6 +126,9 @@ class FieldSpec:
     # it takes the latest year not after that date, not the year nearest the period (consolidate.periods).
     past: bool = False
     not_after: str | None = None  # an earlier date field of the section this date cannot lie after (购买日期, 受理日期)
+    # A date of what the form reports for its period (a visit, a request received, a quote): one lying outside the
+    # period is warned of at its cell. A line's row-key date is one by itself (consolidate.validate).
+    in_period: bool = False
 
     @property
     def required(self) -> bool:
@@ -228,9 +231,10 @@ class FormSpec:
     def hash(self) -> str:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
-        Choice synonyms, fields' units, the dates a field's date cannot lie after (``past``, ``not_after``) and the
-        version changes are left out: they change how a cell or an older copy is read, not the form a rep holds, so
-        adding one does not make every form in circulation look outdated;
+        Choice synonyms, fields' units, the dates a field's date cannot lie after (``past``, ``not_after``), whether
+        it lies in the period (``in_period``) and the version changes are left out: they change how a cell or an
+        older copy is read, not the form a rep holds, so adding one does not make every form in circulation look
+        outdated;
         so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are),
         and its line id, which says how a returned copy is read.
         """
@@ -239,7 +243,7 @@ class FormSpec:
         for section in model["sections"]:
             del section["room"], section["line_id"]
             for field in section["fields"]:
-                del field["unit"], field["past"], field["not_after"]
+                del field["unit"], field["past"], field["not_after"], field["in_period"]
                 for choice in field["choices"]:
                     del choice["synonyms"]
         canonical = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -360,6 +364,7 @@ _FIELD_KEYS = {
     "unit",
     "past",
     "not_after",
+    "in_period",
 }
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
@@ -383,7 +388,7 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         raise where.at("format").fail(
             msg("format applies to {types}, not {kind}", types=", ".join(sorted(_FORMATTABLE)), kind=kind)
         )
-    for key in ("past", "not_after"):
+    for key in ("past", "not_after", "in_period"):
         if key in raw and kind != "date":
             raise where.at(key).fail(msg("{key} applies to date fields, not {kind}", key=key, kind=kind))
     return FieldSpec(
@@ -404,6 +409,7 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         unit=_unit(raw["unit"], where.at("unit"), kind) if "unit" in raw else None,
         past=read_bool(raw.get("past", False), where.at("past")),
         not_after=read_key(raw["not_after"], where.at("not_after")) if "not_after" in raw else None,
+        in_period=read_bool(raw.get("in_period", False), where.at("in_period")),
     )
 
 
