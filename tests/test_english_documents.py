@@ -8,11 +8,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from briefing_master import hand_master
 
 from keyacct_xl.briefing.gm_book import arrow
+from keyacct_xl.cli.main import main
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import write_form
-from keyacct_xl.messages import tr
 
 
 def _form(tmp_path: Path, lang: str) -> openpyxl.Workbook:
@@ -51,9 +52,18 @@ def test_a_form_s_cells_use_a_font_of_its_language(tmp_path: Path, lang: str, fo
     assert fonts == {font}
 
 
-def test_the_gm_pack_s_equal_sign_is_ascii_in_english() -> None:
+def test_the_gm_pack_s_equal_sign_is_ascii_in_english(tmp_path: Path) -> None:
+    """The English cover's legend and an unchanged figure showed the full-width ＝."""
     assert arrow(5.0, 5.0, "money", "en") == "="
     assert arrow(5.0, 5.0, "money", "zh") == "＝"
-    assert "= equal" in tr(
-        "en", "Each figure of this month links to its sheet. ▲ higher, ▼ lower, = equal, — nothing to compare."
-    )
+    book = hand_master(tmp_path)
+    for lang in ("en", "zh"):
+        out = tmp_path / f"gm-{lang}.xlsx"
+        assert main(["report", "gm", str(book), "--period", "2026-10", "--lang", lang, "--out", str(out)]) == 0
+        cover = openpyxl.load_workbook(out).worksheets[0]
+        texts = [str(c.value) for row in cover.iter_rows() for c in row if isinstance(c.value, str)]
+        legend = next(text for text in texts if "▲" in text and "▼" in text)
+        if lang == "en":
+            assert "= equal" in legend and not any("＝" in text for text in texts)
+        else:
+            assert "＝ 持平" in legend
