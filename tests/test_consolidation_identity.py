@@ -22,8 +22,10 @@ from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import FormData, build_form
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.prefill import prefill
+from keyacct_xl.headers import resolve_headers
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.submissions import HISTORY
 from keyacct_xl.master.writer import save_master
 
 NOW, LATER = "2026-11-25 18:00:00", "2026-11-28 18:00:00"
@@ -857,3 +859,25 @@ def test_a_visit_at_the_same_time_or_without_one_still_updates_the_one_visit(mas
     _two_visits_one_day(inbox, master, untimed, name="c.xlsx")
     visits = _visits(master)
     assert visits[["时间", "purpose", "rating"]].values.tolist() == [["09:00", "上午：新品推介，客户要样品", "良好"]]
+
+
+def test_the_history_names_the_file_that_changed_a_row_beside_its_fingerprint(master: Path, inbox: Path) -> None:
+    """The trial's English Submission History showed a SHA-256 under "Changed By": a person reads the file's name,
+    and the fingerprint an undo goes by is headed for what it is."""
+    _b_updating_a(master, inbox)
+    sheet = openpyxl.load_workbook(master)["历史版本"]
+    rows = list(sheet.values)
+    header = list(rows[0])
+    by_file, change = header.index("变更文件"), header.index("变更")
+    assert "变更文件指纹" in header
+    assert sorted((row[change], row[by_file]) for row in rows[1:]) == [
+        *[("已更新", "b.xlsx")],
+        *[("新增", "a.xlsx")] * 3,
+        *[("新增", "b.xlsx")] * 2,
+    ]
+    # in English: "Changing File" and "Changing File SHA-256"; a master written with "Changed By" still reads
+    assert [HISTORY.column(k).header("en") for k in ("changed_by_file", "changed_by")] == [
+        "Changing File",
+        "Changing File SHA-256",
+    ]
+    assert resolve_headers(["Changed By"], HISTORY.columns, where="test") == {0: "changed_by"}

@@ -148,12 +148,16 @@ REGISTER_ONLY = frozenset(
 COMPLAINT_COLUMNS = [c for c in REGISTER_COLUMNS if c not in REGISTER_ONLY]
 
 
+# the full-width sign sits in Chinese text; English text takes the ASCII one
+EQUAL: dict[Lang, str] = {"zh": "＝", "en": "="}
+
+
 def arrow(now: float, before: float, kind: str, lang: Lang) -> str:
     """▲/▼/＝ and the change: relative for amounts and counts, in percentage points for rates; the legend's words
     without a figure to compare (a month before the first sale, the funnel's earlier stages)."""
     if not (math.isfinite(now) and math.isfinite(before)):
         return tr(lang, "— nothing to compare")
-    sign = "▲" if now > before else "▼" if now < before else "＝"
+    sign = "▲" if now > before else "▼" if now < before else EQUAL[lang]
     if kind == "percent":
         return tr(lang, "{arrow} {points:+.1f} pts", arrow=sign, points=(now - before) * 100)
     if before == 0 or now == before:
@@ -473,7 +477,7 @@ def _write_cover(
 def _cover_notes(pack: GmPack, lang: Lang) -> list[str]:
     return [
         *(tr(lang, "warning: {text}", text=w) for w in pack.warnings),
-        tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, ＝ equal, — nothing to compare."),
+        tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, = equal, — nothing to compare."),
         _achievement_note(pack, lang),
         tr(
             lang,

@@ -43,6 +43,7 @@ def added_entries(table: str, rows: Iterable[Mapping[str, object]], now: str) ->
                 "rep": row.get("rep"),
                 "period": row.get("period"),
                 "changed_at": now,
+                "changed_by_file": row.get("source_file"),
                 "changed_by": row.get("file_sha256"),
                 "data": None,
                 "written": written,

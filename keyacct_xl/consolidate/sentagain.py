@@ -48,6 +48,7 @@ def sent_again_entry(table: str, owner: object, values: Mapping[str, object], no
         "rep": values.get("rep"),
         "period": values.get("period"),
         "changed_at": now,
+        "changed_by_file": values.get("source_file"),
         "changed_by": sha,
         "data": None,
         "written": written,

@@ -138,7 +138,7 @@ class _FormWriter:
     ) -> None:
         self.book, self.spec, self.lang, self.data, self.company = book, spec, lang, data, company
         self.password = password
-        self.formats = FormFormats(book)
+        self.formats = FormFormats(book, lang)
         self.layout: FormLayout = plan_layout(spec, lang, {k: len(v) for k, v in data.rows.items()})
         self.sheet_name = form_sheet_name(spec, lang)
         self.sheet = book.add_worksheet(self.sheet_name)

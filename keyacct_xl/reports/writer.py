@@ -157,8 +157,7 @@ def add_sheet(
     if heights[header_row] > ROW_PT:
         ws.set_row(header_row, heights[header_row])
     for note in sheet.notes:
-        heights.append(ROW_PT)
-        ws.write_string(len(heights) - 1, 0, note, styles.get(italic=True, font_color="#595959"))
+        heights.append(_write_note(ws, styles, len(heights), note, widths))
     ws.freeze_panes(header_row + 1, 0)
     table_px = sum(column_px(w) for w in widths)
     layout = place_charts(
@@ -275,6 +274,25 @@ def _fitted_widths(
     ]
 
 
+def _write_note(ws: Worksheet, styles: Styles, row: int, note: str, widths: Sequence[float]) -> float:
+    """A line under the table; one wider than the table wraps across the table's columns (overflowing to its right
+    it widened what fit-to-width fits, and a one-line warning printed the grading summary at 5 pt). Returns the
+    row's height."""
+    props: dict[str, object] = {"italic": True, "font_color": "#595959"}
+    table_width = sum(widths)
+    if text_width(note) <= table_width:
+        ws.write_string(row, 0, note, styles.get(**props))
+        return ROW_PT
+    style = styles.get(**props, text_wrap=True, valign="top")
+    if len(widths) > 1:
+        ws.merge_range(row, 0, row, len(widths) - 1, note, style)
+    else:
+        ws.write_string(row, 0, note, style)
+    height = _wrapped_lines(note, table_width) * ROW_PT
+    ws.set_row(row, height)
+    return height
+
+
 def _wrapped_lines(text: str, width: float) -> int:
     room = max((width - PADDING) / WIDTH_FACTOR, 1)  # the characters a column of ``width`` holds in any font
     return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
@@ -292,7 +310,10 @@ def _write_rows(
     sheet: Sheet,
 ) -> list[float]:
     """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
-    base = [_base_props(kind, wrapped) for kind, wrapped in zip(kinds, wrap)]
+    # a row that wraps in one column is as tall as its lines: every cell in it starts at the top, level with the
+    # first line (a label at the foot of its row printed under its value)
+    top = any(wrap)
+    base = [_base_props(kind, wrapped, top=top) for kind, wrapped in zip(kinds, wrap)]
     plain = [styles.get(**props) for props in base]
     marks = _marked(styles, sheet, frame, base)
     levels = _cell_levels(sheet, frame) if cell_kinds else {}
@@ -304,7 +325,7 @@ def _write_rows(
             if wrap[j]:
                 lines = max(lines, _wrapped_lines(formatted(value, kind), widths[j]))
             if (i, j) in cell_kinds:
-                props = _base_props(kind, wrap[j])
+                props = _base_props(kind, wrap[j], top=top)
                 for level in levels.get((i, j), ()):
                     props.update(_LEVELS[level])
                 style = styles.get(**props)
@@ -317,13 +338,15 @@ def _write_rows(
     return heights or [ROW_PT]
 
 
-def _base_props(kind: Kind, wrapped: bool) -> dict[str, object]:
+def _base_props(kind: Kind, wrapped: bool, *, top: bool) -> dict[str, object]:
     props: dict[str, object] = {}
     code = number_format(kind)
     if code:
         props["num_format"] = code
     if wrapped:
-        props.update(text_wrap=True, valign="top")
+        props["text_wrap"] = True
+    if top:
+        props["valign"] = "top"
     return props
 
 
