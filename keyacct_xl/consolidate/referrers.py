@@ -117,8 +117,8 @@ def _grading_steps(master: Master, path: Path, used: set[str]) -> list[Message]:
         if {c.customer_id for c in undone.changes} & used:
             steps.append(msg("undo the {year} grading (grade apply {path} --undo --year {year})", year=year, path=path))
     if (naming & credit).any():
-        undone = undo_credit_apply(copy.deepcopy(master), approved_by=None, applied_at=on)
-        if {c.customer_id for c in undone.changes} & used:
+        terms_undone = undo_credit_apply(copy.deepcopy(master), approved_by=None, applied_at=on)
+        if {c.customer_id for c in terms_undone.changes} & used:
             steps.append(msg("undo the credit terms applied (credit apply {path} --undo)", path=path))
     if steps:
         return steps
@@ -132,7 +132,7 @@ def _grading_steps(master: Master, path: Path, used: set[str]) -> list[Message]:
     ]
 
 
-def _sheet_rows(master: Master, at: pd.Series | object) -> list[int]:
+def _sheet_rows(master: Master, at: Iterable[bool]) -> list[int]:
     """The sheet rows of the grade history rows ``at`` (a mask), as the master was loaded."""
     loaded = master.rows.get(GRADE_HISTORY.name)
     positions = [i for i, hit in enumerate(at) if hit]

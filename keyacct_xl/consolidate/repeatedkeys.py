@@ -61,7 +61,7 @@ class RepeatedKey:
 def repeated_keys(book: calamine.CalamineWorkbook, path: Path) -> list[RepeatedKey]:
     """Every key held by more than one row of a keyed table of the master workbook ``book`` (read from ``path``)."""
     found: list[RepeatedKey] = []
-    for name in book.table_names:
+    for name in book.table_names or ():
         if name in KEYED_TABLES:
             found += _in_table(book.get_table_by_name(name), path, *KEYED_TABLES[name])
     return found

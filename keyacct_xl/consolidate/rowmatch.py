@@ -104,7 +104,7 @@ def _folded(header: object) -> str:
     return normalize_header(header)
 
 
-def _apart_columns(columns: Iterable[object], row_key: RowKey) -> list[object]:
+def _apart_columns(columns: Iterable[str], row_key: RowKey) -> list[str]:
     """The columns among ``columns`` that are ``row_key.apart`` under any spelling of its header."""
     wanted = {_folded(h) for h in row_key.apart}
     return [c for c in columns if _folded(c) in wanted] if wanted else []

@@ -319,4 +319,4 @@ def table_lines(table: calamine.CalamineTable, path: Path) -> tuple[list[list[ob
     all_rows = table.to_python()
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [table_start(table, path)[0] + 1 + i for i in kept]  # start is the first body row, 0-based
-    return [all_rows[i] for i in kept], rows
+    return [[*all_rows[i]] for i in kept], rows
