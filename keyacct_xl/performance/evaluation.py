@@ -465,7 +465,16 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
         name = folders[str(rep)]
         path = folder / name / output_name(spec.id, rep=name, customer=None, period=span.text)
         path.parent.mkdir(parents=True, exist_ok=True)
-        written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))
+        written.append(
+            write_form(
+                path,
+                spec,
+                lang=form_lang,
+                company=master.settings.company_name,
+                data=data,
+                currency=master.settings.book_currency,
+            )
+        )
     return tuple(written)
 
 

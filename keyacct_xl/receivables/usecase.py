@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import tr
@@ -30,6 +31,7 @@ class AgeingRun:
     buckets: tuple[int, ...]
     totals: dict[str, float]
     path: Path | None = None
+    currency: Currency = CNY
 
     @property
     def overdue(self) -> float:
@@ -43,8 +45,8 @@ class AgeingRun:
             lang,
             "ageing: {n} customer(s), balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over limit",
             n=n,
-            balance=balance,
-            overdue=self.overdue,
+            balance=Money(balance, self.currency),
+            overdue=Money(self.overdue, self.currency),
             over=over,
         )
 
@@ -74,6 +76,13 @@ def run_ageing(
     path = out or (out_dir / ageing_report_name(ledger.as_of) if out_dir is not None else None)
     if path is not None:
         path = write_ageing(
-            table, path, as_of=ledger.as_of, lang=lang, buckets=days, company=master.settings.company_name
+            table,
+            path,
+            as_of=ledger.as_of,
+            lang=lang,
+            buckets=days,
+            company=master.settings.company_name,
+            currency=master.settings.book_currency,
         )
-    return AgeingRun(table, ledger.as_of, days, ageing_totals(table, buckets=days), path)
+    totals = ageing_totals(table, buckets=days)
+    return AgeingRun(table, ledger.as_of, days, totals, path, master.settings.book_currency)
