@@ -137,3 +137,11 @@ def test_the_settings_sheet_describes_amounts_in_the_book_currency(sgd_master):
     rows = calamine.CalamineWorkbook.from_path(str(sgd_master)).get_sheet_by_name("Settings").to_python()
     described = [str(row[2]) for row in rows if len(row) > 2]
     assert "A: minimum annual sales (SGD)" in described and not any("(CNY)" in d for d in described)
+
+
+def test_the_rep_evaluation_of_a_sgd_master_prints_and_writes_singapore_dollars(sgd_master, tmp_path, capsys):
+    out = tmp_path / "reps.xlsx"
+    assert main(["--lang", "en", "reps", str(sgd_master), "--period", PERIOD, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "sales S$" in printed and "¥" not in printed
+    assert '"S$"#,##0.00' in money_formats(out) and not any("¥" in f for f in money_formats(out))
