@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.i18n import Lang
 
 DOMAIN = "keyacct_xl"
@@ -139,7 +140,8 @@ YUAN = "¥"
 
 class _AmountFormatter(string.Formatter):
     """``str.format``, but a negative amount placed right after ¥ shows its minus before the ¥: -¥422.65, as the
-    money cells' number format shows it (``"¥"#,##0.00``), never ¥-422.65 beside it in the same document."""
+    money cells' number format shows it (``"¥"#,##0.00``), never ¥-422.65 beside it in the same document. The ¥
+    marks the amount's currency: a ``Money`` amount in another book currency shows its own symbol there (S$)."""
 
     def vformat(self, format_string: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
         parts: list[str] = []
@@ -150,14 +152,22 @@ class _AmountFormatter(string.Formatter):
             value, _ = self.get_field(field_name, args, kwargs)
             value = self.convert_field(value, conversion)
             text = self.format_field(value, self.vformat(spec or "", args, kwargs))
-            if literal.endswith(YUAN) and text.startswith("-"):
-                parts[-1] = literal[: -len(YUAN)] + "-" + YUAN
-                text = text[1:]
+            if literal.endswith(YUAN):
+                symbol = value.currency.symbol if isinstance(value, Money) else YUAN
+                minus = "-" if text.startswith("-") else ""
+                parts[-1] = literal[: -len(YUAN)] + minus + symbol
+                text = text[len(minus) :]
             parts.append(text)
         return "".join(parts)
 
 
 _AMOUNTS = _AmountFormatter()
+
+
+def money_unit(currency: Currency, yuan: object) -> object:
+    """The unit a header or label names amounts in: ``yuan`` (the label's own word: 元, yuan, CNY) in a CNY book,
+    the code of another currency (万SGD, 10k SGD)."""
+    return yuan if currency == CNY else currency.code
 
 
 def formatted(template: str, params: Mapping[str, object]) -> str:

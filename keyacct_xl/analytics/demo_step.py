@@ -34,7 +34,11 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     write_report(
         analysis,
         analysis_sheets(master, year=year, lang=lang, complaints=complaints),
-        heading=Heading(tr(lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
+        heading=Heading(
+            tr(lang, "Customer analysis {year}", year=year),
+            company=master.settings.company_name,
+            currency=master.settings.book_currency,
+        ),
         lang=lang,
     )
     a = abc.set_index("abc_class").loc["A"]

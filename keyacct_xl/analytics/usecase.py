@@ -16,6 +16,7 @@ import pandas as pd
 
 from keyacct_xl.analytics.analysis import rfm_sheets
 from keyacct_xl.analytics.rfm import Monetary, class_summary, lapsed_customers, rfm, window_bounds
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import DEFAULTS, Settings
 from keyacct_xl.messages import tr
@@ -29,6 +30,7 @@ class RfmOptions:
     as_of: pd.Timestamp | None
     period_months: int | None
     monetary: Monetary
+    currency: Currency = CNY  # the master's book currency: the workbook's money format
 
 
 def rfm_options(
@@ -44,7 +46,8 @@ def rfm_options(
         period_months = settings.rfm_period_months if settings is not None else 0
     if monetary is None:
         monetary = settings.rfm_monetary if settings is not None else str(DEFAULTS["rfm_monetary"])
-    return RfmOptions(as_of, period_months or None, cast(Monetary, monetary))
+    currency = settings.book_currency if settings is not None else CNY
+    return RfmOptions(as_of, period_months or None, cast(Monetary, monetary), currency)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ def run_rfm(
         company=company,
         period=tr(lang, "purchases from {start} to {end}", start=start.date(), end=end.date()),
         as_of=end,
+        currency=options.currency,
     )
     left_out = (run.left_out(lang),) if len(lapsed) else ()
     sheets = rfm_sheets(table, classes, lang, customers=customers, lapsed=lapsed, notes=left_out)

@@ -143,7 +143,11 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     write_report(
         path,
         sheets,
-        heading=Heading(tr(bridge.lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
+        heading=Heading(
+            tr(bridge.lang, "Customer analysis {year}", year=year),
+            company=master.settings.company_name,
+            currency=master.settings.book_currency,
+        ),
         lang=bridge.lang,
     )
     summary = master_integrity(master, LEDGER_TABLES).appended(

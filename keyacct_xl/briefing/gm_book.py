@@ -440,7 +440,7 @@ def _write_cover(
     columns: list[list[tuple[object, str]]] = [[(h, "text")] for h in headers]
     for i, row in enumerate(pack.kpis.itertuples(index=False), start=top + 1):
         kind = str(row.kind)
-        code = number_format(kind)  # type: ignore[arg-type]
+        code = number_format(kind, heading.currency)  # type: ignore[arg-type]
         number = {"num_format": code} if code else {}
         label = replace(KPI_LABELS[str(row.kpi)], params={"months": pack.lost_months}).render(lang)
         now, last_month, last_year = (float(v) for v in (row.value, row.last_month, row.last_year))  # type: ignore[arg-type]
@@ -467,7 +467,10 @@ def _write_cover(
     for note in _cover_notes(pack, lang):
         ws.write_string(last, 0, note, styles.get(italic=True, font_color="#595959"))
         last += 1
-    widths = [column_width(str(c[0][0]), [v for v, _ in c[1:]], c[1][1] if len(c) > 1 else "text") for c in columns]  # type: ignore[arg-type]
+    widths = [
+        column_width(str(c[0][0]), [v for v, _ in c[1:]], c[1][1] if len(c) > 1 else "text", heading.currency)  # type: ignore[arg-type]
+        for c in columns
+    ]
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
     ws.set_row(top, ROW_PT * 2)
@@ -497,6 +500,7 @@ def write_gm_pack(pack: GmPack, path: Path, *, lang: Lang) -> Path:
         company=pack.company,
         period=str(pack.month),
         as_of=pack.month.end_time.date(),
+        currency=pack.currency,
     )
     found = sections(pack, lang)
     with workbook(path, heading.report) as book:

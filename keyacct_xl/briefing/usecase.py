@@ -23,6 +23,7 @@ from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_s
 from keyacct_xl.briefing.gm_book import write_gm_pack
 from keyacct_xl.briefing.grades import graded_at
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import id_in_name, safe_name
 from keyacct_xl.followup.check import require_rep
@@ -89,6 +90,7 @@ class GmPack:
     data_from: pd.Period | None = None  # the month of the first sale: the data begin there
     path: Path | None = None
     warnings: tuple[Message, ...] = ()  # a month past the data: its figures partial
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol
 
     def kpi(self, key: str) -> float:
         """The value of one cover KPI this month."""
@@ -108,7 +110,7 @@ class GmPack:
         last_year = float(self.kpis.set_index("kpi").at["month_sales", "last_year"])
         # a year before the first sale has no figure, as the cover says: not ¥0.00
         compared = (
-            tr(lang, "a year ago ¥{last_year:,.2f}", last_year=last_year)
+            tr(lang, "a year ago ¥{last_year:,.2f}", last_year=Money(last_year, self.currency))
             if math.isfinite(last_year)
             else tr(lang, "no figure a year ago")
         )
@@ -117,11 +119,11 @@ class GmPack:
             "monthly pack {month}: sales ¥{sales:,.2f} ({compared}), year to date "
             "¥{ytd:,.2f}, {active:,} active customers, overdue ¥{overdue:,.2f}",
             month=str(self.month),
-            sales=self.kpi("month_sales"),
+            sales=Money(self.kpi("month_sales"), self.currency),
             compared=compared,
-            ytd=self.kpi("ytd_sales"),
+            ytd=Money(self.kpi("ytd_sales"), self.currency),
             active=int(self.kpi("active_customers")),
-            overdue=self.kpi("overdue"),
+            overdue=Money(self.kpi("overdue"), self.currency),
         )
 
     def _warning_lines(self, lang: Lang) -> list[str]:
@@ -370,6 +372,7 @@ def run_gm_pack(
         company=master.settings.company_name,
         data_from=data_from,
         warnings=(*month_warnings(master, month), *terms_warnings(master.customers, ledger, master.lang)),
+        currency=master.settings.book_currency,
     )
     path = out or (out_dir / gm_report_name(month) if out_dir is not None else None)
     if path is None:
@@ -519,4 +522,6 @@ def run_fact_sheet(
     path = out or (out_dir / fact_sheet_name(ids, rep, when) if out_dir is not None else None)
     if path is None:
         return result
-    return replace(result, path=write_fact_sheets(result, path, company=master.settings.company_name, lang=lang))
+    settings = master.settings
+    written = write_fact_sheets(result, path, company=settings.company_name, lang=lang, currency=settings.book_currency)
+    return replace(result, path=written)

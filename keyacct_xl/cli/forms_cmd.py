@@ -12,6 +12,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.examples import write_examples
 from keyacct_xl.consolidate.formroles import form_roles
+from keyacct_xl.currency import CNY
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, write_form
@@ -179,6 +180,14 @@ def run_generate(args: argparse.Namespace) -> int:
     filled = [(spec, _form_data(spec, master, args, stamp, tables)) for spec in specs]
     for spec, data in filled:
         name = output_name(spec.id, rep=args.rep, customer=args.customer, period=args.period)
-        path = write_form(args.out / name, spec, lang=form_lang, company=company, data=data, password=args.password)
+        path = write_form(
+            args.out / name,
+            spec,
+            lang=form_lang,
+            company=company,
+            data=data,
+            password=args.password,
+            currency=master.settings.book_currency if master else CNY,
+        )
         print(tr(args.lang, "written: {path}", path=path))
     return 0

@@ -23,12 +23,14 @@ from decimal import Decimal
 import pandas as pd
 
 from keyacct_xl.consolidate.periods import Period, month_dot_day, yearless_date
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, Text, choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, cmsg, msg
 from keyacct_xl.parsing import (
     EXCEL_MAX_TEXT,
+    OtherCurrencyError,
     ParseError,
     is_blank,
     parse_date,
@@ -97,8 +99,9 @@ _NUMBER_THEN_WORD = re.compile(r"^[+-]?[\d.,]+\s*[^\d\s.,]+$")  # 3桶, 2 boxes:
 class FieldProblem(ValueError):
     """A cell value that does not satisfy its field: the reason as a message (``reason``), read as ``en`` and ``zh``."""
 
-    def __init__(self, reason: Rendered) -> None:
+    def __init__(self, reason: Rendered, *, refuses_line: bool = False) -> None:
         self.reason = reason
+        self.refuses_line = refuses_line  # an amount in another currency: the whole line is refused, not the cell
         self.en, self.zh = reason.en, reason.zh
         super().__init__(self.en)
 
@@ -135,13 +138,15 @@ def read_cell(
     day_first: bool | None = None,
     period: Period | None = None,
     latest: Limit | None = None,
+    currency: Currency = CNY,
 ) -> Checked:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
     ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show); a date typed
     without a year, or as a number (11.3), takes the year nearest the form's ``period``, or the latest year that
-    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which.
+    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which. Amounts are
+    read in ``currency``, the master's book currency.
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
@@ -150,7 +155,7 @@ def read_cell(
     _check_cell_length(raw)
     kind = field.type
     if kind in ("integer", "number", "money", "percent"):
-        value, note = _number(field, raw)
+        value, note = _number(field, raw, currency)
         if kind == "integer" and not float(value).is_integer():
             raise FieldProblem(msg("{value:g} is not a whole number", value=value))
         _check_range(field, value)
@@ -265,19 +270,21 @@ def _text(raw: object) -> str:
     return raw if isinstance(raw, str) else str(raw)
 
 
-def _number(field: FieldSpec, raw: object) -> tuple[float, Rendered | None]:
+def _number(field: FieldSpec, raw: object, currency: Currency) -> tuple[float, Rendered | None]:
     """A number cell's value, and a note when it was converted (an amount in yuan typed into a 万元 field)."""
     text = unicodedata.normalize("NFKC", raw).strip() if isinstance(raw, str) else None
     try:
         if field.unit == "wan_yuan":
-            value, from_yuan = parse_wan_yuan(raw)
+            value, from_yuan = parse_wan_yuan(raw, currency=currency)
             converted = msg("{typed!r} is an amount in yuan: read as {value:g} (10k CNY)", typed=raw, value=value)
             return value, converted if from_yuan else None
         if text is None:
-            return parse_money(raw), None
+            return parse_money(raw, currency=currency), None
         if field.type == "percent" and (share := parse_percent(text)) is not None:
             return share, None
-        return parse_money(_without_unit(field, text)), None
+        return parse_money(_without_unit(field, text), currency=currency), None
+    except OtherCurrencyError as exc:
+        raise FieldProblem(exc.wording, refuses_line=True) from None
     except ParseError as exc:
         raise FieldProblem(_not_a_number(field, raw, text, exc)) from None
 

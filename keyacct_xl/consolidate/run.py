@@ -31,6 +31,7 @@ from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
 from keyacct_xl.consolidate.statements import reconciliation_folder, start_reconciliations
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock, system_problem
 from keyacct_xl.forms.catalog import load_form
@@ -84,6 +85,7 @@ class _Job:
     # The specs cells are checked with: the catalogue's, their choices widened by the words the master holds
     # (forms/vocabulary.py); a file is read (its fields, its instructions sheet) by the catalogue's own.
     checked_with: dict[str, FormSpec] = field(default_factory=dict)
+    currency: Currency = CNY  # the master's book currency: amounts typed in another are refused
 
 
 _JOB: _Job | None = None
@@ -142,7 +144,7 @@ def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes,
         return outcome
     extracted.warnings.extend(verdict.notes)
     spec = job.checked_with.get(extracted.form_id, job.specs[extracted.form_id])
-    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict)
+    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict, currency=job.currency)
     return outcome
 
 
@@ -217,7 +219,17 @@ def consolidate(
         # Checked with the words the master already uses too; recognized by the catalogue's own hashes.
         checked_with = {k: with_master_words(s, store.frames) for k, s in specs.items()}
         hashes = {k: s.hash for k, s in specs.items()}
-        job = _Job(specs, hashes, selected, known_sha, store.lang, strict, file_seconds, checked_with)
+        job = _Job(
+            specs,
+            hashes,
+            selected,
+            known_sha,
+            store.lang,
+            strict,
+            file_seconds,
+            checked_with,
+            store.settings.book_currency,
+        )
         skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
             [quarantine_dir] if quarantine_dir else []
         )

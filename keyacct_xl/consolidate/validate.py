@@ -43,6 +43,7 @@ from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
 from keyacct_xl.consolidate.typedformulas import formula_issues
 from keyacct_xl.consolidate.versions import read_as_current
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.forms.formula import REF, computed_value, formula_refs
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.meta import meta_text, prefilled_key
@@ -101,6 +102,7 @@ class _Reading:
     lang: Lang
     period: Period | None
     keys: frozenset[str] = frozenset()
+    currency: Currency = CNY  # the master's book currency: the one amounts are read in
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: Severity = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
@@ -195,8 +197,17 @@ def _char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
 
 
-def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, lang: Lang, strict: bool) -> None:
-    """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
+def check_form(
+    outcome: FileOutcome,
+    extracted: Extracted,
+    spec: FormSpec,
+    *,
+    lang: Lang,
+    strict: bool,
+    currency: Currency = CNY,
+) -> None:
+    """Fill ``outcome`` with typed header values, checked rows and issues; set its status (amounts in ``currency``,
+    the master's)."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
         outcome.warn(Pair(en, zh))
@@ -209,9 +220,9 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     # The period first: the header's dates typed without a year take the period's.
     if "period" in fields:
         period_field = fields.pop("period")
-        _check_header_field(_Reading(outcome, lang, None), extracted, period_field)
+        _check_header_field(_Reading(outcome, lang, None, currency=currency), extracted, period_field)
         _check_period(outcome, extracted, period_field)
-    reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)))
+    reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)), currency=currency)
     labels = {k: f.label for k, f in fields.items()}
     for field in fields.values():  # in the form's order: a date another is not after is read before it
         _check_header_field(reading, extracted, field, reading.latest(field, outcome.header, labels))
@@ -220,7 +231,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     for section in spec.tables:
         table = extracted.tables.get(section.id)
         if table is not None:
-            lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
+            lines = _Reading(outcome, lang, reading.period, key_fields(route, section), currency)
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
     check_prefilled_lines(outcome, extracted, spec)
@@ -278,7 +289,9 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             )
         return
     try:
-        checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period, latest=latest)
+        checked = read_cell(
+            field, cell.value, lang=reading.lang, period=reading.period, latest=latest, currency=reading.currency
+        )
         value = checked.value
         if checked.note:
             reading.add(cell, field, checked.note)
@@ -322,7 +335,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
             except FieldProblem as problem:
                 refused.add(field.key)
                 cell = _cell(table, field, row_number, raw)
-                if field.required or field.key in reading.keys:
+                # an amount in another currency is no missing price: the line is refused, never kept without it
+                if field.required or field.key in reading.keys or problem.refuses_line:
                     reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem))
                     row.ok = False
                 else:  # an optional cell that cannot be read does not cost the rep the line
@@ -517,23 +531,34 @@ def _memo_check(
 ) -> Checked:
     """read_cell, remembered per field, cell value and the day a year-less date cannot lie after (problems too,
     so they are raised again); ``dates``: the column's day/month order and that day."""
-    day_first, latest = dates
+    latest = dates[1]
     try:
         key = (field.key, raw) if latest is None else (field.key, raw, latest)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period, latest=latest)
+        return _read(field, raw, reading, dates)
     if key not in memo:
         try:
-            memo[key] = read_cell(
-                field, raw, lang=reading.lang, day_first=day_first, period=reading.period, latest=latest
-            )
+            memo[key] = _read(field, raw, reading, dates)
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]
     if isinstance(result, FieldProblem):
         raise result
     return result
+
+
+def _read(field: FieldSpec, raw: object, reading: _Reading, dates: tuple[bool | None, Limit | None]) -> Checked:
+    day_first, latest = dates
+    return read_cell(
+        field,
+        raw,
+        lang=reading.lang,
+        day_first=day_first,
+        period=reading.period,
+        latest=latest,
+        currency=reading.currency,
+    )
 
 
 def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[tuple[str, str]]:

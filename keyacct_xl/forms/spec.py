@@ -189,6 +189,8 @@ class FormSpec:
     notes: tuple[Text, ...] = ()
     source: str = ""
     changes: tuple[FormChange, ...] = ()  # oldest first, so a copy filled on an earlier version still reads
+    # The book currency its money labels name (forms.currency.in_currency): the catalogue's are in CNY.
+    currency: str = "CNY"
 
     def key_now(self, key: str, version: int) -> tuple[str | None, int]:
         """What field ``key`` of a copy filled on ``version`` is in this version, and the version that last changed
@@ -239,7 +241,7 @@ class FormSpec:
         and its line id, which says how a returned copy is read.
         """
         model = asdict(self)
-        del model["changes"]
+        del model["changes"], model["currency"]
         for section in model["sections"]:
             del section["room"], section["line_id"]
             for field in section["fields"]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Literal, cast
 
+from keyacct_xl.currency import CNY, Currency, currency
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.shipped import Shipped, shipped_code, shipped_forms, shipped_policies, shipped_title
@@ -321,6 +322,15 @@ def setting_key(name: object) -> str:
     return _KEYS.get(text, text)
 
 
+def amount_unit_named(text: str, key: str, currency: Currency) -> str:
+    """A description of the setting ``key`` with the unit of its amount (（元）, (CNY)) named as the master's book
+    currency: A: minimum annual sales (SGD). Descriptions of other settings, and CNY books, keep their text."""
+    known = DESCRIPTIONS.get(key)
+    if currency == CNY or known is None or known.kind != "number":
+        return text
+    return text.replace("（元）", f"（{currency.code}）").replace("(CNY)", f"({currency.code})")
+
+
 def setting_name(key: str) -> Pair:
     """A setting named in each language as the Settings sheet names it (one the user added: as they named it)."""
     known = DESCRIPTIONS.get(key)
@@ -453,6 +463,11 @@ class Settings:
         """The policy the setting ``key`` names, to load: a shipped policy's code, or its file's path found from the
         master's folder (not from wherever the command runs)."""
         return self.policy_files.get(key) or str(getattr(self, key))
+
+    @property
+    def book_currency(self) -> Currency:
+        """The currency (记账币种) the master's amounts are in: written with its symbol, typed with it or its code."""
+        return currency(self.currency)
 
     def value(self, key: str) -> object | None:
         """The typed value of the setting ``key`` (as a policy names it), or None when there is no such setting."""

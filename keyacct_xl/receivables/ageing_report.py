@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values, header
 from keyacct_xl.messages import msg, tr
@@ -58,6 +59,7 @@ def write_ageing(
     buckets: Sequence[int] = DEFAULT_BUCKETS,
     company: str | None = None,
     notes: tuple[str, ...] = (),
+    currency: Currency = CNY,
 ) -> Path:
     """Write ``.xlsx`` (title block, table with totals row, highlights, ``notes`` under it) or ``.csv`` (totals as a
     last row), the columns in ``document_order``."""
@@ -68,7 +70,7 @@ def write_ageing(
         total_row = {"customer_id": tr(lang, "Total"), **totals}
         frame = pd.concat([document_values(table, lang), pd.DataFrame([total_row])], ignore_index=True)
         return write_csv(frame.rename(columns=lambda c: caption(c, lang)), path)
-    heading = Heading(tr(lang, "Receivables ageing"), company=company, as_of=as_of)
+    heading = Heading(tr(lang, "Receivables ageing"), company=company, as_of=as_of, currency=currency)
     with workbook(path, tr(lang, "Receivables ageing as of {as_of:%Y-%m-%d}", as_of=as_of)) as book:
         add_sheet(
             book,

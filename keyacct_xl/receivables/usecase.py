@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.analytics.credit import terms_warnings
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, tr
@@ -33,6 +34,7 @@ class AgeingRun:
     totals: dict[str, float]
     path: Path | None = None
     warnings: tuple[Message, ...] = ()
+    currency: Currency = CNY
 
     @property
     def overdue(self) -> float:
@@ -58,8 +60,8 @@ class AgeingRun:
             lang,
             "ageing: {n} customer(s), balance ¥{balance:,.2f}, overdue ¥{overdue:,.2f}, {over} over limit",
             n=n,
-            balance=balance,
-            overdue=self.overdue,
+            balance=Money(balance, self.currency),
+            overdue=Money(self.overdue, self.currency),
             over=over,
         )
 
@@ -88,12 +90,20 @@ def run_ageing(
         days,
         ageing_totals(table, buckets=days),
         warnings=terms_warnings(master.customers, ledger, master.lang),
+        currency=master.settings.book_currency,
     )
     path = out or (out_dir / ageing_report_name(ledger.as_of) if out_dir is not None else None)
     if path is None:
         return run
     notes = tuple(run.warning_lines(lang))
     written = write_ageing(
-        table, path, as_of=ledger.as_of, lang=lang, buckets=days, company=master.settings.company_name, notes=notes
+        table,
+        path,
+        as_of=ledger.as_of,
+        lang=lang,
+        buckets=days,
+        company=master.settings.company_name,
+        notes=notes,
+        currency=run.currency,
     )
     return replace(run, path=written)
