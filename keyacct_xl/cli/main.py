@@ -179,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyacctError as exc:
             if args.debug:
                 raise
-            # A refusal may quote a row by its key (a contact's phone): masked as the command's output is.
+            # A refusal may quote a row by its key (a contact's phone): masked as the command's output is, by the
+            # option here, by the master's Settings where the run read them (the error's own masked, errors.masking).
             masked = getattr(args, "without_sensitive", False)
             print(f"keyacct-xl: {exc.message(args.lang, masked=masked)}", file=sys.stderr)
             return exc.exit_code
