@@ -913,6 +913,24 @@ def test_a_corrected_daily_report_giving_both_times_keeps_both_visits(master: Pa
     assert _visits(master)[["时间", "contact"]].values.tolist() == [["09:00", "王经理"], ["15:00", "赵会计"]]
 
 
+def test_a_later_report_of_the_day_giving_only_a_call_to_someone_else_keeps_the_first_visit(
+    master: Path, inbox: Path
+) -> None:
+    """The trial's case: the rep's later file of the same day gives only a 15:00 visit to another contact. It is read
+    as a correction of the first file, but a visit with someone else is not the 09:00 visit moved: before, the 09:00
+    row took the afternoon's time, contact and purpose (the morning visit lost); now the afternoon is added beside it
+    with a warning, and the morning row is kept."""
+    _daily_report(inbox, master, "a.xlsx", NINE)
+    result = _daily_report(inbox, master, "b.xlsx", THREE, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (1, 0)
+    assert _visits(master)[["时间", "contact", "purpose"]].values.tolist() == [
+        ["09:00", "王经理", "上午：新品推介"],
+        ["15:00", "赵会计", "下午：对账"],
+    ]
+    assert [w for w in outcome.warnings if "09:00" in w.zh]
+
+
 def test_a_visit_at_the_same_time_or_without_one_still_updates_the_one_visit(master: Path, inbox: Path) -> None:
     """A guard: the rep correcting their own visit (the same time, or a visit record without times) updates it."""
     _daily_report(inbox, master, "a.xlsx", NINE)

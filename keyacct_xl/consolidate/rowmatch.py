@@ -49,6 +49,13 @@ def _norm(value: object) -> object:
     return value
 
 
+CONTACT = "contact"  # the person met or called: a visit moved to another time is still with them
+
+
+def _same_or_blank(held: object, sent: object) -> bool:
+    return is_blank(held) or is_blank(sent) or _norm(held) == _norm(sent)
+
+
 def _time_of(value: object) -> object:
     """A ``RowKey.apart`` value as compared: a time of day as a form reads it (09:00, whether a master cell holds
     9:00, 9：00 or an Excel time), else its text normalised as a key's."""
@@ -256,7 +263,7 @@ class KeyedRows:
                 if said:
                     several.append(Several(index, tuple(fitting), place))
                 elif place is None and elsewhen:
-                    place = self._moved(key, elsewhen, sent, held, lineage) if held is not None else None
+                    place = self._moved(row, key, elsewhen, sent, held, lineage) if held is not None else None
                     if place is None:
                         several.append(Several(index, tuple(elsewhen), None, apart=True))
             loose = _loose_key(values, self.row_key) if place is None and not judged else None
@@ -284,12 +291,25 @@ class KeyedRows:
         }
 
     def _moved(
-        self, key: Key, elsewhen: list[Location], sent: set[tuple[Key, object]], held: Held, lineage: Collection[str]
+        self,
+        row: Mapping[str, object],
+        key: Key,
+        elsewhen: list[Location],
+        sent: set[tuple[Key, object]],
+        held: Held,
+        lineage: Collection[str],
     ) -> Location | None:
-        """The free row of the file's own lineage at a time the file no longer gives for ``key``: a correction that
-        moves the visit to another time updates it (the time a change with before and after), where a row of
-        another file at another time is another visit. None when there is no such row."""
-        moved = (p for p in elsewhen if held(p).get("file_sha256") in lineage and (key, self.apart[p]) not in sent)
+        """The free row of the file's own lineage at a time the file no longer gives for ``key``, with the same
+        contact (or one side without one): a correction that moves the visit to another time updates it (the time a
+        change with before and after), where a row of another file at another time, or a call to someone else sent
+        in a later file of the same week, is another visit. None when there is no such row."""
+        moved = (
+            p
+            for p in elsewhen
+            if held(p).get("file_sha256") in lineage
+            and (key, self.apart[p]) not in sent
+            and _same_or_blank(held(p).get(CONTACT), row.get(CONTACT))
+        )
         return next(moved, None)
 
     def _among(
