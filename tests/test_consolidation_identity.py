@@ -3,6 +3,7 @@ it no longer has, the visible cells win over _meta, and files whose rep or perio
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import replace
@@ -826,15 +827,27 @@ NINE = {"time": "09:00", "customer_id": "C001", "contact": "王经理", "purpose
 THREE = {"time": "15:00", "customer_id": "C001", "contact": "赵会计", "purpose": "下午：对账"}
 
 
+def _calls(inbox: Path, master: Path, name: str, period: str, *lines: dict[str, object], now: str = NOW):
+    """张三's telephone follow-up record of ``period`` with calls to C001 on 2026-11-24 (``lines``), consolidated."""
+    calls = [{"date": "2026-11-24", "customer_id": "C001", **line} for line in lines]
+    form = fill_form(blank_form("phone_followup"), header={"rep": "张三", "period": period}, rows={"calls": calls})
+    (inbox / name).write_bytes(form)
+    result = consolidate(inbox, master, now=now)
+    (inbox / name).unlink()
+    return result
+
+
 def test_a_visit_at_another_time_of_the_day_is_added_beside_the_one_visit_not_merged_into_it(
     master: Path, inbox: Path
 ) -> None:
-    """The master holds one 面谈 visit of 张三 to C001 on 2026-11-24 at 09:00; a daily report then gives one at 15:00.
-    Its key fits that one row, and before it updated it: 09:00 → 15:00, 王经理 → 赵会计, the morning visit gone from
-    the master, reported as 已更新. Two visits at different times are two visits: it is a row of its own, and the
-    file's warning names the morning visit's row and time."""
-    _daily_report(inbox, master, "a.xlsx", NINE)
-    result = _daily_report(inbox, master, "b.xlsx", THREE, now=LATER)
+    """The master holds one call of 张三 to C001 on 2026-11-24 at 09:00 (his week's record); his month's record then
+    gives one at 15:00. Its key fits that one row, and before it updated it: 09:00 → 15:00, 王经理 → 赵会计, the morning
+    call gone from the master, reported as 已更新. Two visits at different times from two files are two visits: it is a
+    row of its own, and the file's warning names the morning visit's row and time."""
+    _calls(inbox, master, "a.xlsx", "2026-W48", {k: NINE[k] for k in ("time", "contact", "purpose")})
+    result = _calls(
+        inbox, master, "b.xlsx", "2026-11", {k: THREE[k] for k in ("time", "contact", "purpose")}, now=LATER
+    )
     [outcome] = result.outcomes
     assert (outcome.status, outcome.rows_added, outcome.rows_updated) == ("accepted", 1, 0)
     assert [c for c in result.changes if c.kind == "updated"] == []
@@ -843,10 +856,81 @@ def test_a_visit_at_another_time_of_the_day_is_added_beside_the_one_visit_not_me
         ["09:00", "王经理", "上午：新品推介"],
         ["15:00", "赵会计", "下午：对账"],
     ]
-    [warning] = [w for w in outcome.warnings if "张三 / C001 / 2026-11-24 / 面谈" in w.zh]
-    assert "（a.xlsx 第 12 行，时间 09:00）" in warning.zh and "15:00" in warning.zh and "另记为一行" in warning.zh
-    assert "a.xlsx row 12 at 09:00" in warning.en and "added as a row of its own" in warning.en
-    assert warning.cell.endswith("12")  # at the 15:00 line of b.xlsx
+    [warning] = [w for w in outcome.warnings if "张三 / C001 / 2026-11-24 / 电话" in w.zh]
+    assert "（a.xlsx 第 8 行，时间 09:00）" in warning.zh and "15:00" in warning.zh and "另记为一行" in warning.zh
+    assert "a.xlsx row 8 at 09:00" in warning.en and "added as a row of its own" in warning.en
+    assert warning.cell.endswith("8")  # at the 15:00 line of b.xlsx
+
+
+@pytest.mark.parametrize("typed", ["9:00", "9：00", dt.time(9, 0)], ids=["text", "full-width", "excel-time"])
+def test_a_visit_whose_master_time_reads_9_00_is_the_forms_visit_at_09_00(
+    typed: object, master: Path, inbox: Path
+) -> None:
+    """A master cell holding 9:00 as text, typed in full width, or as an Excel time value is the time a form reads as
+    09:00: the call sent again by the month's record updates that row. Before, the text never equalled 09:00, so the
+    same call was added as a second row and the first file's row was called a visit at another time."""
+    _calls(inbox, master, "a.xlsx", "2026-W48", {k: NINE[k] for k in ("time", "contact", "purpose")})
+    book = openpyxl.load_workbook(master)
+    sheet = book["拜访记录"]
+    cell = sheet.cell(2, [c.value for c in sheet[1]].index("时间") + 1)
+    cell.value = typed
+    if isinstance(typed, dt.time):
+        cell.number_format = "hh:mm"
+    book.save(master)
+    again = {"time": "09:00", "contact": "王经理", "purpose": "上午：新品推介，客户要样品"}
+    result = _calls(inbox, master, "b.xlsx", "2026-11", again, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (0, 1)
+    assert [(c.field, c.before, c.after) for c in result.changes if c.kind == "updated"] == [
+        ("purpose", "上午：新品推介", "上午：新品推介，客户要样品")
+    ]
+    assert len(_visits(master)) == 1
+    assert not [w for w in outcome.warnings if "C001 / 2026-11-24" in w.zh]
+
+
+def test_a_corrected_daily_report_moving_a_visit_to_another_time_updates_that_visit(master: Path, inbox: Path) -> None:
+    """张三 sends his daily report again with the 09:00 visit's time corrected to 10:30. Before, the corrected line was
+    added as another visit and the 09:00 row kept as missing from the correction: one visit counted twice. The
+    correction no longer gives 09:00, so its own row moves: one row, at 10:30, the time a change with before and
+    after; undoing the correction puts 09:00 back."""
+    _daily_report(inbox, master, "a.xlsx", NINE)
+    result = _daily_report(inbox, master, "b.xlsx", {**NINE, "time": "10:30"}, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated, outcome.corrects) == (0, 1, "a.xlsx")
+    assert [(c.kind, c.field, c.before, c.after) for c in result.changes if c.table == "Visits"] == [
+        ("updated", "时间", "09:00", "10:30")
+    ]
+    assert _visits(master)[["时间", "contact", "purpose"]].values.tolist() == [["10:30", "王经理", "上午：新品推介"]]
+    assert not [w for w in outcome.warnings if "C001 / 2026-11-24" in w.zh]
+    assert main(["consolidate", "--into", str(master), "--undo", "b.xlsx"]) == 0
+    assert _visits(master)[["时间", "source_file"]].values.tolist() == [["09:00", "a.xlsx"]]
+
+
+def test_a_corrected_daily_report_giving_both_times_keeps_both_visits(master: Path, inbox: Path) -> None:
+    """A guard: the correction still gives 09:00 and adds 15:00, so 09:00 is not moved; the afternoon is a new row."""
+    _daily_report(inbox, master, "a.xlsx", NINE)
+    result = _daily_report(inbox, master, "b.xlsx", THREE, NINE, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (1, 0)
+    assert _visits(master)[["时间", "contact"]].values.tolist() == [["09:00", "王经理"], ["15:00", "赵会计"]]
+
+
+def test_a_later_report_of_the_day_giving_only_a_call_to_someone_else_keeps_the_first_visit(
+    master: Path, inbox: Path
+) -> None:
+    """The trial's case: the rep's later file of the same day gives only a 15:00 visit to another contact. It is read
+    as a correction of the first file, but a visit with someone else is not the 09:00 visit moved: before, the 09:00
+    row took the afternoon's time, contact and purpose (the morning visit lost); now the afternoon is added beside it
+    with a warning, and the morning row is kept."""
+    _daily_report(inbox, master, "a.xlsx", NINE)
+    result = _daily_report(inbox, master, "b.xlsx", THREE, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.rows_added, outcome.rows_updated) == (1, 0)
+    assert _visits(master)[["时间", "contact", "purpose"]].values.tolist() == [
+        ["09:00", "王经理", "上午：新品推介"],
+        ["15:00", "赵会计", "下午：对账"],
+    ]
+    assert [w for w in outcome.warnings if "09:00" in w.zh]
 
 
 def test_a_visit_at_the_same_time_or_without_one_still_updates_the_one_visit(master: Path, inbox: Path) -> None:

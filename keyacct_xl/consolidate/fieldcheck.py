@@ -163,7 +163,7 @@ def read_cell(
     if kind == "date":
         return _date(raw, day_first, period, latest)
     if kind == "time":
-        return Checked(_time(raw))
+        return Checked(time_text(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
         return _choices(field, _text(raw), lang)
     # Spaces around a pasted value (a trailing one, U+3000, U+00A0) are not the rep's words; kept, the master
@@ -386,7 +386,8 @@ def _typed_number(number: float, day_first: bool | None, period: Period | None, 
     return Checked(parse_date(found), note)
 
 
-def _time(raw: object) -> str:
+def time_text(raw: object) -> str:
+    """A time of day as HH:MM however it was typed (9:00, 9：00, 下午3点, an Excel time), or raise FieldProblem."""
     if isinstance(raw, dt.time):
         return raw.strftime("%H:%M")
     if isinstance(raw, dt.datetime):

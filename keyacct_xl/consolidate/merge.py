@@ -30,7 +30,7 @@ from keyacct_xl.consolidate.productcodes import check_product_codes, reads_produ
 from keyacct_xl.consolidate.references import check_references
 from keyacct_xl.consolidate.review import folder_rep, other_company, unknown_rep_card
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route, route_tables
-from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text, several_issue
+from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text, says_the_same, several_issue
 from keyacct_xl.consolidate.sentagain import sent_again_entry
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
@@ -396,7 +396,7 @@ class Merger:
             if c not in PROVENANCE_KEYS
             and (c != "rep" or c in ROW_KEYS[table.name].updates)
             and not is_blank(v)
-            and (is_blank(table.get(where, c)) or not same_value(table.get(where, c), v))
+            and (is_blank(table.get(where, c)) or not says_the_same(c, table.get(where, c), v, ROW_KEYS[table.name]))
             and not self._echoed_name(table, where, c, v)
         }
         if not differ:

@@ -10,8 +10,10 @@ system of record: no row may be replaced or merged into another unsaid. Rows of 
 sent again, a correction) come first, then a row it repeats (sent again unchanged by another file); a third visit
 of a day with two is neither, and is added as a row of its own; a key naming one row (a department's annual
 target) held twice updates one of them, and the file's report names them all. Rows of one key that fill
-``RowKey.apart`` differently (two visits of a day at 09:00 and 15:00) are never matched to each other: a row whose
-key fits only rows at other times is added, and the file's report names them.
+``RowKey.apart`` differently (two visits of a day at 09:00 and 15:00, times compared as ``fieldcheck.time_text``
+reads them: 9:00 is 09:00) are never matched to each other: a row whose key fits only rows at other times is added,
+and the file's report names them; but a row of its own lineage at a time the file no longer gives is the visit
+moved by a correction, and updated.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, time_text
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.routes import ROW_KEYS, RowKey
 from keyacct_xl.headers import normalize_header
@@ -39,8 +42,6 @@ def _norm(value: object) -> object:
         return None
     if isinstance(value, (pd.Timestamp, dt.date)):
         return pd.Timestamp(value).date().isoformat()
-    if isinstance(value, dt.time):  # a time typed in a master cell, as a form's time is read: 09:00
-        return _time_text(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
@@ -48,8 +49,22 @@ def _norm(value: object) -> object:
     return value
 
 
-def _time_text(value: object) -> str:
-    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)
+CONTACT = "contact"  # the person met or called: a visit moved to another time is still with them
+
+
+def _same_or_blank(held: object, sent: object) -> bool:
+    return is_blank(held) or is_blank(sent) or _norm(held) == _norm(sent)
+
+
+def _time_of(value: object) -> object:
+    """A ``RowKey.apart`` value as compared: a time of day as a form reads it (09:00, whether a master cell holds
+    9:00, 9：00 or an Excel time), else its text normalised as a key's."""
+    if is_blank(value):
+        return None
+    try:
+        return time_text(value)
+    except FieldProblem:
+        return _norm(value)
 
 
 Normed = Mapping[str, object]  # a row's key columns, normalised (None for a blank cell)
@@ -131,23 +146,31 @@ class Several:
     apart: bool = False  # ``rows`` fill RowKey.apart otherwise (a visit at another time): the row was added beside them
 
 
-def repeats(row: Mapping[str, object], held: Mapping[str, object]) -> bool:
+def says_the_same(column: str, held: object, sent: object, row_key: RowKey) -> bool:
+    """Whether a table cell's ``held`` value and a submitted ``sent`` one say the same; a ``RowKey.apart`` column's by
+    the time they mean (9:00 is 09:00)."""
+    if _apart_columns([column], row_key):
+        return _time_of(held) == _time_of(sent)
+    return same_value(held, sent)
+
+
+def repeats(row: Mapping[str, object], held: Mapping[str, object], row_key: RowKey) -> bool:
     """Whether ``row`` says only what ``held`` says: each filled value but its provenance the same there."""
-    return all(c in PROVENANCE_KEYS or is_blank(v) or same_value(held.get(c), v) for c, v in row.items())
+    return all(c in PROVENANCE_KEYS or is_blank(v) or says_the_same(c, held.get(c), v, row_key) for c, v in row.items())
 
 
-def _normed_column(column: pd.Series) -> list[object]:
-    """A column's values normalised, each distinct value once (equal values normalise alike)."""
+def _normed_column(column: pd.Series, norm: Callable[[object], object] = _norm) -> list[object]:
+    """A column's values normalised by ``norm``, each distinct value once (equal values normalise alike)."""
     seen: dict[object, object] = {}
     normed = []
     for value in column.tolist():
         try:
             found = seen.get(value, _UNSEEN)
         except TypeError:  # an unhashable cell value
-            found = _norm(value)
+            found = norm(value)
         else:
             if found is _UNSEEN:
-                found = seen[value] = _norm(value)
+                found = seen[value] = norm(value)
         normed.append(found)
     return normed
 
@@ -177,7 +200,7 @@ class KeyedRows:
         for position, row in enumerate(zip(*normed) if columns else [() for _ in range(len(frame))]):
             keyed._index(dict(zip(columns, row)), ("frame", position))
         for column in _apart_columns(frame.columns, row_key):
-            for position, value in enumerate(_normed_column(frame[column])):
+            for position, value in enumerate(_normed_column(frame[column], _time_of)):
                 if value is not None:
                     keyed.apart.setdefault(("frame", position), value)
         return keyed
@@ -185,7 +208,7 @@ class KeyedRows:
     def add(self, values: Mapping[str, object], where: Location) -> None:
         """Index one row under each of its keys."""
         self._index(_normed(values, self.columns), where)
-        value = _norm(apart_value(values, self.row_key))
+        value = _time_of(apart_value(values, self.row_key))
         if value is not None:
             self.apart[where] = value
 
@@ -213,13 +236,14 @@ class KeyedRows:
         """``matches``, a key that fits several table rows judged by the rows' values (``held``) and files.
 
         ``lineage`` holds the sha256 of the submitting file and of the earlier files it may correct: their rows
-        are the submitted rows' own. Returns where each row goes and the rows whose key fitted several table
-        rows not all of their lineage, or only free rows at other times (``Several``), to be reported. Without
-        ``held``, as ``matches`` says.
+        are the submitted rows' own, and one at a time the file no longer gives is the row moved to another time.
+        Returns where each row goes and the rows whose key fitted several table rows not all of their lineage, or
+        only free rows at other times (``Several``), to be reported. Without ``held``, as ``matches`` says.
         """
         taken: set[Location] = set()
         found: list[Location | None] = []
         several: list[Several] = []
+        sent = self._times_sent(rows) if held is not None and self.row_key.apart else set()
         for index, row in enumerate(rows):
             values = _normed(row, self.columns)
             place, judged = None, False
@@ -228,7 +252,8 @@ class KeyedRows:
             if free:
                 place = free[0]
             else:
-                fitting, elsewhen = self._at_its_time(row, self.by_key.get(_columns_key(values, self.row_key), []))
+                key = _columns_key(values, self.row_key)
+                fitting, elsewhen = self._at_its_time(row, self.by_key.get(key, []))
                 free, said = [p for p in fitting if p not in taken], False
                 if held is None or len(fitting) < 2 or not free:
                     place = free[0] if free else None
@@ -238,7 +263,9 @@ class KeyedRows:
                 if said:
                     several.append(Several(index, tuple(fitting), place))
                 elif place is None and elsewhen:
-                    several.append(Several(index, tuple(elsewhen), None, apart=True))
+                    place = self._moved(row, key, elsewhen, sent, held, lineage) if held is not None else None
+                    if place is None:
+                        several.append(Several(index, tuple(elsewhen), None, apart=True))
             loose = _loose_key(values, self.row_key) if place is None and not judged else None
             if loose is not None and len(self.by_key.get(loose, [])) == 1 and self.by_key[loose][0] not in taken:
                 place = self.by_key[loose][0]
@@ -250,11 +277,40 @@ class KeyedRows:
     def _at_its_time(self, row: Mapping[str, object], fitting: list[Location]) -> tuple[list[Location], list[Location]]:
         """The rows ``fitting`` a row's key split into those it may be (the same time, or either without one) and
         those at another time (``RowKey.apart``): a visit at 15:00 is not the one at 09:00, whoever sends it."""
-        time = _norm(apart_value(row, self.row_key))
+        time = _time_of(apart_value(row, self.row_key))
         if time is None or not fitting:
             return fitting, []
         elsewhen = {p for p in fitting if self.apart.get(p, time) != time}
         return [p for p in fitting if p not in elsewhen], [p for p in fitting if p in elsewhen]
+
+    def _times_sent(self, rows: Sequence[Mapping[str, object]]) -> set[tuple[Key, object]]:
+        """Each submitted row's key with its time (``RowKey.apart``): the times the file gives for a key."""
+        return {
+            (_columns_key(_normed(row, self.columns), self.row_key), _time_of(apart_value(row, self.row_key)))
+            for row in rows
+        }
+
+    def _moved(
+        self,
+        row: Mapping[str, object],
+        key: Key,
+        elsewhen: list[Location],
+        sent: set[tuple[Key, object]],
+        held: Held,
+        lineage: Collection[str],
+    ) -> Location | None:
+        """The free row of the file's own lineage at a time the file no longer gives for ``key``, with the same
+        contact (or one side without one): a correction that moves the visit to another time updates it (the time a
+        change with before and after), where a row of another file at another time, or a call to someone else sent
+        in a later file of the same week, is another visit. None when there is no such row."""
+        moved = (
+            p
+            for p in elsewhen
+            if held(p).get("file_sha256") in lineage
+            and (key, self.apart[p]) not in sent
+            and _same_or_blank(held(p).get(CONTACT), row.get(CONTACT))
+        )
+        return next(moved, None)
 
     def _among(
         self,
@@ -274,7 +330,7 @@ class KeyedRows:
         """
         current = {p: held(p) for p in fitting}
         own = [p for p in free if current[p].get("file_sha256") in lineage]
-        same = [p for p in (own or free) if repeats(row, current[p])]
+        same = [p for p in (own or free) if repeats(row, current[p], self.row_key)]
         chosen = same or own or ([] if self.row_key.shared else free)
         place = chosen[0] if chosen else None
         if self.row_key.shared:
@@ -294,7 +350,7 @@ def several_issue(outcome: FileOutcome, table: str, row: Mapping[str, object], s
     }
     if several.apart:
         at = (
-            msg("{row} at {time}", row=_named(held(p)), time=_time_text(apart_value(held(p), row_key)))
+            msg("{row} at {time}", row=_named(held(p)), time=_time_of(apart_value(held(p), row_key)))
             for p in several.rows
         )
         reason = msg(
@@ -302,7 +358,7 @@ def several_issue(outcome: FileOutcome, table: str, row: Mapping[str, object], s
             "one, so it is added as a row of its own, not merged into it: if it is that one with its time corrected, "
             "delete the older row in the master",
             rows=listing(at),
-            time=_time_text(apart_value(row, row_key)),
+            time=_time_of(apart_value(row, row_key)),
             **params,
         )
     elif several.place is None:

@@ -343,15 +343,16 @@ def _restore(
     typed = {k: v for k, v in data.items() if k in ROW_KEYS[table].all_columns()} if change == NORMALIZED else data
     old = _typed(typed, schema, list(frame.columns), "data")
     own = frame["file_sha256"] == sha if "file_sha256" in frame.columns else pd.Series(False, index=frame.index)
+    wrote = _typed(written, schema, list(written), "written") if written and change != NORMALIZED else None
+    left = {**old, **(wrote or {})}  # the row as the file left it: a correction may have moved a visit's time
     for candidates in (frame.index[own], frame.index):
-        [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([old])
+        [where] = KeyedRows.of_frame(frame.loc[candidates], ROW_KEYS[table]).matches([left])
         if where is not None:
             position = frame.index.get_loc(candidates[where[1]])
             assert isinstance(position, int)  # a row of the table's own unique labels
             if change == NORMALIZED:
                 restore_typed_text(store, table, position, data)
                 return old, [], None
-            wrote = _typed(written, schema, list(written), "written") if written else None
             kept, put = _put_back(frame, position, old, wrote)
             key = _row_key(table, old)
             return (
