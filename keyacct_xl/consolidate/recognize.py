@@ -17,8 +17,8 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from xml.etree import ElementTree as ET
 
 import python_calamine as calamine
@@ -44,7 +44,7 @@ from keyacct_xl.consolidate.phantomday import restore_phantom_days
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
-from keyacct_xl.consolidate.typedformulas import take_formulas, text_cells
+from keyacct_xl.consolidate.typedformulas import entered_cells, take_formulas
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.content import COMPANY_CELL
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
@@ -182,11 +182,25 @@ def _title_company(rows: list[list[object]]) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-# The formats that keep no Excel table: what the report says of a form read from one.
+# The formats that keep no Excel table, as the report names them when it says a form was read by its labels.
 _LAID_OUT = {
-    "xls": msg("legacy .xls: fields read by their labels"),
-    "ods": msg("OpenDocument .ods: fields read by their labels"),
+    "xls": msg("a legacy .xls (Excel 97-2003)"),
+    "ods": msg("an OpenDocument .ods (LibreOffice's own format)"),
 }
+
+
+def _read_by_labels(kind: str, sheet: str) -> tuple[str, str]:
+    """The note on a form saved in a format that keeps no Excel table: where it was read, what that means for the
+    rep (nothing lost, the lines to look over) and what spares it next time."""
+    return texts(
+        msg(
+            "saved as {format}, which keeps no Excel tables or field names: the sheet {sheet} was read by its labels "
+            "and table headers, formulas as the values they showed. Nothing to do if the lines in this report match "
+            "the form; next time save it as an Excel workbook (.xlsx) to have it read by its fields",
+            format=_LAID_OUT[kind],
+            sheet=sheet,
+        )
+    )
 
 
 def extract(
@@ -223,64 +237,76 @@ def extract(
             "unknown_form",
             *texts(msg("_meta names the form {form_id!r}, which is not in the catalog", form_id=form_id)),
         )
-    spec = specs[form_id]
-    version = _meta_version(values.get("version", ""), form_id)
-    warnings: list[tuple[str, str]] = []
-    if version > spec.version:
-        raise Rejection(
-            "newer_version",
-            *texts(
-                msg(
-                    "{form_id} version {version} is newer than this program's {current}",
-                    form_id=form_id,
-                    version=version,
-                    current=spec.version,
-                )
-            ),
-        )
-    if version < spec.version:
-        warnings.append(
-            texts(
-                msg(
-                    "{form_id} version {version}, read through that version's field map",
-                    form_id=form_id,
-                    version=version,
+    with _named_by_meta(values):  # a refusal from here on says whose form it was
+        spec = specs[form_id]
+        version = _meta_version(values.get("version", ""), form_id)
+        warnings: list[tuple[str, str]] = []
+        if version > spec.version:
+            raise Rejection(
+                "newer_version",
+                *texts(
+                    msg(
+                        "{form_id} version {version} is newer than this program's {current}",
+                        form_id=form_id,
+                        version=version,
+                        current=spec.version,
+                    )
+                ),
+            )
+        if version < spec.version:
+            warnings.append(
+                texts(
+                    msg(
+                        "{form_id} version {version}, read through that version's field map",
+                        form_id=form_id,
+                        version=version,
+                    )
                 )
             )
-        )
-    # ``or``, not a get() default: the default would hash the whole spec for every file.
-    current_hash = (hashes or {}).get(form_id) or spec.hash
-    if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
-        warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
-    grid = _Grid(book, merges)
-    if kind in _LAID_OUT:
-        # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
-        # its labels.
-        found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
-        laid_out = [*warnings, texts(_LAID_OUT[kind]), *found.warnings]
-        extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
-        if kind == "ods":
-            _as_excel_shows(extracted)
-        form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
-    else:
-        names, located = package_names(data, package)
-        form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
-        header, tables = form.read_fields(field_map, warnings)
-        extracted = Extracted(form_id, version, values, header, tables, warnings)
-        restore_phantom_days(extracted, data, package)
-        form_sheet = form.form_sheet
-    shown = (form_sheet, *grid.form_sheet(form_sheet))
-    extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
-    places = total_places(spec, extracted.tables, *shown)
-    typed = text_cells(spec, extracted, form_sheet)
-    # The totals' formulas and the text cells' are read in one pass over the sheet.
-    wanted = [*(p.cell for p in places), *typed]
-    held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
-    extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
-    take_formulas(extracted, form_sheet, typed, held or {})
-    if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
-        note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
-    return extracted
+        # ``or``, not a get() default: the default would hash the whole spec for every file.
+        current_hash = (hashes or {}).get(form_id) or spec.hash
+        if version == spec.version and values.get("spec_hash") and values["spec_hash"] != current_hash:
+            warnings.append(texts(msg("the form's spec changed since this file was generated (same version)")))
+        grid = _Grid(book, merges)
+        if kind in _LAID_OUT:
+            # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
+            # its labels.
+            found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
+            form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
+            laid_out = [*warnings, _read_by_labels(kind, form_sheet), *found.warnings]
+            extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
+            if kind == "ods":
+                _as_excel_shows(extracted)
+        else:
+            names, located = package_names(data, package)
+            form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
+            header, tables = form.read_fields(field_map, warnings)
+            extracted = Extracted(form_id, version, values, header, tables, warnings)
+            restore_phantom_days(extracted, data, package)
+            form_sheet = form.form_sheet
+        shown = (form_sheet, *grid.form_sheet(form_sheet))
+        extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
+        places = total_places(spec, extracted.tables, *shown)
+        typed = entered_cells(spec, extracted, form_sheet)
+        # The totals' formulas and the text cells' are read in one pass over the sheet.
+        wanted = [*(p.cell for p in places), *typed]
+        held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
+        extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
+        take_formulas(extracted, form_sheet, typed, held or {})
+        if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
+            note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
+        return extracted
+
+
+@contextmanager
+def _named_by_meta(values: Mapping[str, str]) -> Iterator[None]:
+    """A refusal of a file whose ``_meta`` names a known form carries what ``_meta`` says (form, rep, period): the
+    report names whose form was refused rather than counting it under no form."""
+    try:
+        yield
+    except Rejection as refused:
+        refused.meta = dict(values)
+        raise
 
 
 def _ods_merges(data: bytes, package: zipfile.ZipFile | None) -> Callable[[str], Merged]:
@@ -330,7 +356,7 @@ def _retyped(
     extracted = match_by_headers(book, specs, name, merges)
     grid = _Grid(book, merges)
     [table] = extracted.tables.values()
-    typed = text_cells(specs[extracted.form_id], extracted, table.sheet)
+    typed = entered_cells(specs[extracted.form_id], extracted, table.sheet)
     if typed:
         take_formulas(extracted, table.sheet, typed, formulas(table.sheet)(typed) or {})
     scope = retyped_scope(specs[extracted.form_id], extracted, grid.rows(table.sheet))

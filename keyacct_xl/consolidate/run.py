@@ -112,11 +112,23 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     try:
         return _screen_and_check(outcome, submission, data, job)
     except Rejection as rejection:
-        return outcome.reject(rejection.code, rejection.wording)
+        return _as_meta_names(outcome.reject(rejection.code, rejection.wording), rejection.meta)
     except MemoryError:
         raise  # the worker reports it as a crash and is replaced
     except Exception as exc:  # any other failure of a reader or a check on this file's content
         return _failed(outcome, Failure("error", short(exc)), job)
+
+
+def _as_meta_names(outcome: FileOutcome, meta: Mapping[str, str]) -> FileOutcome:
+    """A refused file whose ``_meta`` names its form, rep and period: the report's line says whose form it was."""
+    if not meta:
+        return outcome
+    outcome.form_id = meta.get("form_id", "")
+    version = meta.get("version", "")
+    outcome.version = int(version) if version.isdigit() else 0
+    outcome.meta_rep = outcome.rep = meta.get("rep", "").strip()
+    outcome.period = meta.get("period", "").strip()
+    return outcome
 
 
 def _failed(outcome: FileOutcome, failure: Failure, job: _Job) -> FileOutcome:
