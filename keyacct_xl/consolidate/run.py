@@ -125,7 +125,7 @@ def _as_meta_names(outcome: FileOutcome, meta: Mapping[str, str]) -> FileOutcome
         return outcome
     outcome.form_id = meta.get("form_id", "")
     version = meta.get("version", "")
-    outcome.version = int(version) if version.isdigit() else 0
+    outcome.version = int(version) if version.isascii() and version.isdigit() else 0  # ² is a digit too
     outcome.meta_rep = outcome.rep = meta.get("rep", "").strip()
     outcome.period = meta.get("period", "").strip()
     return outcome
