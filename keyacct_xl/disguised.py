@@ -225,8 +225,10 @@ _MISC = re.compile(r"(?:\s+|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)  # what may stan
 def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[DisguisedSheet]:
     """The worksheets of an Excel 2003 XML spreadsheet, each cell's value as typed (a Number a float, a DateTime a
     date, or a datetime when it has a time, a Boolean a bool, text as written), blank cells None: a cell that names
-    its column (ss:Index) after cells left out stands in it, a row that names its row after rows left out too; a cell
-    merged across fills its first column and leaves the others blank, one merged down stands in each row it covers.
+    its column (ss:Index) after cells left out stands in it, a row that names its row after rows left out too, a blank
+    row spanning rows (ss:Span) stands for each of them (one holding cells is refused: whether they repeat is not
+    said); a cell merged across fills its first column and leaves the others blank, one merged down stands in each row
+    it covers.
     Each sheet also says, as an .xlsx's readers are told, which cells hold a formula (ss:Formula), which rows and
     columns it hides (ss:Hidden on a Row, on a Column and the columns its ss:Span repeats it over) and which ranges are
     merged (ss:MergeAcross, ss:MergeDown), so a statement's or a list's notes are the workbook's. A DTD (entities: a
@@ -252,9 +254,10 @@ def xml2003_sheets(data: bytes, shown: object, *, max_cells: int) -> list[Disgui
             elif grid is None or event == "start":
                 continue
             elif element.tag == _ROW:
-                grid.add(element.iterchildren(_CELL), _index(element.get(_INDEX), _MAX_ROWS))
+                span = _index(element.get(_SPAN), _MAX_ROWS - 1) or 0
+                first = grid.add(element.iterchildren(_CELL), _index(element.get(_INDEX), _MAX_ROWS), span)
                 if element.get(_HIDDEN) in _TRUE:
-                    grid.hidden_rows.add(grid.count - 1)
+                    grid.hidden_rows.update(range(first, grid.count))
                 element.clear()
                 rows_read += 1
                 if rows_read % 1024 == 0:  # now and then: at each row it costs a twentieth of the reading
@@ -350,12 +353,34 @@ class _Grid:
             self.hidden_columns.update(range(first - 1, last))
         self.next_column = last + 1
 
-    def add(self, cells: Iterable[etree._Element], at: int | None) -> None:
-        """Add the row of ``cells`` at row ``at`` (1-based; None: the next), the rows left out above it blank."""
+    def add(self, cells: Iterable[etree._Element], at: int | None, span: int = 0) -> int:
+        """Add the row of ``cells`` at row ``at`` (1-based; None: the next), the rows left out above it blank, and
+        the ``span`` rows it stands for after it (ss:Span); its row (0-based)."""
         if at is not None and at - 1 > self.count:
             self._fit(at - 1, self.width)  # before the rows left out are made
             self._skip(at - 1 - self.count)
+        first = self.count
+        cells = list(cells)
+        if span and cells:
+            # Excel spans only blank rows alike; whether cells repeat in the rows spanned is said nowhere, and a
+            # customer or a line read once or three times would be a guess.
+            raise InputError(
+                msg(
+                    '{path}: sheet {sheet}, row {row:,} stands for {rows:,} rows (ss:Span="{span}") but holds '
+                    "cells: whether they repeat in the rows it stands for is not said; save the file as .xlsx in "
+                    "Excel and send it again",
+                    path=self.shown,
+                    sheet=self.name,
+                    row=first + 1,
+                    rows=span + 1,
+                    span=span,
+                )
+            )
         self._row(cells)
+        if span:
+            self._fit(self.count + span, self.width)
+            self._skip(span)
+        return first
 
     def _skip(self, rows: int) -> None:
         """Add the ``rows`` rows a row naming its row leaves out, blank but for the cells merged down into them: each

@@ -110,8 +110,6 @@ HEADERS: dict[str, Message] = {
     "check_result": msg("Check Result"),
     "customers_before": msg("Customers (current grade)"),
     "customers_after": msg("Customers (proposed grade)"),
-    "sales_before_wan": msg("Sales, current grade (10k yuan)"),
-    "sales_after_wan": msg("Sales, proposed grade (10k yuan)"),
     "invoices": msg("Invoices"),
     # of the invoices due in the policy's window, paid or not: beside the open invoices' Max Days Overdue, a bare
     # "Average Days Late" read as the average of those (7.95 beside a maximum of 0)

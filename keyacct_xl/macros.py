@@ -20,6 +20,7 @@ from keyacct_xl.bridge import (  # noqa: F401
 from keyacct_xl.bridge.registry import ACTIONS, Action, get_action, run_action
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.language import sheets_language
 from keyacct_xl.messages import tr
 from keyacct_xl.notices import collecting
 
@@ -38,8 +39,7 @@ def run_from_excel(name: str) -> None:
     if book.name.lower().endswith(".xlam"):
         book.app.alert("请先切换到客户档案总表 / activate the master workbook, then click again", title="Key Accounts")
         return
-    # The master's sheet names tell its language (zh 客户档案, en Customers).
-    lang: Lang = "en" if "Customers" in [s.name for s in book.sheets] else "zh"
+    lang: Lang = sheets_language(s.name for s in book.sheets) or "zh"
     bridge = XlwingsBridge(book, lang=lang)
     with collecting() as notices:
         try:

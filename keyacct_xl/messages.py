@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.i18n import Lang
 
 DOMAIN = "keyacct_xl"
@@ -139,7 +140,8 @@ YUAN = "¥"
 
 class _AmountFormatter(string.Formatter):
     """``str.format``, but a negative amount placed right after ¥ shows its minus before the ¥: -¥422.65, as the
-    money cells' number format shows it (``"¥"#,##0.00``), never ¥-422.65 beside it in the same document."""
+    money cells' number format shows it (``"¥"#,##0.00``), never ¥-422.65 beside it in the same document. The ¥
+    marks the amount's currency: a ``Money`` amount in another book currency shows its own symbol there (S$)."""
 
     def vformat(self, format_string: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
         parts: list[str] = []
@@ -150,14 +152,22 @@ class _AmountFormatter(string.Formatter):
             value, _ = self.get_field(field_name, args, kwargs)
             value = self.convert_field(value, conversion)
             text = self.format_field(value, self.vformat(spec or "", args, kwargs))
-            if literal.endswith(YUAN) and text.startswith("-"):
-                parts[-1] = literal[: -len(YUAN)] + "-" + YUAN
-                text = text[1:]
+            if literal.endswith(YUAN):
+                symbol = value.currency.symbol if isinstance(value, Money) else YUAN
+                minus = "-" if text.startswith("-") else ""
+                parts[-1] = literal[: -len(YUAN)] + minus + symbol
+                text = text[len(minus) :]
             parts.append(text)
         return "".join(parts)
 
 
 _AMOUNTS = _AmountFormatter()
+
+
+def money_unit(currency: Currency, yuan: object) -> object:
+    """The unit a header or label names amounts in: ``yuan`` (the label's own word: 元, yuan, CNY) in a CNY book,
+    the code of another currency (万SGD, 10k SGD)."""
+    return yuan if currency == CNY else currency.code
 
 
 def formatted(template: str, params: Mapping[str, object]) -> str:
@@ -299,9 +309,9 @@ class TranslatedError(Exception):
         """The message in English."""
         return self.wording.en
 
-    def message(self, lang: Lang = "zh") -> str:
-        """The one-line message in ``lang``."""
-        return self.wording.render(lang)
+    def message(self, lang: Lang = "zh", *, masked: bool = False) -> str:
+        """The one-line message in ``lang``; ``masked``: its personal values as ``***`` (``masked_message``)."""
+        return (masked_message(self.wording) if masked else self.wording).render(lang)
 
 
 MASK = "***"  # what a personal value becomes where it is withheld (a masked report, a redacted export's free text)
@@ -339,3 +349,63 @@ def _withheld(value: object) -> object:
     if isinstance(value, TranslatedError) and isinstance(value.wording, Message):
         return withheld(value.wording)  # a ParseError's reason: its words are the catalog's
     return _WITHHELD
+
+
+@runtime_checkable
+class Maskable(Protocol):
+    """A parameter holding personal data (a contact's phone, a history cell quoting a row): shown as it is, and as
+    ``masked()`` where the reader asked for personal values to be left out (``--without-sensitive``)."""
+
+    def masked(self) -> object: ...
+
+
+@dataclass(frozen=True)
+class PersonalValue:
+    """A personal value as a parameter (a phone in a row's key, a birthday put back): its text, ``***`` masked."""
+
+    text: str
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return repr(self.text)  # ``{value!r}`` quotes the value, as it would a plain text
+
+    def masked(self) -> str:
+        """``MASK``."""
+        return MASK
+
+
+def masked_message(message: Rendered) -> Rendered:
+    """``message`` with each personal value in its parameters (a ``Maskable``, inside messages and lists too) masked:
+    the one decision, taken where a text is shown, that makes ``--without-sensitive`` hide what a line quotes."""
+    if not isinstance(message, Message):
+        return message
+    return Message(message.msgid, {name: _masked(value) for name, value in message.params.items()}, message.context)
+
+
+def _masked(value: object) -> object:
+    if isinstance(value, Maskable):
+        return value.masked()
+    if isinstance(value, Listing):
+        return Listing(tuple(_masked(item) for item in value.items), value.between)
+    return masked_message(value) if isinstance(value, Message) else value
+
+
+def personal_values(message: Rendered) -> set[str]:
+    """The texts of the ``PersonalValue`` parameters in ``message`` (inside messages and lists too): what a masked
+    text looks for in the rest of it (a phone quoted in a file's name as well as in a row's key)."""
+    if not isinstance(message, Message):
+        return set()
+    return {text for value in message.params.values() for text in _personal(value)}
+
+
+def _personal(value: object) -> set[str]:
+    if isinstance(value, PersonalValue):
+        return {value.text}
+    if isinstance(value, Listing):
+        return {text for item in value.items for text in _personal(item)}
+    return personal_values(value) if isinstance(value, Message) else set()

@@ -1,13 +1,14 @@
 """Money and dates as people type them in Chinese and Western spreadsheets.
 
 Rules (documented in docs/parsing.md):
-- Money: full-width characters are folded (NFKC); ¥, ￥, RMB, CNY, 元, 人民币 and thousands separators are
-  dropped (separators must group three digits: ``1850,00`` is refused, not read as 185000); a trailing 万
-  multiplies by 10,000, 千 (or k) by 1,000, 千万 by 10,000,000, 亿 by 100,000,000. Negative marks are parentheses,
-  a leading △ or ▲, a leading or a trailing minus; marks never cancel: ``(-5)``, ``△-5`` and ``-5-`` are -5, as the
-  accountant who doubled the mark meant. Each mark may appear once (``--5`` is refused), and a plus sign beside a
-  negative mark is refused as contradictory. Another currency (USD, $, €, HK$ ...) is an error, never converted
-  silently. Infinities, NaN and numbers beyond Excel's largest (9.99999999999999E+307) are refused.
+- Money: full-width characters are folded (NFKC); the marks of the master's book currency (CNY: ¥, ￥, RMB, CNY,
+  元, 人民币; another: its code and symbol, SGD and S$) and thousands separators are dropped (separators must group
+  three digits: ``1850,00`` is refused, not read as 185000); a trailing 万 multiplies by 10,000, 千 (or k) by
+  1,000, 千万 by 10,000,000, 亿 by 100,000,000. Negative marks are parentheses, a leading △ or ▲, a leading or a
+  trailing minus; marks never cancel: ``(-5)``, ``△-5`` and ``-5-`` are -5, as the accountant who doubled the mark
+  meant. Each mark may appear once (``--5`` is refused), and a plus sign beside a negative mark is refused as
+  contradictory. Another currency (USD, $, €, HK$, ¥ in a SGD book ...) is an error (``OtherCurrencyError``), never
+  converted silently. Infinities, NaN and numbers beyond Excel's largest (9.99999999999999E+307) are refused.
 - Percentages typed as text: ``80%``, ``80 %``, ``８０％`` are 0.8, the number before the sign read as the caller reads
   numbers (``parse_percent``).
 - Dates: datetimes, Excel serial numbers (1900 system), ISO ``2026-11-03``, ``2026/11/05``, ``2026.11.07``,
@@ -31,6 +32,7 @@ from typing import Literal
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, SYMBOLS, Currency
 from keyacct_xl.messages import Message, TranslatedError, cell_bool, msg
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -45,8 +47,27 @@ EXCEL_MAX_TEXT = 32_767  # the most characters a cell holds (text is checked by 
 TYPED_NUMBER_BEFORE = 32874
 _DAYS_OF_JANUARY_1900 = 32  # serials 1-31: a day of the month typed alone (3, 25), no date a form's field holds
 
-_CNY_MARKS = re.compile(r"(人民币|rmb|cny|元整|元|¥|￥)", re.IGNORECASE)
-_OTHER_CURRENCY = re.compile(r"(usd|us\$|hk\$|hkd|eur|€|£|gbp|jpy|\$|美元|港币|欧元|日元)", re.IGNORECASE)
+# The marks people type beside an amount, and the currency each names, besides every code and symbol of SYMBOLS:
+# "$" alone is the US dollar (a S$ or HK$ amount names its own), ¥ the yuan or the yen, whichever the book keeps.
+_WRITTEN_MARKS = {
+    **{mark: "CNY" for mark in ("人民币", "RMB", "元整", "元")},
+    **{"US$": "USD", "美元": "USD", "港币": "HKD", "港元": "HKD", "欧元": "EUR", "日元": "JPY", "円": "JPY"},
+    **{"新加坡元": "SGD", "新币": "SGD", "英镑": "GBP", "澳元": "AUD", "台币": "TWD", "新台币": "TWD"},
+}
+_MARK_CURRENCIES: dict[str, frozenset[str]] = {}
+for _code, _symbol in SYMBOLS.items():
+    for _mark in {_code, _symbol.strip()}:
+        _MARK_CURRENCIES[_mark.casefold()] = _MARK_CURRENCIES.get(_mark.casefold(), frozenset()) | {_code}
+for _mark, _code in _WRITTEN_MARKS.items():
+    _MARK_CURRENCIES[_mark.casefold()] = _MARK_CURRENCIES.get(_mark.casefold(), frozenset()) | {_code}
+# Longest first (US$ before $, 元整 before 元); a code of letters only where no letter touches it (EUR, not Europe).
+_CURRENCY_MARK = re.compile(
+    "|".join(
+        rf"(?<![a-z]){re.escape(m)}(?![a-z])" if m.isalpha() and m.isascii() else re.escape(m)
+        for m in sorted(_MARK_CURRENCIES, key=len, reverse=True)
+    ),
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UNSIGNED = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?(千万|亿|万|千|k|K)?$")
@@ -93,6 +114,10 @@ class ParseError(TranslatedError, ValueError):
     """A value that is not a valid amount or date; the message says why, the caller adds where."""
 
 
+class OtherCurrencyError(ParseError):
+    """An amount marked in a currency other than the master's book currency: refused, never converted."""
+
+
 def visible_text(text: str) -> str:
     """``text`` without its invisible format characters (Unicode category Cf: zero-width spaces and joiners, the
     word joiner, bidi marks, the soft hyphen, a byte-order mark), which show nothing on screen but make a cell
@@ -134,8 +159,9 @@ def same_value(a: object, b: object) -> bool:
     return str(a).strip() == str(b).strip()
 
 
-def parse_money(value: object, *, kind: NumberKind = "money") -> float:
-    """Parse an amount in CNY: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``, ``1.2亿``.
+def parse_money(value: object, *, kind: NumberKind = "money", currency: Currency = CNY) -> float:
+    """Parse an amount in ``currency``: ``1,850.00``, ``¥2,000``, ``3000元``, ``△5``, ``5-``, ``1.2万``, ``3千``,
+    ``1.2亿`` in CNY, ``S$1,850.00`` or ``1,850 SGD`` in SGD.
 
     A column of another ``kind`` (days, a count) reads its numbers the same way; a value that is none is refused in
     that column's words (``'三十' is not a whole number``), never called an amount.
@@ -147,9 +173,7 @@ def parse_money(value: object, *, kind: NumberKind = "money") -> float:
     text = unicodedata.normalize("NFKC", str(value)).replace("\u2212", "-").strip()
     if not text:
         raise ParseError(msg("empty amount") if kind == "money" else msg("empty number"))
-    if _OTHER_CURRENCY.search(text):
-        raise ParseError(msg("{value} is not in CNY", value=_short(text)) if kind == "money" else _not_a(value, kind))
-    text = _CNY_MARKS.sub("", text).replace(" ", "").replace("\u00a0", "")
+    text = _without_currency(text, value, kind, currency).replace(" ", "").replace("\u00a0", "")
     negative, text = _signs(value, text, kind)
     if "," in text and not _GROUPED.match(text):
         # "1850,00" or "1.850,00" (a decimal comma) would silently read 100 or 1000 times too large.
@@ -163,6 +187,22 @@ def parse_money(value: object, *, kind: NumberKind = "money") -> float:
         raise ParseError(_not_a(value, kind))
     amount = _finite(float(text) * factor, value)
     return -amount if negative else amount
+
+
+def _without_currency(text: str, value: object, kind: NumberKind, currency: Currency) -> str:
+    """``text`` without the marks of ``currency``; a mark of another currency refuses the amount."""
+    for mark in _CURRENCY_MARK.findall(text):
+        if currency.code not in _MARK_CURRENCIES[mark.casefold()]:
+            if kind != "money":
+                raise ParseError(_not_a(value, kind))
+            raise OtherCurrencyError(
+                msg(
+                    "{value} is not in {currency}, the master's currency: convert it first",
+                    value=_short(text),
+                    currency=currency.code,
+                )
+            )
+    return _CURRENCY_MARK.sub("", text)
 
 
 def parse_percent(value: str, read: Callable[[str], float | None] = parse_money) -> float | None:
@@ -185,18 +225,19 @@ def _not_a(value: object, kind: NumberKind) -> Message:
     return msg("{value} is not an amount", value=_short(value))
 
 
-def parse_wan_yuan(value: object) -> tuple[float, bool]:
-    """An amount for a field counted in 万元 (10,000 CNY), and whether it was typed in yuan and converted.
+def parse_wan_yuan(value: object, *, currency: Currency = CNY) -> tuple[float, bool]:
+    """An amount for a field counted in 万元 (10,000 of ``currency``), and whether it was typed in units (yuan) and
+    converted.
 
     ``500``, ``500万``, ``500万元`` and ``¥500万`` are 500: the 万 is the field's own unit, never multiplied again. An
     amount marked in yuan without 万 (``¥5,000,000``, ``5000000元``) is converted (500.0, True), so the caller says so.
     """
-    amount = parse_money(value)
+    amount = parse_money(value, currency=currency)
     if not isinstance(value, str):
         return amount, False
     text = unicodedata.normalize("NFKC", value)
     # 1亿 names its magnitude as plainly as 500万 does: 10,000 万元, with no note of a conversion from yuan.
-    if "万" in text or "亿" in text or _CNY_MARKS.search(text):
+    if "万" in text or "亿" in text or _CURRENCY_MARK.search(text):
         return round(amount / 10_000, 6), "万" not in text and "亿" not in text
     return amount, False
 
@@ -299,7 +340,14 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         if day_first is None:
             day_first = _order(first, second)
             if day_first is None:
-                raise ParseError(msg("{value} is ambiguous: day/month or month/day", value=_short(text)))
+                raise ParseError(
+                    msg(
+                        "{value} is ambiguous: day/month or month/day; write it as {day_month} or {month_day}",
+                        value=_short(text),
+                        day_month=f"{_build(text, year, second, first):%Y-%m-%d}",
+                        month_day=f"{_build(text, year, first, second):%Y-%m-%d}",
+                    )
+                )
         day, month = (first, second) if day_first else (second, first)
         return _build(text, year, month, day)
     if (m := _D_MON_Y.match(text)) and (named := month_number(m[2])):
@@ -326,18 +374,21 @@ def infer_day_first(values: object) -> bool | None:
     None when no value tells (every such value could be read both ways, or there are none);
     ParseError when the column uses both orders, because then no single reading is safe.
     """
-    seen: set[bool] = set()
-    for value in values:  # type: ignore[attr-defined]
-        if not isinstance(value, str):
-            continue
-        m = _DMY.match(unicodedata.normalize("NFKC", value).strip())
-        if m:
-            order = _order(int(m[1]), int(m[2]))
-            if order is not None and int(m[1]) != int(m[2]):
-                seen.add(order)
+    seen = {order for value in values if (order := typed_day_first(value)) is not None}  # type: ignore[attr-defined]
     if len(seen) > 1:
         raise ParseError(msg("the column mixes day/month and month/day dates"))
     return seen.pop() if seen else None
+
+
+def typed_day_first(value: object) -> bool | None:
+    """The day/month order a ``dd/mm/yyyy``-style text shows by itself (13/12/2026: True, 12/13/2026: False); None
+    for any other value and for one that reads the same or validly both ways (5/5/2026, 4/12/2026)."""
+    if not isinstance(value, str):
+        return None
+    m = _DMY.match(unicodedata.normalize("NFKC", value).strip())
+    if not m or int(m[1]) == int(m[2]):
+        return None
+    return _order(int(m[1]), int(m[2]))
 
 
 def _from_serial(serial: float) -> pd.Timestamp:

@@ -394,9 +394,11 @@ def test_the_suggested_credit_limit_is_money_as_the_overdue_amount_beside_it(mas
         assert ws.column_dimensions[openpyxl.utils.get_column_letter(limit)].width >= shown, lang
 
 
-def test_a_customer_whose_first_trade_is_after_the_year_is_no_new_customer_of_it(tmp_path: Path) -> None:
+def test_a_customer_whose_first_trade_is_after_the_year_is_not_graded_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """New customers of 2025 are those whose first trade falls in 2025 (under six months at the evaluation): one who
-    first traded in November 2026 is not listed in the 2025 review's (E)."""
+    first traded in November 2026 is no customer of 2025, left out of the review with a note."""
     master = small_master()
     later = master.customers.iloc[[3]].assign(
         customer_id="C5", name="戊公司", first_trade_date=pd.Timestamp("2026-11-20")
@@ -407,8 +409,11 @@ def test_a_customer_whose_first_trade_is_after_the_year_is_no_new_customer_of_it
     assert main(["grade", str(path), "--year", "2025", "--out", str(out), "--lang", "en"]) == 0
     assert report_table(out, "(E) New customers")["Customer ID"].tolist() == ["C4"]
     review = report_table(out, "Grade review").set_index("Customer ID")
-    assert review.loc["C5", "New Customer"] == "No" and review.loc["C4", "New Customer"] == "Yes"
-    assert review.loc["C5", "Proposed Grade"] == "C"  # no 2025 sales: the lowest level on the year's figures
+    assert "C5" not in review.index and review.loc["C4", "New Customer"] == "Yes"
+    note = "1 customer(s) left out of the 2025 grading (C5): their first trade is after 2025"
+    assert note in capsys.readouterr().err
+    about = [c.value for row in openpyxl.load_workbook(out)["About"].iter_rows() for c in row]
+    assert any(isinstance(v, str) and note in v for v in about), about
 
 
 @settings(max_examples=25, deadline=None)

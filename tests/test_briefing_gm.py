@@ -318,9 +318,9 @@ def test_the_pack_s_cover_links_each_number_to_its_sheet(master_path: Path, tmp_
     assert report_table(out, "按业务员的销售额").set_index("业务员").loc["张三", "本月任务"] == 2000.0
     # places gained are a whole number of places, not a percent (-3 read as -300.0%)
     top = book["前 20 名客户"]
-    header_row = table_ref(out, "前 20 名客户")[1]
+    _, header_row, _, last_row, _ = table_ref(out, "前 20 名客户")
     column = [c.value for c in top[header_row]].index("名次变化") + 1
-    rows = range(header_row + 1, top.max_row + 1)
+    rows = range(header_row + 1, last_row + 1)  # the table's rows, not the lines under it
     assert {top.cell(r, column).number_format for r in rows} == {"0"}
     assert -3 in {top.cell(r, column).value for r in rows}  # K2, down from first to fourth
 
@@ -556,7 +556,9 @@ def test_a_month_past_the_data_is_written_with_a_warning_on_the_console_and_the_
     book = tmp_path / "master.xlsx"
     shutil.copy(master_path, book)
     assert main(["report", "gm", str(book), "--period", "2026-10"]) == 0  # the last full month: the latest sale 11-02
-    assert "警告" not in capsys.readouterr().out
+    # only the warning of the customers without payment terms (K2..K6): no month past the data
+    warned = [line for line in capsys.readouterr().out.splitlines() if line.startswith("警告")]
+    assert len(warned) == 1 and "个有销售的客户没有账期（K2, K3, K4, K5, K6" in warned[0]
     for month in ("2026-11", "2027-01"):
         assert main(["report", "gm", str(book), "--period", month]) == 0
         printed = capsys.readouterr().out.splitlines()
@@ -645,7 +647,7 @@ def test_a_comparison_month_before_the_data_has_nothing_to_compare(master_path: 
 
 def test_a_past_month_s_funnel_and_visits_say_what_they_show(master_path: Path, tmp_path: Path) -> None:
     """The funnel sheet of a past month is headed 截至 its last day but lists the opportunities as they stand now (the
-    master keeps no earlier stages), and the VIP/A sheet takes today's grades: a line under each says so. The visits
+    master keeps no earlier stages), and the VIP/A sheet the grades in force then: a line under each says so. The visits
     are those to the month's end: in July 2026 K1's 07-01 visit counts, K4's of 08-01 not yet."""
     pack = run_gm_pack(
         load_master(master_path), load_store(master_path).frames, period="2026-07", out=tmp_path / "gm.xlsx"
@@ -656,7 +658,8 @@ def test_a_past_month_s_funnel_and_visits_say_what_they_show(master_path: Path, 
         for title in ("销售漏斗", "VIP 与 A 类客户拜访")
     }
     assert "销售机会为总表中当前的状态（总表不保留以往的阶段），不是 2026-07 月末的状态。" in texts["销售漏斗"]
-    note = "VIP 与 A 类按客户当前的等级；面访为本季度截至 2026-07-31 的拜访，拜访逾期也按该日计算。"
-    assert note in texts["VIP 与 A 类客户拜访"]
+    # no grading took effect after July (K1's of 2025 from 2026-01-01): the grades now are the grades then
+    assert "客户等级：按客户当前的等级（2026-07-31 之后没有生效的评级）。" in texts["VIP 与 A 类客户拜访"]
+    assert "面访为本季度截至 2026-07-31 的拜访，拜访逾期也按该日计算。" in texts["VIP 与 A 类客户拜访"]
     coverage = pack.coverage.set_index("rep")
     assert coverage.loc["张三", "key_visited"] == 1 and coverage.loc["李四", "key_visited"] == 0

@@ -22,8 +22,10 @@ from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.generator import FormData, build_form
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.forms.prefill import prefill
+from keyacct_xl.headers import resolve_headers
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.submissions import HISTORY
 from keyacct_xl.master.writer import save_master
 
 NOW, LATER = "2026-11-25 18:00:00", "2026-11-28 18:00:00"
@@ -803,3 +805,79 @@ def test_a_later_file_of_the_week_giving_the_afternoon_visit_again_updates_that_
     assert (outcome.rows_added, outcome.rows_updated) == (1, 0)
     assert [c for c in result.changes if c.kind == "updated"] == []
     assert _visits(master)["purpose"].tolist() == ["上午：新品推介", "下午：对账", "催款"]
+
+
+def _daily_report(inbox: Path, master: Path, name: str, *lines: dict[str, object], now: str = NOW):
+    """张三's daily report of 2026-11-24 with ``lines`` (visits to customers, each at its time), consolidated."""
+    form = fill_form(
+        blank_form("daily_report"),
+        header={"rep": "张三", "report_date": "2026-11-24", "region": "华南"},
+        rows={"visits": list(lines)},
+    )
+    (inbox / name).write_bytes(form)
+    result = consolidate(inbox, master, now=now)
+    (inbox / name).unlink()
+    return result
+
+
+NINE = {"time": "09:00", "customer_id": "C001", "contact": "王经理", "purpose": "上午：新品推介"}
+THREE = {"time": "15:00", "customer_id": "C001", "contact": "赵会计", "purpose": "下午：对账"}
+
+
+def test_a_visit_at_another_time_of_the_day_is_added_beside_the_one_visit_not_merged_into_it(
+    master: Path, inbox: Path
+) -> None:
+    """The master holds one 面谈 visit of 张三 to C001 on 2026-11-24 at 09:00; a daily report then gives one at 15:00.
+    Its key fits that one row, and before it updated it: 09:00 → 15:00, 王经理 → 赵会计, the morning visit gone from
+    the master, reported as 已更新. Two visits at different times are two visits: it is a row of its own, and the
+    file's warning names the morning visit's row and time."""
+    _daily_report(inbox, master, "a.xlsx", NINE)
+    result = _daily_report(inbox, master, "b.xlsx", THREE, now=LATER)
+    [outcome] = result.outcomes
+    assert (outcome.status, outcome.rows_added, outcome.rows_updated) == ("accepted", 1, 0)
+    assert [c for c in result.changes if c.kind == "updated"] == []
+    visits = _visits(master)
+    assert visits[["时间", "contact", "purpose"]].values.tolist() == [
+        ["09:00", "王经理", "上午：新品推介"],
+        ["15:00", "赵会计", "下午：对账"],
+    ]
+    [warning] = [w for w in outcome.warnings if "张三 / C001 / 2026-11-24 / 面谈" in w.zh]
+    assert "（a.xlsx 第 12 行，时间 09:00）" in warning.zh and "15:00" in warning.zh and "另记为一行" in warning.zh
+    assert "a.xlsx row 12 at 09:00" in warning.en and "added as a row of its own" in warning.en
+    assert warning.cell.endswith("12")  # at the 15:00 line of b.xlsx
+
+
+def test_a_visit_at_the_same_time_or_without_one_still_updates_the_one_visit(master: Path, inbox: Path) -> None:
+    """A guard: the rep correcting their own visit (the same time, or a visit record without times) updates it."""
+    _daily_report(inbox, master, "a.xlsx", NINE)
+    corrected = {**NINE, "purpose": "上午：新品推介，客户要样品"}
+    result = _daily_report(inbox, master, "b.xlsx", corrected, now=LATER)
+    assert [(c.field, c.before, c.after) for c in result.changes if c.kind == "updated"] == [
+        ("purpose", "上午：新品推介", "上午：新品推介，客户要样品")
+    ]
+    untimed = {"date": "2026-11-24", "customer_id": "C001", "method": "面谈", "rating": "良好"}
+    _two_visits_one_day(inbox, master, untimed, name="c.xlsx")
+    visits = _visits(master)
+    assert visits[["时间", "purpose", "rating"]].values.tolist() == [["09:00", "上午：新品推介，客户要样品", "良好"]]
+
+
+def test_the_history_names_the_file_that_changed_a_row_beside_its_fingerprint(master: Path, inbox: Path) -> None:
+    """The trial's English Submission History showed a SHA-256 under "Changed By": a person reads the file's name,
+    and the fingerprint an undo goes by is headed for what it is."""
+    _b_updating_a(master, inbox)
+    sheet = openpyxl.load_workbook(master)["历史版本"]
+    rows = list(sheet.values)
+    header = list(rows[0])
+    by_file, change = header.index("变更文件"), header.index("变更")
+    assert "变更文件指纹" in header
+    assert sorted((row[change], row[by_file]) for row in rows[1:]) == [
+        *[("已更新", "b.xlsx")],
+        *[("新增", "a.xlsx")] * 3,
+        *[("新增", "b.xlsx")] * 2,
+    ]
+    # in English: "Changing File" and "Changing File SHA-256"; a master written with "Changed By" still reads
+    assert [HISTORY.column(k).header("en") for k in ("changed_by_file", "changed_by")] == [
+        "Changing File",
+        "Changing File SHA-256",
+    ]
+    assert resolve_headers(["Changed By"], HISTORY.columns, where="test") == {0: "changed_by"}

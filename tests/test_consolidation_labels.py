@@ -1,6 +1,6 @@
 """Every field a consolidation names is named in the language of the document that names it, whatever the language
 of the master and of the forms: a zh form in an English report is "Visit date", an English form in a zh report
-回访日期; the quarantine note gives each language its own."""
+回访日期; a bilingual form's quarantine note gives each language its own."""
 
 from __future__ import annotations
 
@@ -93,8 +93,9 @@ def test_a_master_column_is_named_in_the_report_language(tmp_path: Path, inbox: 
 
 
 def test_the_quarantine_note_names_each_field_in_the_language_of_its_line(tmp_path: Path, inbox: Path) -> None:
+    """A bilingual form's note goes back in both languages (a zh or en form's, in its own: test_master_language)."""
     master, quarantine = _master(tmp_path, "zh"), tmp_path / "quarantine"
-    (inbox / "visits.xlsx").write_bytes(_visit_record("zh"))
+    (inbox / "visits.xlsx").write_bytes(_visit_record("bilingual"))
     _consolidate(
         inbox, master, tmp_path / "report.xlsx", "en", "--strict", "--quarantine", str(quarantine), refused=True
     )

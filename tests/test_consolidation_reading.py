@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.table import Table
 
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, read_cell
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.periods import Period, parse_period, yearless_date
 from keyacct_xl.consolidate.run import consolidate
@@ -25,9 +27,9 @@ from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.validate import form_period
 from keyacct_xl.errors import SpecError
-from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.catalog import load_catalog, load_form
 from keyacct_xl.forms.meta import FormContext
-from keyacct_xl.forms.spec import parse_spec
+from keyacct_xl.forms.spec import FieldSpec, parse_spec
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
@@ -217,6 +219,63 @@ def test_a_phone_typed_with_full_width_digits_is_stored_with_plain_ones(master: 
     store = load_store(master)
     assert store.frame("Customers").set_index("customer_id").loc["C100", "phone"] == "020-83331234(转8)"
     assert store.frame("Contacts")["phone"].tolist() == ["13800138000"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("saved_as", ["xlsx", "ods"])
+def test_codes_typed_as_numbers_come_in_as_the_digits_typed(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], saved_as: str
+) -> None:
+    # A form retyped in WPS or LibreOffice has General cells: 13812345678 is a number there, 021 area codes lose
+    # their 0, an 18-digit tax id keeps 15 digits (914400001234567890 is stored 914400001234567000), and an export
+    # writes a number cell out as 13812345678.0. Before, the tax id came in as 914400001234567040 and 2164001234
+    # without a word, and 13812345678.0 reached the master as typed.
+    card = _new_customer_card(
+        {"phone": 2164001234, "fax": "13812345678.0", "tax_id": 914400001234567890},
+        contacts=[
+            {"name": "陈经理", "phone": 13800138000.0, "wechat": "12345678901.0"},
+            {"name": "李主任", "phone": "1.38123E+10"},
+        ],
+    )
+    typed = tmp_path / "typed" / "card.xlsx"
+    typed.parent.mkdir()
+    typed.write_bytes(card)
+    libreoffice(typed, saved_as, inbox)
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    [zero] = [i for i in _warnings(outcome) if i.cell == "B11"]
+    assert (zero.field_label("en"), zero.value) == ("Phone", "2164001234")
+    assert "2164001234 像是丢了区号开头 0 的座机号（02164001234？）" in zero.zh
+    errors = {i.field_label("en"): i for i in outcome.errors}
+    assert "914400001234568000 has 18 digits, more than the 15 a spreadsheet's number keeps" in errors["Tax ID"].en
+    assert "是以科学计数法显示的数字，后几位已丢失" in errors["Phone"].zh
+    assert outcome.status == "partial"
+    customer = load_store(master).frame("Customers").set_index("customer_id").loc["C100"]
+    assert (customer["phone"], customer["fax"]) == ("2164001234", "13812345678")
+    [contact] = load_store(master).frame("Contacts").to_dict("records")
+    assert (contact["name"], contact["phone"], contact["wechat"]) == ("陈经理", "13800138000", "12345678901")
+
+
+def _code_fields() -> list[tuple[str, FieldSpec]]:
+    """Every form's fields that hold a code (a phone, an id, a tax id, a product code, an account number)."""
+    return [
+        (f"{form.id}.{f.key}", f) for form in load_catalog() for s in form.sections for f in s.fields if f.holds_code
+    ]
+
+
+@pytest.mark.parametrize(("where", "field"), _code_fields(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_code_field_reads_a_number_cell_as_the_digits_typed(where: str, field: FieldSpec) -> None:
+    relaxed = replace(field, constraints=replace(field.constraints, pattern=None, min_length=None))
+    for raw in (13812345678.0, 13812345678, "13812345678.0", " 13812345678.00 "):
+        assert read_cell(relaxed, raw, lang="zh").value == "13812345678", (where, raw)
+    for raw in (914400001234567890, 9.1440000123456794e17, "1.38123E+10", "9.14400001234568E+17"):
+        with pytest.raises(FieldProblem):
+            read_cell(relaxed, raw, lang="zh")
+
+
+def test_the_code_fields_are_the_forms_ids_phones_and_numbers() -> None:
+    keys = {field.key for _, field in _code_fields()}
+    assert {"phone", "fax", "mobile", "tax_id", "customer_id", "doc_no", "sku_code", "bank_account", "wechat"} <= keys
+    assert not keys & {"name", "notes", "address", "content", "remark"}
 
 
 # --- one bad optional cell -------------------------------------------------------------------------------------

@@ -194,3 +194,28 @@ def test_a_link_typed_into_a_phone_cell_stores_the_number_it_shows_and_is_told_a
             f"the cell holds the formula {WEB_LINK} (showing Tender page): stored as its text, never as a formula",
         ),
     }
+
+
+def _with_meta(form: bytes, key: str, value: str) -> bytes:
+    """``form`` with one ``_meta`` entry changed, as a rep's copy of another program's or an older form's."""
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    next(row for row in book["_meta"].iter_rows() if row[0].value == key)[1].value = value
+    saved = io.BytesIO()
+    book.save(saved)
+    return saved.getvalue()
+
+
+def test_a_form_refused_while_read_is_named_by_its_meta_and_an_unknown_form_by_nothing(
+    master: Path, inbox: Path
+) -> None:
+    # One refusal carries all of _meta: the language its note goes back in, and the form, rep and period the report
+    # names; a form id outside the catalog names no form, so its line stays under "no form recognised".
+    form = blank_form("visit_record", lang="en", context=FormContext(rep="Priya Nair", period="2026-W49"))
+    (inbox / "newer.xlsx").write_bytes(_with_meta(form, "version", "99"))
+    (inbox / "unknown.xlsx").write_bytes(_with_meta(form, "form_id", "visit_recrod"))
+    outcomes = {o.name: o for o in consolidate(inbox, master, now="2026-12-04 18:00:00").outcomes}
+    named = {n: (o.code, o.form_lang, o.form_id, o.rep, o.period) for n, o in outcomes.items()}
+    assert named == {
+        "newer.xlsx": ("newer_version", "en", "visit_record", "Priya Nair", "2026-W49"),
+        "unknown.xlsx": ("unknown_form", "en", "", "", ""),
+    }

@@ -325,8 +325,12 @@ def test_undo_is_refused_while_sales_name_an_imported_customer(tmp_path: Path, m
     capsys.readouterr()
     assert main(["customers", "import", str(source), "--into", str(master), "--undo"]) == 2
     err = capsys.readouterr().err
-    assert "销售明细（1 行）" in err and "拜访记录（1 行）" in err and "Visits" not in err
-    assert "请先撤销添加这些行的文件，或保留这些客户" in err and master.read_bytes() == before
+    # the sales line is in the history store, not on the sheet 销售明细, and taken out by history import --undo
+    assert "历史库中的销售明细（1 行）" in err and "拜访记录（1 行）" in err and "Visits" not in err
+    assert (
+        f"请先撤销添加这些行的文件，然后从历史库撤回导入的明细（history import {master} --undo），或保留这些客户" in err
+    )
+    assert master.read_bytes() == before
 
 
 def test_a_name_inside_another_is_found_at_the_containment_rules_edge() -> None:

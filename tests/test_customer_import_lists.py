@@ -549,6 +549,38 @@ def test_an_index_that_is_no_plain_number_is_left_out_not_a_crash(index: str) ->
     assert only.rows == [["x"]]
 
 
+def test_a_row_spanning_rows_stands_for_them_all() -> None:
+    """A Row with ss:Span="2" is itself and the two rows after it (Excel writes it for blank rows formatted alike):
+    the span was ignored, so every row after it was read two rows up and its hidden rows were one."""
+    sheet = (
+        '<Worksheet ss:Name="S"><Table><Row><Cell><Data ss:Type="String">a</Data></Cell></Row>'
+        '<Row ss:Span="2" ss:Hidden="1"/><Row><Cell ss:MergeDown="1"><Data ss:Type="String">b</Data></Cell></Row>'
+        '<Row ss:Span="1"/><Row ss:Index="8"><Cell><Data ss:Type="String">c</Data></Cell></Row></Table></Worksheet>'
+    )
+    (only,) = xml2003_sheets(_xml_workbook(sheet), "span.xls", max_cells=1_000)
+    assert only.rows == [["a"], [], [], [], ["b"], ["b"], [], ["c"]]
+    assert (only.hidden_rows, only.merged) == ({1, 2, 3}, (((4, 0), (5, 0)),))
+
+
+def test_a_row_spanning_rows_with_cells_is_refused_naming_file_and_row(tmp_path: Path, master: Path, capsys) -> None:
+    """Whether a spanned row's cells repeat in the rows it stands for is not said anywhere (Excel spans only blank
+    rows): a customer read three times, or once, would be a guess, so the file is refused naming the row."""
+    sheet = (
+        '<Worksheet ss:Name="客户"><Table><Row><Cell><Data ss:Type="String">客户编号</Data></Cell>'
+        '<Cell><Data ss:Type="String">客户名称</Data></Cell></Row>'
+        '<Row ss:Span="2"><Cell><Data ss:Type="String">C0001</Data></Cell>'
+        '<Cell><Data ss:Type="String">上海制表有限公司</Data></Cell></Row></Table></Worksheet>'
+    )
+    with pytest.raises(InputError, match=r"span\.xls: sheet 客户, row 2 stands for 3 rows \(ss:Span=\"2\"\)"):
+        xml2003_sheets(_xml_workbook(sheet), "span.xls", max_cells=1_000)
+    source = tmp_path / "span.xls"
+    source.write_bytes(_xml_workbook(sheet))
+    assert _import(source, master) == 2
+    err = capsys.readouterr().err
+    assert 'span.xls：工作表 客户 第 2 行代表 3 行（ss:Span="2"）' in err
+    assert load_master(master).customers.empty
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_an_xls_that_is_utf16_text_without_its_bom_is_read_as_text(tmp_path: Path, master: Path, encoding) -> None:
     """An .xls that is UTF-16 text with no byte-order mark is told by its NUL bytes, as a .csv is (one decoding):

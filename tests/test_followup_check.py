@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from reportbook import pdf_pages, table_ref, table_rows
+from reportbook import pdf_pages, report_table, table_ref, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.demo.company import generate_demo
@@ -547,3 +547,14 @@ def test_every_printed_page_has_the_documents_footer(master_file: Path, tmp_path
     pages = pdf_pages(libreoffice(out, "pdf"))
     signed = [page for page in pages if "主管签字：" in page]
     assert len(signed) == 2 and all(re.search(r"第 \d+ 页，共 \d+ 页", page) for page in pages)
+
+
+def test_english_statuses_and_due_rules_read_as_labels_not_codes(master_file: Path, tmp_path: Path) -> None:
+    """The trial's English Customer status sheet showed "ok" / "overdue" and "contact interval" / "face-to-face
+    interval", the codes' words in lower case, and Plan execution "done" / "missed"."""
+    out = tmp_path / "c.xlsx"
+    run_visits_check(load_master(master_file), as_of=AS_OF, out=out, lang="en")
+    status = report_table(out, "Customer status")
+    assert set(status["Status"]) == {"OK", "Due", "Overdue"}
+    assert set(status["Due By"]) <= {"Face-to-face interval", "Contact interval", "No visit this quarter"}
+    assert set(report_table(out, "Plan execution")["Status"]) <= {"Done", "Missed", "Pending"}

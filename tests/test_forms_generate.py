@@ -94,7 +94,11 @@ def check_form_workbook(path: Path, spec: FormSpec, lang: str, *, meta: dict[str
     assert (setup.paperSize, setup.orientation) == (9, spec.orientation)
     assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToHeight == 0 and setup.fitToWidth in (None, 1)
     assert ws.print_title_rows == "$1:$4" and ws.print_area
-    assert f"{spec.id} v{spec.version}" in ws.oddHeader.right.text and "&P" in ws.oddFooter.center.text
+    # the header names the form: by id and version in zh, by title and version where English is read
+    named = (
+        f"{spec.id} v{spec.version}" if lang == "zh" else f"{text_for(spec.title, lang, ' ')}, version {spec.version}"
+    )
+    assert ws.oddHeader.right.text == named and "&P" in ws.oddFooter.center.text
     assert ws.freeze_panes is not None
     got, fields = read_meta([list(r) for r in book[META_SHEET].iter_rows(values_only=True)])
     # the company row only in a form made for a company, naming the company its title block shows

@@ -136,6 +136,7 @@ def _broken(path: str, value: object) -> dict:
         ("sections/0/fields/0/format", "0.0", "sections[0].fields[0].format", "not text"),
         ("sections/0/fields/0/past", True, "sections[0].fields[0].past", "applies to date fields"),
         ("sections/0/fields/0/not_after", "qty", "sections[0].fields[0].not_after", "applies to date fields"),
+        ("sections/0/fields/0/in_period", True, "sections[0].fields[0].in_period", "applies to date fields"),
         (
             "sections/1/fields/0",  # a date not after a later column, or one that is no date
             {"key": "bought", "label": {"zh": "购买日期", "en": "Bought"}, "type": "date", "not_after": "price"},

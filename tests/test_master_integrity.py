@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import python_calamine as calamine
@@ -13,6 +14,8 @@ import python_calamine as calamine
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.bridge.registry import run_action
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
@@ -243,3 +246,69 @@ def test_master_check_names_the_customer_an_id_in_another_case_was_meant_for(
     assert "  销售明细 第 4 行: C0099" in out
     assert main(["master", "check", str(path), "--lang", "en"]) == 1
     assert "  销售明细 row 3: c0002 (customer C0002 typed in another case or width)" in capsys.readouterr().out
+
+
+def _breakdown_master(tmp_path: Path) -> Path:
+    """A master into which 张三 consolidated 销售一部's target breakdown for 2027: one 年度任务 row (sheet row 2)."""
+    master = _master(tmp_path / "master.xlsx", phantoms=False, duplicates=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = [{"rep": r, "q1": 250000, "q2": 250000, "q3": 250000, "q4": 250000} for r in ("张三", "李四")]
+    header = {"rep": "张三", "period": "2027-01", "department": "销售一部", "annual_target": 2000000}
+    form = fill_form(blank_form("target_breakdown"), header=header, rows={"breakdown": lines})
+    (inbox / "分解.xlsx").write_bytes(form)
+    consolidate(inbox, master, now="2026-11-25 18:00:00")
+    return master
+
+
+def _type_again_below(master: Path, sheet_name: str, row: int, **changed: object) -> None:
+    """Type a copy of a sheet row under the table by hand, with ``changed`` columns (by header) given other values."""
+    book = openpyxl.load_workbook(master)
+    sheet = book[sheet_name]
+    headers = [c.value for c in sheet[1]]
+    below = sheet.max_row + 1
+    for column, cell in enumerate(sheet[row], start=1):
+        header = headers[column - 1]
+        sheet.cell(below, column).value = changed.get(header, cell.value)
+    book.save(master)
+
+
+def test_master_check_names_both_rows_of_a_departments_annual_target_held_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """年度任务 is keyed by department and year: a second row for 销售一部 2027 typed by hand (another filer, another
+    amount) doubles the department's target, and a consolidation updates only one of them. Before, master check
+    said the references were fine and exited 0; it now names both rows by sheet and row, in zh and en."""
+    master = _breakdown_master(tmp_path)
+    assert main(["master", "check", str(master)]) == 0
+    capsys.readouterr()
+    _type_again_below(master, "年度任务", 2, 业务员="李四", 年度任务=2100000)
+    assert main(["master", "check", str(master)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    at = out.index(next(line for line in out if "键值" in line))
+    assert out[at : at + 2] == [
+        "同一键值出现在多行的记录 1 个（年度任务 1）：每个键值只应有一行，汇总时只会更新其中一行，请删去不对的行",
+        "  年度任务 第 2 行、年度任务 第 3 行: 销售一部 / 2027-01",
+    ]
+    assert main(["master", "check", str(master), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "1 row key(s) held by more than one row (年度任务 1)" in out
+    assert "  年度任务 row 2, 年度任务 row 3: 销售一部 / 2027-01" in out
+
+
+def test_master_check_names_a_key_held_twice_in_any_keyed_table_but_not_two_visits_of_a_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One check for every keyed table: a quotation number typed twice in 报价单 and a contact id typed twice are found
+    the same way; two visits to one customer on one day share their key by right and are not."""
+    master = _master(tmp_path / "master.xlsx", phantoms=False, duplicates=False)
+    _type_again_below(master, "报价单", 3)
+    _type_again_below(master, "联系人", 2, 联系人编号="K9")
+    _type_again_below(master, "联系人", 2, 联系人编号="K9")
+    _type_again_below(master, "拜访记录", 2, 拜访目的="下午再访")
+    assert main(["master", "check", str(master), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "2 row key(s) held by more than one row (联系人 1, 报价单 1)" in out
+    assert "  报价单 row 3, 报价单 row 4: Q2" in out
+    assert "  联系人 row 5, 联系人 row 6: K9" in out  # by its id: their phone is blank, a key not all filled
+    assert "拜访记录 row" not in out

@@ -51,7 +51,7 @@ _KEPT = re.compile(
     r"keyacct-xl addin install|keyacct-xl grade|keyacct-xl master check|Attribute VB_Name|"
     r"Trust Center|Cmd-Q|RunPython AppleScript|GradeReview|--with-excel|grade apply|forms list|"
     r"visit_record,weekly_plan|--book master\.xlsx|keyacct-xl routes assign|routes apply|reconcile apply|"
-    r"keyacct-xl customers import|CSV UTF-8|credit apply"
+    r"keyacct-xl customers import|CSV UTF-8|credit apply|history import|master listings"
 )
 
 

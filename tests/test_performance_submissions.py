@@ -278,3 +278,23 @@ def test_a_report_due_before_the_first_consolidation_that_came_is_counted(tmp_pa
     )
     assert check.untracked == 0
     assert check.detail[["instance", "submission", "days_late"]].values.tolist() == [["2026-W44", "late", 7]]
+
+
+def test_a_period_not_ended_is_checked_as_of_the_run_not_its_last_day(tmp_path: Path) -> None:
+    # 2026-W49 (11-30..12-06) checked on Thursday 12-03 at 10:00: the daily reports of 12-03 (the day is not over)
+    # and 12-04 are not yet due; before, the default as-of was 12-06's end and both were "not handed in".
+    frames = load_store(hand_master(tmp_path)).frames
+    now = pd.Timestamp("2026-12-03 10:00")
+    check = run_submissions_check(frames, settings_from({"rep_forms": FORMS}), period="2026-W49", today=now)
+    assert check.as_of == now
+    daily = check.detail[check.detail["form"] == "daily_report"].set_index(["rep", "instance"])["submission"]
+    assert daily.loc["李四"].to_dict() == {
+        "2026-11-30": "missing",
+        "2026-12-01": "missing",
+        "2026-12-02": "missing",
+        "2026-12-03": "pending",
+        "2026-12-04": "pending",
+    }
+    # a period over by the run's day is checked as of its last day, as before
+    ended = run_submissions_check(frames, settings_from({"rep_forms": FORMS}), period="2026-W48", today=now)
+    assert ended.as_of == pd.Timestamp("2026-11-29 23:59:59")

@@ -201,6 +201,45 @@ def test_an_undo_refuses_adjustments_changed_by_hand_naming_each_cell(setup, cap
     assert "2 taken out" in capsys.readouterr().out and load_master(master).adjustments.empty
 
 
+def test_an_undo_names_a_decision_reason_or_approver_the_workbook_does_not_hold(setup, capsys):
+    """A reason and an approver typed in 调账记录 after the apply (the agreed discount explained, the approver
+    corrected) were taken out by the undo unsaid, though a date or an amount changed there refuses it. The master
+    keeps no copy of what the apply wrote of these three cells and finance may retype them in the workbook before an
+    undo (a changed decision is undone to be applied again), so the undo still takes the adjustment out, and names
+    each such cell with what it held and what the workbook says: the hand edit is in the run's output, not lost."""
+    master, theirs, recon = setup
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50"), "S9": ("核销", "王经理", "重复开票")})
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    _type_into_adjustments(master, {(2, "原因"): "价格折让 50，已与客户书面确认", (2, "审批人"): "王总"})
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2 taken out" in out and load_master(master).adjustments.empty
+    assert (
+        "  2 cell(s) of the adjustments taken out held what the workbook does not (typed in sheet 调账记录 since the "
+        "apply, or retyped in the workbook):\n"
+        "  sheet 调账记录, row 2, column 原因 (S2): 价格折让 50，已与客户书面确认, the workbook: 价格折让 50\n"
+        "  sheet 调账记录, row 2, column 审批人 (S2): 王总, the workbook: 王经理"
+    ) in out
+    # the apply again, the approver typed again, and an undo in zh
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    _type_into_adjustments(master, {(3, "审批人"): "王总"})
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    assert (
+        "  撤回的调账记录中有 1 个单元格与对账工作簿不同（调账后在工作表 调账记录 中手工改过，"
+        "或在工作簿中重新填写过）：\n"
+        "  工作表 调账记录，第 3 行，列 审批人（S9）：原为 王总，工作簿中为 王经理"
+    ) in capsys.readouterr().out
+    # the apply again, then an undo with nothing typed since: no such line
+    assert main(["reconcile", "apply", str(recon), "--into", str(master)]) == 0
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo"]) == 0
+    out = capsys.readouterr().out
+    assert "撤回 2 笔" in out and "工作表 调账记录，第 2 行" not in out
+
+
 def test_an_undo_checks_a_line_whose_decision_was_cleared_against_the_reconciliations_record(setup, capsys):
     """A line whose decision was cleared since the apply is still taken out by the undo (it is the
     reconciliation's): its adjustment is held against what the reconciliation recorded of the line, so a document

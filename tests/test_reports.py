@@ -339,6 +339,19 @@ def test_axis_format_reads_large_amounts_in_wan_or_in_thousands_and_millions() -
     assert axis_format(["percent"], pd.Series([0.2, 1.0]), lang="en") == {"num_format": "0%", "min": 0, "max": 1}
 
 
+def test_a_blank_figure_on_a_wan_axis_is_a_gap_in_libreoffice_too(tmp_path: Path) -> None:
+    """A month without data (a blank cell) was plotted through =IF(ISNUMBER(..),..,NA()): Excel leaves #N/A out, but
+    LibreOffice 7.4 draws it as 0, so the monthly pack's trend fell to nothing before the data began. Its figure's
+    cell is now left empty, a gap for both (LibreOffice 7.4 to PDF, the demo's `report gm --period 2024-12`: the line
+    begins at 2023-11); a month with a figure keeps its formula."""
+    months = pd.DataFrame({"month": ["2023-09", "2023-10", "2023-11"], "sales": [None, None, 1_000_000.0]})
+    sheets = [Sheet("趋势", months, (Chart("line", "各月销售额", "month", ("sales",)),), kinds={"month": "text"})]
+    path = write_report(tmp_path / "gap.xlsx", sheets, heading=Heading("测试"), lang="zh")
+    data = openpyxl.load_workbook(path)["图表数据"]
+    assert [data[f"A{r}"].value for r in (1, 2)] == [None, None]
+    assert str(data["A3"].value).startswith("=IF(ISNUMBER(趋势!")
+
+
 def test_a_wan_axis_plots_the_tables_figures_divided_by_ten_thousand(tmp_path: Path) -> None:
     # No number format divides by 10,000 (0\\.0,"万" showed 7000.0 万); the series read the table's cells in 万 from
     # a hidden sheet, by formulas, so the chart still follows an edit of the table.

@@ -61,6 +61,13 @@ def test_the_five_lists_are_present_and_hold_the_customers_the_master_says(demo_
     review = sheets["评级审核"].assign(客户编号=lambda f: f["客户编号"].astype(str)).set_index("客户编号")
     customers = master.customers.assign(customer_id=master.customers["customer_id"].astype(str))
     customers = customers.set_index("customer_id")
+    # customers whose first trade (typed, else the first sale) is after 2025 and who sold nothing in it are left out
+    sales = master.transactions.assign(customer_id=master.transactions["customer_id"].astype(str))
+    start = customers["first_trade_date"].fillna(sales.groupby("customer_id")["date"].min())
+    sold = set(sales.loc[sales["date"] < "2026-01-01", "customer_id"])
+    later = (start >= pd.Timestamp("2026-01-01")) & ~customers.index.isin(sold)
+    assert later.any() and not set(review.index) & set(customers.index[later])
+    customers = customers[~later]
     assert len(review) == len(customers)
     # (A): every current VIP (continued or revoked) and every customer proposed VIP.
     vip = set(customers.index[customers["grade"] == "VIP"]) | set(review.index[review["建议等级"] == "VIP"])
@@ -85,8 +92,8 @@ def test_the_five_lists_are_present_and_hold_the_customers_the_master_says(demo_
     d_list = sheets["(D) 信用等级与特殊结算"].set_index("客户编号")
     assert set(d_list.index) == longer | changed and longer - changed
     assert set(d_list.index[d_list["特殊结算"] == "是"]) == longer
-    # (E): customers under six months at the evaluation date (2025-12-25), or without a known start; not those whose
-    # first trade is after 2025 (the demo has customers who first traded in 2026: no new customers of 2025)
+    # (E): customers under six months at the evaluation date (2025-12-25), or without a known start (those whose
+    # first trade is after 2025 are not in the review at all)
     first = customers["first_trade_date"].fillna(
         master.transactions[master.transactions["date"] <= "2025-12-25"].groupby("customer_id")["date"].min()
     )
@@ -155,7 +162,9 @@ def test_annual_sales_are_one_figure_in_review_analysis_attribute_code_and_udf(d
     # average divides by the years with data (the demo's lines start in November 2023).
     prior = build_review(master, year=YEAR - 1, lang="zh").table.set_index("customer_id")
     code = attribute_codes(master.customers, tx, as_of=pd.Timestamp(YEAR, 12, 31)).set_index("customer_id")
-    years = review["annual_sales"] + review["prior_year_sales"] + prior["prior_year_sales"].reindex(review.index)
+    # a customer whose first trade is after YEAR - 1 is not in that year's review: it sold nothing the year before
+    before = prior["prior_year_sales"].reindex(review.index).fillna(0.0)
+    years = review["annual_sales"] + review["prior_year_sales"] + before
     np.testing.assert_allclose(code["total_spend"].reindex(review.index), years, rtol=1e-12)
     with_data = code["years_with_data"].to_numpy()
     np.testing.assert_allclose(

@@ -269,19 +269,24 @@ def test_a_year_less_date_not_after_a_day_takes_the_latest_year_on_or_before_it(
     assert yearless_date(typed, parse_period("2026-W48"), latest=latest) == read
 
 
-def test_past_and_not_after_are_left_out_of_the_spec_hash() -> None:
-    """Forms in circulation keep their hash: which year a year-less date takes is how a cell is read."""
+def test_past_not_after_and_in_period_are_left_out_of_the_spec_hash() -> None:
+    """Forms in circulation keep their hash: which year a year-less date takes, and whether a date outside the
+    period is warned of, is how a cell is read."""
     spec = load_form("after_sales")
     plain = dataclasses.replace(
         spec,
         sections=tuple(
-            dataclasses.replace(s, fields=tuple(dataclasses.replace(f, past=False, not_after=None) for f in s.fields))
+            dataclasses.replace(
+                s, fields=tuple(dataclasses.replace(f, past=False, not_after=None, in_period=False) for f in s.fields)
+            )
             for s in spec.sections
         ),
     )
     assert spec.hash == plain.hash
     [purchase] = [f for f in spec.section("requests").fields if f.key == "purchase_date"]
     assert (purchase.past, purchase.not_after) == (True, "request_date")
+    [received] = [f for f in spec.section("requests").fields if f.key == "request_date"]
+    assert received.in_period
 
 
 # --- a customer id typed in another case, on a line refused for another reason --------------------------------

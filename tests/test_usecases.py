@@ -196,6 +196,7 @@ def test_ribbon_rfm_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
         rfm_options(master.settings),
         out_dir=tmp_path / "run",
         customers=master.customers,
+        company=master.settings.company_name,
         lang="zh",
     )
     (written,) = result.outputs
@@ -213,6 +214,7 @@ def test_demo_rfm_is_the_use_case(master_path: Path, tmp_path: Path) -> None:
         rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
         out=tmp_path / "run.xlsx",
         customers=master.customers,
+        company=master.settings.company_name,
         lang="en",
     )
     assert (tmp_path / f"rfm-{year}.xlsx").read_bytes() == run.path.read_bytes()
@@ -278,7 +280,8 @@ def test_ribbon_and_cli_warn_of_a_year_not_ended(
     assert main([*ribbon, str(_copy(master_path, tmp_path / "ribbon")), "--as-of", "2025-12-20"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("2025 grading (") and lines[1].startswith(warning), lines
-    assert lines[2] == "Fill in final grades on the review sheet, then click Apply approved grades."
+    # then the other warnings (customers first trading after 2025 left out), then what to do next
+    assert "Fill in final grades on the review sheet, then click Apply approved grades." in lines[2:]
     assert main(["grade", str(_copy(master_path, tmp_path / "cli")), "--year", "2025", "--date", "2025-12-20"]) == 0
     assert "警告：2025 年尚未结束（2025-12-20）：年度销售额不完整" in capsys.readouterr().err
     assert main([*ribbon, str(_copy(master_path, tmp_path / "ended")), "--as-of", "2026-01-05"]) == 0

@@ -87,8 +87,8 @@ JSON_COLUMNS = frozenset(
 )
 # Files the walk cannot read, on purpose: the demo's broken submissions, copied as they came (and quarantined).
 UNREADABLE = frozenset({"传了一半.xlsx", "加密的回访记录.xlsx"})
-# The note beside a quarantined file is bilingual on purpose (the file goes back to whoever sent it, whatever their
-# language): its line starting with this is the English translation of the line above it.
+# The note beside a quarantined file goes back to the rep who sent it, so it is in the form's language (both lines for
+# a bilingual form): the reason line of the other language's form (the en demo's reps send zh forms) starts so.
 NOTE_EN_LINE = "Reason: "
 NOTE_ZH_LINE = "拒收原因："
 # Not documents: the add-in (its only sheet is xlwings.conf, read by xlwings), a photo, the master's lock file.
@@ -198,7 +198,7 @@ def output_texts(folder: Path, printed: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _translation_line(where: str, text: str, lang: str) -> bool:
-    """The other language's line of a quarantine note, which is bilingual on purpose."""
+    """The other language's reason line of a quarantine note, which is in the language of the form it refused."""
     return where.endswith(".reason.txt") and text.startswith(NOTE_EN_LINE if lang == "zh" else NOTE_ZH_LINE)
 
 

@@ -145,15 +145,25 @@ def top_share(curve: pd.DataFrame, customer_share: float = 0.2) -> float:
 
 
 def rfm_sheets(
-    table: pd.DataFrame, summary: pd.DataFrame, lang: Lang, *, customers: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    summary: pd.DataFrame,
+    lang: Lang,
+    *,
+    customers: pd.DataFrame | None = None,
+    lapsed: pd.DataFrame | None = None,
+    notes: tuple[str, ...] = (),
 ) -> list[Sheet]:
     """The RFM workbook (``rfm --out``, the RFM refresh button, the demo): customers, named from ``customers`` (a
-    master's) beside their ids, then classes with a chart."""
+    master's) beside their ids, then classes with a chart, then the ``lapsed`` customers the classes leave out;
+    ``notes`` under the first two tables say how many."""
     chart = Chart("column", tr(lang, "Customers per RFM class"), "rfm_class_label", ("customers",))
-    return [
-        Sheet(tr(lang, "RFM customers"), with_customer_names(table, customers)),
-        Sheet(tr(lang, "RFM classes"), summary, (chart,)),
+    sheets = [
+        Sheet(tr(lang, "RFM customers"), with_customer_names(table, customers), notes=notes),
+        Sheet(tr(lang, "RFM classes"), summary, (chart,), notes=notes),
     ]
+    if lapsed is not None and len(lapsed):
+        sheets.append(Sheet(tr(lang, "Lapsed customers"), with_customer_names(lapsed, customers)))
+    return sheets
 
 
 def abc_sheets(

@@ -147,15 +147,24 @@ def customers_without_terms(customers: pd.DataFrame, ledger: Ledger) -> list[str
     return sorted({i for i in ids[blank.to_numpy()] if i in invoiced_ids})
 
 
+def terms_warnings(customers: pd.DataFrame, ledger: Ledger, master_lang: Lang) -> tuple[Message, ...]:
+    """The warning of the customers with sales and no payment terms, if any: what the grading review, ageing and
+    the monthly pack say of figures that rest on due dates of the invoice day."""
+    without_terms = customers_without_terms(customers, ledger)
+    return (no_terms_recorded(without_terms, master_lang),) if without_terms else ()
+
+
 def no_terms_recorded(ids: list[str], master_lang: Lang) -> Message:
-    """What a credit run says of customers with sales and no payment terms: their grades rest on a due date of the
-    invoice day, which a list imported without terms did not mean. The sheet and column as the master names them."""
+    """What a run says of customers with sales and no payment terms: their overdue figures and grades rest on a due
+    date of the invoice day, which a list imported without terms did not mean. The sheet and column as the master
+    names them."""
     shown = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
     terms = CUSTOMERS.column("payment_terms_days")
     return msg(
         "{count:,} customer(s) with sales have no payment terms ({ids}; sheet {sheet}, column {column}): their "
-        "invoices count as due on the invoice day, so every later payment counts as late and the on-time rates and "
-        "credit grades are judged on that; type each customer's terms first",
+        "invoices count as due on the invoice day, so every invoice unpaid that day counts as overdue and every later "
+        "payment as late, and the overdue figures, on-time rates and credit grades rest on that; type each customer's "
+        "terms first",
         count=len(ids),
         ids=shown,
         sheet=CUSTOMERS.sheet(master_lang),

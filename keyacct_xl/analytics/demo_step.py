@@ -25,6 +25,7 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
         rfm_options(master.settings, as_of=pd.Timestamp(year, 12, 31)),
         out=out_dir / f"rfm-{year}.xlsx",
         customers=master.customers,
+        company=master.settings.company_name,
         lang=lang,
     )
     abc = abc_summary(abc_classes(revenue_by_customer(master.transactions, year=year)))
@@ -33,7 +34,11 @@ def analytics_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -
     write_report(
         analysis,
         analysis_sheets(master, year=year, lang=lang, complaints=complaints),
-        heading=Heading(tr(lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
+        heading=Heading(
+            tr(lang, "Customer analysis {year}", year=year),
+            company=master.settings.company_name,
+            currency=master.settings.book_currency,
+        ),
         lang=lang,
     )
     a = abc.set_index("abc_class").loc["A"]

@@ -6,8 +6,8 @@ Order of decisions, per customer:
 2. the first level, best first, whose rules all hold (the lowest level takes the rest);
 3. VIP continuation: a current VIP that misses the VIP rules but passes ``vip.continue_rules`` stays VIP;
 4. new customers (under ``new_customer.months`` of cooperation at the evaluation date, or no known start) get
-   ``new_customer.grade`` and a review date when the months are up; a customer whose first trade is after the
-   graded year is no new customer of that year (it had no dealings in it) and is graded on the year's figures;
+   ``new_customer.grade`` and a review date when the months are up (a customer whose first trade is after the
+   graded year is not graded at all: ``review`` leaves it out and says so);
 5. change: new (new customer, or no current grade), revoke (a VIP losing VIP), up, down or same;
 6. upgrade_candidate: the next level up would pass with every numeric threshold loosened by ``upgrade_margin``.
 A metric no customer has a value for because the master lacks its source (``unknown``: the payment metrics and the
@@ -57,11 +57,9 @@ def grade_customers(
     settings: Settings | None = None,
     lang: Lang = "zh",
     unknown: Collection[str] = (),
-    year: int | None = None,
 ) -> pd.DataFrame:
     """Add composite_score, proposed_grade, change, upgrade_candidate, reasons, new_customer and review_due;
-    the rules on the ``unknown`` metrics are not judged; ``year``: the graded year, whose new customers are those
-    whose first trade is not after it."""
+    the rules on the ``unknown`` metrics are not judged."""
     # The weights' metrics too: the composite score ranks each of them (a range without one said "KeyError").
     wanted = ("customer_id", "current_grade", "months_as_customer", "first_trade_date", *(m for m, _ in policy.weights))
     missing = [m for m in dict.fromkeys(wanted) if m not in metrics.columns]
@@ -83,9 +81,6 @@ def grade_customers(
         new_months = setting_int(settings, named)
     months = table["months_as_customer"].to_numpy(dtype="float64", na_value=np.nan)
     is_new = ~(months >= new_months)  # NaN (no known start) counts as new
-    if year is not None:
-        later = table["first_trade_date"] >= pd.Timestamp(year + 1, 1, 1)
-        is_new &= ~later.to_numpy(dtype=bool, na_value=False)
     proposed = np.where(is_new, policy.new_customer_grade, proposed)
     reasons = reasons.copy()
     known = ["—" if np.isnan(m) else format(m, ".0f") for m in months[is_new].tolist()]

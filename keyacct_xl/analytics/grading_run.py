@@ -82,14 +82,17 @@ def run_grading_review(
     require_unique_ids(master, msg("grading"))
     evaluations = credit_evaluations(master_path or master.path)
     review = build_review(master, year=year, policy=policy, lang=lang, evaluations=evaluations, seed=seed, today=today)
+    currency = master.settings.book_currency
     if out is not None:
         return GradingRun(
             review,
             write_table(
                 out,
                 # a CSV holds one table: the review table itself
-                review_sheets(review, lang)[-1:] if out.suffix.lower() == ".csv" else review_sheets(review, lang),
-                heading=review_heading(review, lang, master.settings.company_name),
+                review_sheets(review, lang, currency)[-1:]
+                if out.suffix.lower() == ".csv"
+                else review_sheets(review, lang, currency),
+                heading=review_heading(review, lang, master.settings.company_name, currency),
                 lang=lang,
             ),
         )

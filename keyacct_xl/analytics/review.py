@@ -25,9 +25,8 @@ from keyacct_xl.analytics.credit import (
     CREDIT_METRICS,
     PAYMENT_METRICS,
     credit_grades,
-    customers_without_terms,
     no_payments_recorded,
-    no_terms_recorded,
+    terms_warnings,
 )
 from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
@@ -201,7 +200,8 @@ def build_review(
     unknown = () if ledger.receipts else (*PAYMENT_METRICS, "collection_rate", "credit_grade")
     if not ledger.receipts:
         metrics["collection_rate"] = np.nan
-    graded = grade_customers(metrics, policy, settings=master.settings, lang=lang, unknown=unknown, year=year)
+    metrics, later = _without_later_customers(metrics, master.transactions, customer_ids, year)
+    graded = grade_customers(metrics, policy, settings=master.settings, lang=lang, unknown=unknown)
     graded = _with_customer_columns(graded, master.customers)
     graded = _with_supervisors(graded, evaluations, year, policy, lang)
     # The sheet records how to find the policy again at apply time: a shipped name, else the file's path.
@@ -230,9 +230,40 @@ def build_review(
         through,
         (
             *year_warnings(year, through, today),
+            *((not_yet_customers(later, year),) if later else ()),
             *((past_data,) if past_data is not None else ()),
             *_ledger_warnings(master.customers, ledger, master.lang),
         ),
+    )
+
+
+def _without_later_customers(
+    metrics: pd.DataFrame, transactions: pd.DataFrame, customer_ids: tuple[np.ndarray, pd.Index], year: int
+) -> tuple[pd.DataFrame, list[str]]:
+    """The metrics without the customers who were no customers yet in ``year``, and their ids: no sale up to its
+    end, and a first trade (the date typed, else the first sale) after it. Graded on a year they did not trade in,
+    they would come out new customers of 0 months, or rank among the year's customers on nothing."""
+    codes, names = customer_ids
+    first_sale = transactions["date"].groupby(codes).min()
+    first_sale = first_sale[first_sale.index >= 0]  # lines without a customer id
+    first_sale.index = names[first_sale.index].astype(str)
+    ids = metrics["customer_id"].astype(str)
+    year_end = pd.Timestamp(year + 1, 1, 1)
+    start = metrics["first_trade_date"].fillna(ids.map(first_sale))
+    sold_by_then = ids.map(first_sale < year_end).fillna(False).to_numpy(dtype=bool)
+    later = (start >= year_end).to_numpy(dtype=bool, na_value=False) & ~sold_by_then
+    return metrics[~later].reset_index(drop=True), sorted(ids[later])
+
+
+def not_yet_customers(ids: list[str], year: int) -> Message:
+    """What a review says of the customers it left out: their first trade is after the graded year."""
+    shown = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
+    return msg(
+        "{count:,} customer(s) left out of the {year} grading ({ids}): their first trade is after {year}, so they "
+        "were no customers in it; they are graded from the year they first trade in",
+        count=len(ids),
+        ids=shown,
+        year=year,
     )
 
 
@@ -240,8 +271,7 @@ def _ledger_warnings(customers: pd.DataFrame, ledger: Ledger, master_lang: Lang)
     """What the ledger the credit proposals rest on cannot know: payments never recorded, or customers' terms."""
     if not ledger.receipts:
         return (no_payments_recorded(),)
-    without_terms = customers_without_terms(customers, ledger)
-    return (no_terms_recorded(without_terms, master_lang),) if without_terms else ()
+    return terms_warnings(customers, ledger, master_lang)
 
 
 def _with_customer_columns(graded: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

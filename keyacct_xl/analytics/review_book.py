@@ -15,8 +15,9 @@ import pandas as pd
 
 from keyacct_xl.analytics.review import Review
 from keyacct_xl.analytics.review_lists import list_title
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
-from keyacct_xl.messages import Pair, msg, tr
+from keyacct_xl.messages import Pair, money_unit, msg, tr
 from keyacct_xl.reports import Chart, Heading, Sheet
 
 WAN = 10_000.0  # the summary shows sales in 万元 (ten thousand yuan), as a meeting reads them
@@ -48,11 +49,14 @@ def migration_summary(review: Review, lang: Lang) -> pd.DataFrame:
     return frame
 
 
-def _summary_sheet(review: Review, lang: Lang) -> Sheet:
+def _summary_sheet(review: Review, lang: Lang, currency: Currency) -> Sheet:
     frame = migration_summary(review, lang)
     grades = review.policy.grades
+    unit = money_unit(currency, msg("yuan"))
     headers = {f"to_{g}": tr(lang, "to {grade} (customers)", grade=g) for g in grades}
-    headers |= {f"to_{g}_wan": tr(lang, "to {grade} (10k yuan)", grade=g) for g in grades}
+    headers["sales_before_wan"] = tr(lang, "Sales, current grade (10k {unit})", unit=unit)
+    headers["sales_after_wan"] = tr(lang, "Sales, proposed grade (10k {unit})", unit=unit)
+    headers |= {f"to_{g}_wan": tr(lang, "to {grade} (10k {unit})", grade=g, unit=unit) for g in grades}
     counts = ["customers_before", "customers_after", *(f"to_{g}" for g in grades)]
     amounts = ["sales_before_wan", "sales_after_wan", *(f"to_{g}_wan" for g in grades)]
     chart = Chart("column", tr(lang, "Grade mix before and after"), "grade", ("customers_before", "customers_after"))
@@ -117,15 +121,21 @@ def about(review: Review, lang: Lang) -> pd.DataFrame:
     return pd.DataFrame({"item": [i for i, _ in items], "value": [str(v) for _, v in items]})
 
 
-def review_heading(review: Review, lang: Lang, company: str | None) -> Heading:
+def review_heading(review: Review, lang: Lang, company: str | None, currency: Currency = CNY) -> Heading:
     """The title block of every sheet: the company, the report, the graded year and the day its ledger metrics are
     taken at (the evaluation date, or where the data ends)."""
-    return Heading(tr(lang, "Grading review"), company=company, period=str(review.year), as_of=review.aged.date())
+    return Heading(
+        tr(lang, "Grading review"),
+        company=company,
+        period=str(review.year),
+        as_of=review.aged.date(),
+        currency=currency,
+    )
 
 
-def review_sheets(review: Review, lang: Lang) -> list[Sheet]:
-    """Every sheet of the meeting document, in the order the meeting reads them."""
-    sheets = [Sheet(tr(lang, "About"), about(review, lang)), _summary_sheet(review, lang)]
+def review_sheets(review: Review, lang: Lang, currency: Currency = CNY) -> list[Sheet]:
+    """Every sheet of the meeting document, in the order the meeting reads them (sales in ``currency``)."""
+    sheets = [Sheet(tr(lang, "About"), about(review, lang)), _summary_sheet(review, lang, currency)]
     sheets += [Sheet(list_title(key, lang), frame, headers=PROPOSED_HEADERS) for key, frame in review.lists.items()]
     sheets.append(Sheet(tr(lang, "Spot check"), review.spot_check, headers=PROPOSED_HEADERS))
     # the policy by its title, as the About sheet names it (the master's own review sheet keeps the file's name,

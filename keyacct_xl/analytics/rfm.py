@@ -3,7 +3,9 @@
 - as_of defaults to the latest date in the data; only lines dated on or before as_of, and after
   as_of − period_months when a period is given, count.
 - A purchase is a line with a positive amount; returns (negative lines) reduce money but are not purchases.
-  A customer with no purchase in the window has no recency and is not part of the RFM population.
+  A customer with no purchase in the window has no recency and is not part of the RFM population:
+  ``lapsed_customers`` lists them (last purchase before the window, or none at all), for the report to say so and
+  for the win-back list, whose first subjects they are (DOMAIN.md: RFM's purpose is winning back old customers).
 - recency_days = as_of − last purchase; frequency = distinct order numbers when an order column is given,
   else distinct purchase dates (a line without an order number counts by its date); monetary = net amount,
   or net amount per order with ``monetary="average"``.
@@ -73,6 +75,12 @@ CLASS_ACTIONS = {
     "general_winback": msg("Low priority: mass reactivation campaigns"),
 }
 CLASS_ORDER = list(CLASS_LABELS)
+# Outside the eight classes: no purchase in the window (the win-back list's ``rfm_calls`` may name it).
+LAPSED = "lapsed"
+LAPSED_LABEL = msg("Lapsed: no purchase in the period")
+LAPSED_COLUMNS = ["customer_id", "last_purchase", "days_since_purchase"]
+# What a win-back call may be for: a class, or having lapsed.
+CALL_LABELS = {**CLASS_LABELS, LAPSED: LAPSED_LABEL}
 
 
 def class_label(key: str, lang: Lang) -> str:
@@ -123,20 +131,52 @@ def rfm(
     return _scored(result, lang)
 
 
+def window_bounds(
+    dates: pd.Series, as_of: pd.Timestamp | str | None, period_months: int | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day a line counts in: ``as_of`` (default: the latest date) and the day after
+    as_of − period_months (default: the earliest date)."""
+    end = pd.Timestamp(as_of).normalize() if as_of is not None else dates.max()
+    if not period_months:
+        return dates[dates <= end].min(), end
+    if period_months < 0:
+        raise InputError(msg("rfm: period_months must be positive, not {period_months}", period_months=period_months))
+    return (end - pd.DateOffset(months=period_months) + pd.Timedelta(days=1)).normalize(), end
+
+
+def lapsed_customers(
+    transactions: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | str | None = None,
+    period_months: int | None = None,
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The customers the RFM window leaves out, by last purchase: those who bought before the window and not in
+    it (last purchase, days since it), then those of ``customers`` (a master's) who never bought (both blank)."""
+    start, end = window_bounds(transactions["date"], as_of, period_months)
+    bought = transactions[(transactions["amount"] > 0) & (transactions["date"] <= end)]
+    last = bought.groupby(bought["customer_id"].astype(str))["date"].max()
+    gone = last[last < start].sort_values(kind="stable")
+    out = pd.DataFrame({"customer_id": gone.index, "last_purchase": gone.to_numpy()})
+    if customers is not None:
+        ids = customers["customer_id"].dropna().astype(str)
+        never = ids[~ids.isin(last.index)].drop_duplicates()
+        out = pd.concat([out, pd.DataFrame({"customer_id": never.to_numpy()})], ignore_index=True)
+    out["last_purchase"] = out["last_purchase"].astype("datetime64[ns]")
+    out["days_since_purchase"] = (end - out["last_purchase"]).dt.days.astype("Int64")
+    return out[LAPSED_COLUMNS]
+
+
 def _window(
     transactions: pd.DataFrame, as_of: pd.Timestamp | str | None, period_months: int | None, order_column: str | None
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
     extra = [order_column] if order_column and order_column in transactions.columns else []
     frame = transactions[["customer_id", "date", "amount", *extra]]
     dates = frame["date"]
-    end = pd.Timestamp(as_of).normalize() if as_of is not None else dates.max()
+    start, end = window_bounds(dates, as_of, period_months)
     mask = (dates <= end).to_numpy()
     if period_months:
-        if period_months < 0:
-            raise InputError(
-                msg("rfm: period_months must be positive, not {period_months}", period_months=period_months)
-            )
-        mask = mask & (dates > end - pd.DateOffset(months=period_months)).to_numpy()
+        mask = mask & (dates >= start).to_numpy()
     return frame[mask], end
 
 

@@ -8,14 +8,15 @@ beside its id when the master's Customers are given).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
 import pandas as pd
 
 from keyacct_xl.analytics.analysis import rfm_sheets
-from keyacct_xl.analytics.rfm import Monetary, class_summary, rfm
+from keyacct_xl.analytics.rfm import Monetary, class_summary, lapsed_customers, rfm, window_bounds
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import DEFAULTS, Settings
 from keyacct_xl.messages import tr
@@ -29,6 +30,7 @@ class RfmOptions:
     as_of: pd.Timestamp | None
     period_months: int | None
     monetary: Monetary
+    currency: Currency = CNY  # the master's book currency: the workbook's money format
 
 
 def rfm_options(
@@ -44,27 +46,52 @@ def rfm_options(
         period_months = settings.rfm_period_months if settings is not None else 0
     if monetary is None:
         monetary = settings.rfm_monetary if settings is not None else str(DEFAULTS["rfm_monetary"])
-    return RfmOptions(as_of, period_months or None, cast(Monetary, monetary))
+    currency = settings.book_currency if settings is not None else CNY
+    return RfmOptions(as_of, period_months or None, cast(Monetary, monetary), currency)
 
 
 @dataclass(frozen=True)
 class RfmRun:
-    """One RFM run: the per-customer table, the class summary, the options used and the workbook written."""
+    """One RFM run: the per-customer table, the class summary, the customers left out (no purchase in the window
+    ``start``..``end``), the options used and the workbook written."""
 
     table: pd.DataFrame
     classes: pd.DataFrame
     options: RfmOptions
+    lapsed: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
     path: Path | None = None
 
     def summary(self, lang: Lang) -> str:
-        """One line: customers and the largest class."""
+        """Customers and the largest class; then the customers left out, if any."""
         top = self.classes.sort_values("customers", ascending=False).iloc[0]
-        return tr(
+        line = tr(
             lang,
             "RFM: {customers:,} customers, largest class {label} ({largest:,})",
             customers=len(self.table),
             label=top.rfm_class_label,
             largest=top.customers,
+        )
+        return "\n".join([line, *([self.left_out(lang)] if len(self.lapsed) else [])])
+
+    def left_out(self, lang: Lang) -> str:
+        """How many customers the classes leave out and why, the first few with their last purchase."""
+        named = [
+            tr(lang, "{customer} (last purchase {date})", customer=row.customer_id, date=row.last_purchase.date())
+            if pd.notna(row.last_purchase)
+            else tr(lang, "{customer} (no purchase)", customer=row.customer_id)
+            for row in self.lapsed.head(8).itertuples()
+        ]
+        return tr(
+            lang,
+            "{count:,} customer(s) left out of the RFM classes, with no purchase from {start} to {end}: {customers}; "
+            "sheet {sheet} lists them",
+            count=len(self.lapsed),
+            start=self.start.date(),
+            end=self.end.date(),
+            customers=tr(lang, ", ").join(named) + (" …" if len(self.lapsed) > 8 else ""),
+            sheet=tr(lang, "Lapsed customers"),
         )
 
 
@@ -80,22 +107,34 @@ def run_rfm(
     out: Path | None = None,
     out_dir: Path | None = None,
     customers: pd.DataFrame | None = None,
+    company: str | None = None,
     lang: Lang = "zh",
 ) -> RfmRun:
     """RFM per customer and the class summary; written to ``out`` (.xlsx or .csv), or into ``out_dir`` under the
     name of the cut-off (``as_of``, else the latest purchase), naming each customer from ``customers`` (a master's;
-    the table itself keeps its columns, as the worksheet functions return it)."""
+    the table itself keeps its columns, as the worksheet functions return it), under ``company``'s name. The
+    customers with no purchase in the window are listed beside the classes, and the ids of ``customers`` that
+    never bought among them."""
     table = rfm(
         transactions, as_of=options.as_of, period_months=options.period_months, monetary=options.monetary, lang=lang
     )
     classes = class_summary(table, lang=lang)
+    start, end = window_bounds(transactions["date"], options.as_of, options.period_months)
+    lapsed = lapsed_customers(
+        transactions, as_of=options.as_of, period_months=options.period_months, customers=customers
+    )
+    run = RfmRun(table, classes, options, lapsed, start, end)
     if out is None and out_dir is not None:
-        out = out_dir / rfm_report_name(options.as_of or table["last_purchase"].max())
-    if out is not None:
-        out = write_table(
-            out,
-            rfm_sheets(table, classes, lang, customers=customers),
-            heading=Heading(tr(lang, "RFM analysis"), as_of=options.as_of),
-            lang=lang,
-        )
-    return RfmRun(table, classes, options, out)
+        out = out_dir / rfm_report_name(end)
+    if out is None:
+        return run
+    heading = Heading(
+        tr(lang, "RFM analysis"),
+        company=company,
+        period=tr(lang, "purchases from {start} to {end}", start=start.date(), end=end.date()),
+        as_of=end,
+        currency=options.currency,
+    )
+    left_out = (run.left_out(lang),) if len(lapsed) else ()
+    sheets = rfm_sheets(table, classes, lang, customers=customers, lapsed=lapsed, notes=left_out)
+    return replace(run, path=write_table(out, sheets, heading=heading, lang=lang))

@@ -103,6 +103,7 @@ def rfm_refresh(bridge: Bridge, options: ActionOptions) -> ActionResult:
         rfm_options(master.settings, as_of=as_of_date(options)),
         out_dir=reports_dir(bridge, options),
         customers=master.customers,
+        company=master.settings.company_name,
         lang=bridge.lang,
     )
     summary = master_integrity(master, SALES_TABLES).appended(Summary(result.summary))
@@ -142,7 +143,11 @@ def analysis(bridge: Bridge, options: ActionOptions) -> ActionResult:
     write_report(
         path,
         sheets,
-        heading=Heading(tr(bridge.lang, "Customer analysis {year}", year=year), company=master.settings.company_name),
+        heading=Heading(
+            tr(bridge.lang, "Customer analysis {year}", year=year),
+            company=master.settings.company_name,
+            currency=master.settings.book_currency,
+        ),
         lang=bridge.lang,
     )
     summary = master_integrity(master, LEDGER_TABLES).appended(

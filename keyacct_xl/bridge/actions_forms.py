@@ -36,6 +36,7 @@ def generate_forms(bridge: Bridge, options: ActionOptions) -> ActionResult:
                 lang=master.lang,
                 company=company,
                 data=FormData(),
+                currency=master.settings.book_currency,
             )
         )
     return ActionResult(msg("{count} blank forms written: {folder}", count=len(written), folder=folder), tuple(written))

@@ -11,10 +11,11 @@ import xlwings
 from keyacct_xl import __version__
 from keyacct_xl.bridge.base import ActionOptions, ActionResult, Bridge, Summary
 from keyacct_xl.bridge.registry import action, load, reports_dir
+from keyacct_xl.currency import Currency
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import SETTINGS
-from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
+from keyacct_xl.master.settings import DESCRIPTIONS, amount_unit_named, shown_setting
 from keyacct_xl.messages import msg, shown, tr
 
 
@@ -33,18 +34,21 @@ def settings(bridge: Bridge, options: ActionOptions) -> ActionResult:
     """The Settings the actions use (grade thresholds, RFM, ageing buckets, credit limits)."""
     master = load(bridge, 1, 1)
     lines = Summary(
-        lambda lang: "\n".join(_setting_line(key, value, lang) for key, value in master.settings.cells().items())
+        lambda lang: "\n".join(
+            _setting_line(key, value, lang, master.settings.book_currency)
+            for key, value in master.settings.cells().items()
+        )
     )
     return ActionResult(
         msg("Settings (edit them on the Settings sheet):\n{lines}", lines=lines), sheet=SETTINGS.sheet(master.lang)
     )
 
 
-def _setting_line(key: str, value: object, lang: Lang) -> str:
+def _setting_line(key: str, value: object, lang: Lang, currency: Currency) -> str:
     """``公司名称 = …（说明）`` in zh, ``Company Name = … (description)`` in en, as the Settings sheet names it."""
     known = DESCRIPTIONS.get(key)
     name, cell = shown_setting(key, value, lang)
-    note = str(shown(known, lang)) if known else ""
+    note = amount_unit_named(str(shown(known, lang)), key, currency) if known else ""
     return f"{name} = {cell}" + (tr(lang, "  ({note})", note=note) if note else "")
 
 

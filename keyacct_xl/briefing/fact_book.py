@@ -18,6 +18,7 @@ import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.briefing.fact_sheet import OTHER, FactSheet
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
 from keyacct_xl.master.accounts import ACCOUNT_PLAN_ACTIONS
@@ -68,6 +69,7 @@ class _Layout:
     """Where the next block goes, how wide each column's widest cell is and which rows a wrapped text makes taller."""
 
     row: int
+    currency: Currency = CNY  # the master's book currency: the money cells' format
     widest: dict[int, int] = field(default_factory=dict)
     lines: dict[int, int] = field(default_factory=dict)
 
@@ -77,12 +79,12 @@ class _Layout:
         """Write ``value`` at ``at`` (row, column) in its kind's number format, and fit its column to it; a text wider
         than ``TEXT_CAP`` wraps in its column instead of widening the page."""
         row, col = at
-        wide = text_width(formatted(value, kind))
+        wide = text_width(formatted(value, kind, self.currency))
         if kind == "text" and wide > TEXT_CAP:
             look["text_wrap"] = True
             self.lines[row] = max(self.lines.get(row, 1), -(-wide // TEXT_CAP))
             wide = TEXT_CAP
-        code = number_format(kind)
+        code = number_format(kind, self.currency)
         if code:
             look["num_format"] = code
         write_cell(ws, row, col, value, styles.get(**look))
@@ -223,7 +225,7 @@ def write_customer(
     """One customer's sheet, named ``name`` (its title names the customer by its full id)."""
     ws = book.add_worksheet(name)
     title_pt = write_title(ws, styles, heading, f"{sheet.customer_id} {sheet.name}", lang)
-    layout = _Layout(len(title_pt))
+    layout = _Layout(len(title_pt), heading.currency)
     _pairs(ws, styles, layout, msg("Customer archive"), _archive(sheet, lang), lang)
     _table(ws, styles, layout, msg("Contacts"), sheet.contacts, lang, table=CONTACTS)
     share = _through(msg("Share of its customer category, last 12 months"), sheet)
@@ -264,11 +266,13 @@ def write_customer(
     return ws
 
 
-def write_fact_sheets(sheets: FactSheets, path: Path, *, company: str, lang: Lang) -> Path:
-    """Write every customer's sheet to ``path`` (.xlsx); same inputs give the same bytes."""
+def write_fact_sheets(sheets: FactSheets, path: Path, *, company: str, lang: Lang, currency: Currency = CNY) -> Path:
+    """Write every customer's sheet to ``path`` (.xlsx), amounts in ``currency``; same inputs give the same bytes."""
     path = Path(path)
     check_suffix(path, (".xlsx",))
-    heading = Heading(report=tr(lang, "Customer fact sheet"), company=company, as_of=sheets.as_of.date())
+    heading = Heading(
+        report=tr(lang, "Customer fact sheet"), company=company, as_of=sheets.as_of.date(), currency=currency
+    )
     with workbook(path, heading.report) as book:
         styles = Styles(book)
         taken: set[str] = set()

@@ -148,12 +148,16 @@ REGISTER_ONLY = frozenset(
 COMPLAINT_COLUMNS = [c for c in REGISTER_COLUMNS if c not in REGISTER_ONLY]
 
 
+# the full-width sign sits in Chinese text; English text takes the ASCII one
+EQUAL: dict[Lang, str] = {"zh": "＝", "en": "="}
+
+
 def arrow(now: float, before: float, kind: str, lang: Lang) -> str:
     """▲/▼/＝ and the change: relative for amounts and counts, in percentage points for rates; the legend's words
     without a figure to compare (a month before the first sale, the funnel's earlier stages)."""
     if not (math.isfinite(now) and math.isfinite(before)):
         return tr(lang, "— nothing to compare")
-    sign = "▲" if now > before else "▼" if now < before else "＝"
+    sign = "▲" if now > before else "▼" if now < before else EQUAL[lang]
     if kind == "percent":
         return tr(lang, "{arrow} {points:+.1f} pts", arrow=sign, points=(now - before) * 100)
     if before == 0 or now == before:
@@ -169,17 +173,59 @@ def _money_totals(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, float
     return {k: float(frame[k].sum()) for k in keys if k in frame.columns}
 
 
+def _data_begin(pack: GmPack, blank: pd.Series, lang: Lang) -> tuple[str, ...]:
+    """The line under a month-by-month table whose ``blank`` column has months before the data: where they begin."""
+    if pack.data_from is None or not blank.isna().any():
+        return ()
+    return (
+        tr(
+            lang,
+            "The data begin in {month}: the months before it are blank (no data, not no sales).",
+            month=str(pack.data_from),
+        ),
+    )
+
+
+def _year_notes(pack: GmPack, lang: Lang) -> tuple[str, ...]:
+    """The lines under a year-to-date table when the data cover its year, or last year's, only in part."""
+    spans, since = gm.Spans.of(pack.month), str(pack.data_from)
+    notes = []
+    if gm.partial(spans.ytd, pack.data_from):
+        notes.append(tr(lang, "This year to date holds only the data from {month} on.", month=since))
+    before = spans.ytd.year_before()
+    if gm.partial(before, pack.data_from):
+        span = {"first": f"{before.first:%Y-%m}", "last": f"{before.last:%Y-%m}", "month": since}
+        ends_before = pack.data_from is not None and before.last < pack.data_from.start_time
+        line = (
+            msg(
+                "Last year's year to date ({first} to {last}) lies before the data, which begin in {month}: not "
+                "compared, left blank.",
+                **span,
+            )
+            if ends_before
+            else msg(
+                "Last year's year to date ({first} to {last}) holds only the data from {month} on: not compared, "
+                "left blank.",
+                **span,
+            )
+        )
+        notes.append(line.render(lang))
+    return tuple(notes)
+
+
 def _cut_sheet(pack: GmPack, by: str, title: Message, lang: Lang) -> Sheet:
     frame = pack.cuts[by]
-    notes: tuple[str, ...] = ()
+    notes = _year_notes(pack, lang)
+    if by == "grade":
+        notes = (pack.grading.render(lang), *notes)
     if by != "rep":  # targets are set per rep
         frame = frame.drop(columns=list(gm.TARGET_COLUMNS))
     else:
-        notes = (ACHIEVEMENT_RULE.render(lang),)
+        notes = (*notes, ACHIEVEMENT_RULE.render(lang))
     chart = Chart("column", title.render(lang), by, ("sales", "sales_last_year"))
     sums = _money_totals(frame, ("sales", "sales_last_year", "ytd_sales", "ytd_last_year", *TARGETED_MONEY))
-    # no rep with a target: the total of the blank target cells is blank too, not ¥0.00
-    sums = {k: v for k, v in sums.items() if k not in TARGETED_MONEY or frame[k].notna().any()}
+    # a column without a figure (no rep with a target, no data last year) has a blank total too, not ¥0.00
+    sums = {k: v for k, v in sums.items() if frame[k].notna().any()}
     return _sheet(title, frame, lang, charts=(chart,), totals=sums, notes=notes)
 
 
@@ -286,6 +332,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             charts=(
                 Chart("line", tr(lang, "Sales by month, {span}", span=months), "month", ("sales", "sales_last_year")),
             ),
+            notes=_data_begin(pack, trend["sales_last_year"], lang),
         ),
         "by_region": _cut_sheet(pack, "region", msg("Sales by region"), lang),
         "by_grade": _cut_sheet(pack, "grade", msg("Sales by customer grade"), lang),
@@ -310,6 +357,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
                 ),
             ),
             notes=(
+                *_data_begin(pack, trend["active_customers"], lang),
                 tr(
                     lang,
                     "Active: bought in the month or the {before} months before it; lost: no purchase for {months} "
@@ -320,7 +368,9 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
                 ),
             ),
         ),
-        "top": _sheet(msg("Top 20 customers"), pack.top, lang),
+        "top": _sheet(
+            msg("Top 20 customers"), pack.top, lang, notes=(pack.grading.render(lang), *_year_notes(pack, lang))
+        ),
         "receivables": _sheet(
             msg("Receivables by month"),
             pack.receivables,
@@ -347,10 +397,10 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             pack.coverage,
             lang,
             notes=(
+                pack.grading.render(lang),
                 tr(
                     lang,
-                    "VIP and A by each customer's grade now; face-to-face visits of the quarter to {end}, overdue "
-                    "as of that day.",
+                    "Face-to-face visits of the quarter to {end}, overdue as of that day.",
                     end=pack.month.end_time.date().isoformat(),
                 ),
             ),
@@ -390,7 +440,7 @@ def _write_cover(
     columns: list[list[tuple[object, str]]] = [[(h, "text")] for h in headers]
     for i, row in enumerate(pack.kpis.itertuples(index=False), start=top + 1):
         kind = str(row.kind)
-        code = number_format(kind)  # type: ignore[arg-type]
+        code = number_format(kind, heading.currency)  # type: ignore[arg-type]
         number = {"num_format": code} if code else {}
         label = replace(KPI_LABELS[str(row.kpi)], params={"months": pack.lost_months}).render(lang)
         now, last_month, last_year = (float(v) for v in (row.value, row.last_month, row.last_year))  # type: ignore[arg-type]
@@ -417,7 +467,10 @@ def _write_cover(
     for note in _cover_notes(pack, lang):
         ws.write_string(last, 0, note, styles.get(italic=True, font_color="#595959"))
         last += 1
-    widths = [column_width(str(c[0][0]), [v for v, _ in c[1:]], c[1][1] if len(c) > 1 else "text") for c in columns]  # type: ignore[arg-type]
+    widths = [
+        column_width(str(c[0][0]), [v for v, _ in c[1:]], c[1][1] if len(c) > 1 else "text", heading.currency)  # type: ignore[arg-type]
+        for c in columns
+    ]
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
     ws.set_row(top, ROW_PT * 2)
@@ -427,7 +480,7 @@ def _write_cover(
 def _cover_notes(pack: GmPack, lang: Lang) -> list[str]:
     return [
         *(tr(lang, "warning: {text}", text=w) for w in pack.warnings),
-        tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, ＝ equal, — nothing to compare."),
+        tr(lang, "Each figure of this month links to its sheet. ▲ higher, ▼ lower, = equal, — nothing to compare."),
         _achievement_note(pack, lang),
         tr(
             lang,
@@ -447,6 +500,7 @@ def write_gm_pack(pack: GmPack, path: Path, *, lang: Lang) -> Path:
         company=pack.company,
         period=str(pack.month),
         as_of=pack.month.end_time.date(),
+        currency=pack.currency,
     )
     found = sections(pack, lang)
     with workbook(path, heading.report) as book:

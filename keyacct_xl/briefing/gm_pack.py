@@ -80,6 +80,27 @@ class Spans:
         )
 
 
+# The columns comparing with last year's year to date: none when the data hold only part of that span.
+YTD_LAST_YEAR = ("ytd_last_year", "ytd_growth", "prior_rank", "rank_change")
+
+
+def partial(span: EvaluationPeriod, data_from: pd.Period | None) -> bool:
+    """Whether ``span`` begins before the data (``data_from``, the first sale's month): they hold part of it only."""
+    return data_from is not None and span.first < data_from.start_time
+
+
+def comparable(frame: pd.DataFrame, *, month: pd.Period, data_from: pd.Period | None) -> pd.DataFrame:
+    """``frame`` (a sales cut, the top customers) without the figures of a year earlier that the data cover only in
+    part: the same month a year ago before the data, last year's year to date begun before them. Against part of a
+    year a growth is no growth, and ¥0.00 reads as no sales."""
+    spans = Spans.of(month)
+    blank = [
+        *(("sales_last_year",) if partial(spans.month.year_before(), data_from) else ()),
+        *(YTD_LAST_YEAR if partial(spans.ytd.year_before(), data_from) else ()),
+    ]
+    return frame.assign(**{c: np.nan for c in blank if c in frame.columns})
+
+
 def _by_customer(customers: pd.DataFrame, column: str) -> pd.Series:
     """A Customers column by customer id (the id stripped; of an id listed twice, its first row)."""
     ids = customers["customer_id"].astype(str).str.strip()

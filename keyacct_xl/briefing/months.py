@@ -103,7 +103,25 @@ def monthly_trend(
                 "lost": int((before & ~now).sum()),
             }
         )
-    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+    trend = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    return _blank_before(trend, np.arange(first_no, last_no + 1), first_data_month(transactions))
+
+
+def first_data_month(transactions: pd.DataFrame) -> int | None:
+    """The month number of the first dated sale: the data begin there (None without a dated sale)."""
+    dates = transactions["date"].dropna()
+    return int(month_number(dates).min()) if len(dates) else None
+
+
+def _blank_before(trend: pd.DataFrame, numbers: np.ndarray, first: int | None) -> pd.DataFrame:
+    """``trend`` (its months numbered ``numbers``) with no figure for a month before the data begin (``first``), nor
+    a year-earlier one: a chart draws no point there, and a reader does not take 0 for no sales."""
+    figures = [c for c in TREND_COLUMNS if c != "month"]
+    trend = trend.astype(dict.fromkeys(figures, "float64"))
+    if first is not None:
+        trend.loc[numbers < first, figures] = np.nan
+        trend.loc[numbers - 12 < first, "sales_last_year"] = np.nan
+    return trend
 
 
 def _positions(invoices: pd.DataFrame, applications: pd.DataFrame) -> np.ndarray:

@@ -16,11 +16,14 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.composition import complaint_months
+from keyacct_xl.analytics.credit import terms_warnings
 from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.briefing.fact_book import write_fact_sheets
 from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
 from keyacct_xl.briefing.gm_book import write_gm_pack
+from keyacct_xl.briefing.grades import graded_at
 from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import id_in_name, safe_name
 from keyacct_xl.followup.check import require_rep
@@ -77,14 +80,17 @@ class GmPack:
     receivables: pd.DataFrame
     funnel: pd.DataFrame
     coverage: pd.DataFrame
+    grading: Message  # which grades the grade sheet, the top customers and the VIP/A coverage show
     complaints: pd.DataFrame
     submissions: SubmissionsCheck
     risky: pd.DataFrame
     pareto: gm.Pareto | None
     lost_months: int
     company: str
+    data_from: pd.Period | None = None  # the month of the first sale: the data begin there
     path: Path | None = None
     warnings: tuple[Message, ...] = ()  # a month past the data: its figures partial
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol
 
     def kpi(self, key: str) -> float:
         """The value of one cover KPI this month."""
@@ -104,7 +110,7 @@ class GmPack:
         last_year = float(self.kpis.set_index("kpi").at["month_sales", "last_year"])
         # a year before the first sale has no figure, as the cover says: not ¥0.00
         compared = (
-            tr(lang, "a year ago ¥{last_year:,.2f}", last_year=last_year)
+            tr(lang, "a year ago ¥{last_year:,.2f}", last_year=Money(last_year, self.currency))
             if math.isfinite(last_year)
             else tr(lang, "no figure a year ago")
         )
@@ -113,11 +119,11 @@ class GmPack:
             "monthly pack {month}: sales ¥{sales:,.2f} ({compared}), year to date "
             "¥{ytd:,.2f}, {active:,} active customers, overdue ¥{overdue:,.2f}",
             month=str(self.month),
-            sales=self.kpi("month_sales"),
+            sales=Money(self.kpi("month_sales"), self.currency),
             compared=compared,
-            ytd=self.kpi("ytd_sales"),
+            ytd=Money(self.kpi("ytd_sales"), self.currency),
             active=int(self.kpi("active_customers")),
-            overdue=self.kpi("overdue"),
+            overdue=Money(self.kpi("overdue"), self.currency),
         )
 
     def _warning_lines(self, lang: Lang) -> list[str]:
@@ -198,11 +204,14 @@ def _kpi(key: str, values: Sequence[float], kind: str, sheet: str) -> dict[str, 
 class MonthFigures:
     """What the cover compares month by month and the detail sheets show for the report's month: the reps' targets
     and what they achieved (the rep sheet's, built once), the company's line of sales, the complaints open at the
-    month's end, the VIP/A visit coverage then and the reports due in the month (the missing-reports check)."""
+    month's end, the customers with the grades in force then (``graded``, ``grading`` saying which), the VIP/A visit
+    coverage by them and the reports due in the month (the missing-reports check)."""
 
     goals: gm.RepGoals
     total: pd.Series
     complaints: pd.DataFrame
+    graded: pd.DataFrame
+    grading: Message
     coverage: pd.DataFrame
     submissions: SubmissionsCheck
 
@@ -220,13 +229,28 @@ def _month_figures(
     # the reps' reports by the submissions command's own check: the same rule, the month as its period
     reports = {CUSTOMERS.name: master.customers, LEDGER.name: _table(tables, LEDGER)}
     goals = gm.RepGoals.of(master.transactions, master.customers, _table(tables, SALES_TARGETS), month=month)
+    graded, grading = graded_at(master.customers, master.grade_history, at=end)
     return MonthFigures(
         goals=goals,
         total=gm.sales_total(master.transactions, goals, month=month),
         complaints=gm.open_complaints(register, as_of=end_of_day(end)),
-        coverage=gm.key_visit_coverage(master.customers, master.visits, as_of=end, policy=visits),
+        graded=graded,
+        grading=grading,
+        coverage=gm.key_visit_coverage(graded, master.visits, as_of=end, policy=visits),
         submissions=run_submissions_check(reports, master.settings, period=str(month)),
     )
+
+
+def _year_to_date(
+    points: Sequence[pd.Period], figures: Sequence[MonthFigures], data_from: pd.Period | None
+) -> list[float]:
+    """Each month's sales of its year to date; none for a month of an earlier year than the report's whose year to
+    date begins before the data (``data_from``): against part of a year, a rise is no rise."""
+    month = points[0]
+    return [
+        np.nan if p.year != month.year and gm.partial(gm.Spans.of(p).ytd, data_from) else float(e.total["ytd_sales"])
+        for p, e in zip(points, figures)
+    ]
 
 
 def _cover(
@@ -235,9 +259,10 @@ def _cover(
     trend: pd.DataFrame,
     receivables: pd.DataFrame,
     sections: dict[str, pd.DataFrame],
+    data_from: pd.Period | None,
 ) -> pd.DataFrame:
     """The KPIs of the months ``points`` (the report's month, last month and the same month a year ago), from
-    ``figures``, each of those months' figures."""
+    ``figures``, each of those months' figures; the data begin in ``data_from``."""
     rows = trend.set_index("month")
     at = [rows.loc[str(p)] if str(p) in rows.index else None for p in points]
 
@@ -252,7 +277,7 @@ def _cover(
     return pd.DataFrame(
         [
             _kpi("month_sales", monthly("sales"), "money", "sales"),
-            _kpi("ytd_sales", [float(e.total["ytd_sales"]) for e in figures], "money", "sales"),
+            _kpi("ytd_sales", _year_to_date(points, figures, data_from), "money", "sales"),
             _kpi("sales_achievement", [float(e.total["sales_achievement"]) for e in figures], "percent", "by_rep"),
             _kpi("active_customers", monthly("active_customers"), "count", "customers"),
             _kpi("recent_buyers", monthly("recent_buyers"), "count", "customers"),
@@ -325,23 +350,29 @@ def run_gm_pack(
         lang=lang,
     )
     sections = {"funnel": gm.funnel(master.opportunities), "risky": risky}
+    data_from = first.to_period("M") if first is not None else None
+    graded = figures[0].graded  # the customers with the month's grades: the grade sheet's and the top 20's
+    cuts = {by: gm.sales_cut(tx, graded, figures[0].goals, month=month, by=by) for by in gm.CUTS}
     pack = GmPack(
         month=month,
-        kpis=without_the_data(_cover(points, figures, trend, owed, sections), points, first),
+        kpis=without_the_data(_cover(points, figures, trend, owed, sections, data_from), points, first),
         trend=trend,
         total=figures[0].total,
-        cuts={by: gm.sales_cut(tx, master.customers, figures[0].goals, month=month, by=by) for by in gm.CUTS},
-        top=gm.top_customers(tx, master.customers, month=month),
+        cuts={by: gm.comparable(cut, month=month, data_from=data_from) for by, cut in cuts.items()},
+        top=gm.comparable(gm.top_customers(tx, graded, month=month), month=month, data_from=data_from),
         receivables=owed.iloc[-12:].reset_index(drop=True),
         funnel=sections["funnel"],
         coverage=figures[0].coverage,
+        grading=figures[0].grading,
         complaints=figures[0].complaints,
         submissions=figures[0].submissions,
         risky=sections["risky"],
         pareto=gm.rolling_year_pareto(tx, month=month),
         lost_months=months_lost,
         company=master.settings.company_name,
-        warnings=month_warnings(master, month),
+        data_from=data_from,
+        warnings=(*month_warnings(master, month), *terms_warnings(master.customers, ledger, master.lang)),
+        currency=master.settings.book_currency,
     )
     path = out or (out_dir / gm_report_name(month) if out_dir is not None else None)
     if path is None:
@@ -491,4 +522,6 @@ def run_fact_sheet(
     path = out or (out_dir / fact_sheet_name(ids, rep, when) if out_dir is not None else None)
     if path is None:
         return result
-    return replace(result, path=write_fact_sheets(result, path, company=master.settings.company_name, lang=lang))
+    settings = master.settings
+    written = write_fact_sheets(result, path, company=settings.company_name, lang=lang, currency=settings.book_currency)
+    return replace(result, path=written)

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             tr(args.lang, "Customer analysis {year}", year=args.year),
             company=master.settings.company_name,
             as_of=day.date(),
+            currency=master.settings.book_currency,
         ),
         lang=args.lang,
     )

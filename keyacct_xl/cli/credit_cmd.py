@@ -21,6 +21,7 @@ from keyacct_xl.analytics.grading import CHANGE_LABELS, change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
+from keyacct_xl.currency import Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import LEDGER_TABLES
@@ -139,7 +140,7 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
                 "  {grade}: {customers:,} customer(s), overdue ¥{overdue:,.2f}",
                 grade=row.credit_grade,
                 customers=row.customers,
-                overdue=row.overdue_amount,
+                overdue=Money(row.overdue_amount, master.settings.book_currency),
             )
         )
     print("  " + change_counts(table["credit_change"], args.lang))
@@ -161,7 +162,10 @@ def _grades(path: Path, args: argparse.Namespace) -> int:
                 Sheet(tr(args.lang, "By credit grade"), counts, (chart,)),
             ],
             heading=Heading(
-                tr(args.lang, "Credit grades"), company=master.settings.company_name, as_of=ledger.as_of.date()
+                tr(args.lang, "Credit grades"),
+                company=master.settings.company_name,
+                as_of=ledger.as_of.date(),
+                currency=master.settings.book_currency,
             ),
             lang=args.lang,
         )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from keyacct_xl.consolidate.examples import write_examples
 from keyacct_xl.consolidate.formroles import form_roles
+from keyacct_xl.currency import CNY
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.catalog import form_ids, load_catalog, load_form
 from keyacct_xl.forms.generator import FormData, write_form
@@ -38,14 +39,13 @@ HELP: dict[str, Message] = {
     "--master-prefill": msg("master workbook"),
     "--reps": msg("a rep (repeat for several; default: every rep in the master)"),
     "--period-prefill": msg("week 2026-W48 or month 2026-11 (default: next week)"),
-    "--lang-prefill": msg("form language (default: the master's)"),
     "examples": msg("write a filled example DIR/<form_id>.xlsx of each consolidated form (workbooks/examples)"),
     "--out-examples": msg("output folder (default ./examples)"),
     "--debug": msg("show tracebacks for errors"),
     "form_ids": msg("form ids (see forms list)"),
     "--all": msg("every form in the catalog"),
     "--out": msg("output folder (default ./forms)"),
-    "--lang": msg("form language (default zh)"),
+    "--lang": msg("form language (default: the master's, else the system's, else zh)"),
     "--company": msg("company name in the title block (default: the master's)"),
     "--master": msg("master workbook to pre-fill from"),
     "--rep": msg("pre-fill for this rep (needs --master)"),
@@ -85,9 +85,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
     rep_forms.add_argument("--rep", action="append", default=[], help=HELP["--reps"].render(lang))
     rep_forms.add_argument("--period", help=HELP["--period-prefill"].render(lang))
     rep_forms.add_argument("--out", type=Path, default=Path("forms"), help=HELP["--out"].render(lang))
-    rep_forms.add_argument(
-        "--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=HELP["--lang-prefill"].render(lang)
-    )
+    rep_forms.add_argument("--lang", choices=FORM_LANGS, default=argparse.SUPPRESS, help=HELP["--lang"].render(lang))
     rep_forms.set_defaults(func=run_prefill)
     examples = actions.add_parser("examples", help=HELP["examples"].render(lang))
     examples.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=HELP["--debug"].render(lang))
@@ -107,7 +105,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_prefill(args: argparse.Namespace) -> int:
     """Pre-fill each chosen rep's forms of the period, as the ribbon's 按业务员预填表单 does."""
     master = load_master(args.master)
-    form_lang: FormLang = getattr(args, "lang", master.lang)
+    form_lang: FormLang = args.lang  # the master's when not given (cli.main.run_language)
     args.lang = message_lang(form_lang)
     period = args.period or next_week()
     written = prefill_for_reps(master, args.out, period=period, reps=args.rep, lang=form_lang)
@@ -128,7 +126,7 @@ def run_prefill(args: argparse.Namespace) -> int:
 
 def run_examples(args: argparse.Namespace) -> int:
     """Write the filled example of every input form (templates/examples)."""
-    form_lang: FormLang = getattr(args, "lang", "zh")
+    form_lang: FormLang = args.lang  # when not given: the master's, else the system's (cli.main.run_language)
     args.lang = message_lang(form_lang)
     for path in write_examples(args.out, form_lang):
         print(tr(args.lang, "written: {path}", path=path))
@@ -162,7 +160,7 @@ def _form_data(
 
 def run_generate(args: argparse.Namespace) -> int:
     """Generate the requested forms, blank or pre-filled."""
-    form_lang: FormLang = getattr(args, "lang", "zh")
+    form_lang: FormLang = args.lang  # when not given: the master's, else the system's (cli.main.run_language)
     args.lang = message_lang(form_lang)
     if args.all == bool(args.form_ids):
         raise InputError(msg("name form ids or pass --all (not both); valid ids: {ids}", ids=", ".join(form_ids())))
@@ -182,6 +180,14 @@ def run_generate(args: argparse.Namespace) -> int:
     filled = [(spec, _form_data(spec, master, args, stamp, tables)) for spec in specs]
     for spec, data in filled:
         name = output_name(spec.id, rep=args.rep, customer=args.customer, period=args.period)
-        path = write_form(args.out / name, spec, lang=form_lang, company=company, data=data, password=args.password)
+        path = write_form(
+            args.out / name,
+            spec,
+            lang=form_lang,
+            company=company,
+            data=data,
+            password=args.password,
+            currency=master.settings.book_currency if master else CNY,
+        )
         print(tr(args.lang, "written: {path}", path=path))
     return 0

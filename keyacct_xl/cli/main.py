@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from keyacct_xl import __version__
 from keyacct_xl.cli import (
@@ -39,6 +40,7 @@ from keyacct_xl.cli.terminal import terminal_safe_output
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import system_problem
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.language import master_language
 from keyacct_xl.messages import tr
 from keyacct_xl.notices import collecting
 
@@ -70,13 +72,33 @@ COMMAND_MODULES = [
 ]
 
 
+# The arguments by which the commands name the master they work on, the first given counting: `rfm INPUT` and
+# `reconcile OURS` may be another file instead (then no master tells the language), `grade apply MASTER` is the last
+# word of its target.
+MASTER_ARGUMENTS = ("master", "into", "book", "path", "input", "target", "ours")
+
+
 def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:
     """The language of ``--help``: ``--lang`` on the command line, else the system locale, else zh (the default)."""
-    if (chosen := lang_option(argv)) is not None:
-        return chosen
+    return lang_option(argv) or locale_language(environ)
+
+
+def locale_language(environ: Mapping[str, str] = os.environ) -> Lang:
+    """The system locale's language: en when it is English, else zh (the default)."""
     # POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG; the first one set decides.
     locale = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
     return "en" if locale.lower().startswith("en") else "zh"
+
+
+def run_language(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> str:
+    """The language of a run: ``--lang`` as given (a form's may be bilingual), else the language of the master the
+    command works on, else the system locale's, else zh."""
+    if (given := getattr(args, "lang", None)) is not None:
+        return given
+    named = next((a for a in (getattr(args, name, None) for name in MASTER_ARGUMENTS) if a), None)
+    if isinstance(named, list):
+        named = named[-1]
+    return (named is not None and master_language(Path(named))) or locale_language(environ)
 
 
 def common_options(*, suppress: bool, lang: Lang) -> argparse.ArgumentParser:
@@ -85,8 +107,8 @@ def common_options(*, suppress: bool, lang: Lang) -> argparse.ArgumentParser:
     common.add_argument(
         "--lang",
         choices=["zh", "en"],
-        help=tr(lang, "output and message language (default zh)"),
-        default=argparse.SUPPRESS if suppress else "zh",
+        help=tr(lang, "output and message language (default: the master's, else the system's, else zh)"),
+        default=argparse.SUPPRESS,  # not given: the run's language is told once parsed (run_language)
     )
     common.add_argument(
         "--debug",
@@ -149,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(help_language(argv)).parse_args(argv)
+    args.lang = run_language(args)
     # What a command prints quotes what files hold: shown, never obeyed by the terminal (cli/terminal.py).
     with terminal_safe_output():
         try:
@@ -168,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyacctError as exc:
             if args.debug:
                 raise
-            print(f"keyacct-xl: {exc.message(args.lang)}", file=sys.stderr)
+            # A refusal may quote a row by its key (a contact's phone): masked as the command's output is.
+            masked = getattr(args, "without_sensitive", False)
+            print(f"keyacct-xl: {exc.message(args.lang, masked=masked)}", file=sys.stderr)
             return exc.exit_code
         except OSError as exc:
             if args.debug:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from keyacct_xl.consolidate.dedupe import duplicate_lines, likely_duplicates
+from keyacct_xl.consolidate.repeatedkeys import repeated_key_lines, repeated_keys
 from keyacct_xl.errors import InputError
 from keyacct_xl.history.store import store_path
 from keyacct_xl.history.stray import stray_batches
@@ -17,7 +18,7 @@ from keyacct_xl.master.export import export_master, key_path, pseudonym_key
 from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.products import record_sales_listings, undo_sales_listings
-from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.reader import load_master, open_book_as_read
 from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
@@ -34,8 +35,9 @@ HELP: dict[str, Message] = {
     "check": msg("read a master, count its rows and check its references"),
     "check (description)": msg(
         "Read every table (a bad cell is named by sheet and cell), count the rows, then list "
-        "rows whose customer id is not in Customers, duplicate customer ids and contacts "
-        "without a customer. Exit status: 0 when the references are consistent, 1 when such "
+        "rows whose customer id is not in Customers, duplicate customer ids, contacts "
+        "without a customer and row keys held by more than one row (a department's annual target, a "
+        "quotation number typed twice). Exit status: 0 when the references are consistent, 1 when such "
         "problems were found, 2 when the master cannot be read."
     ),
     "export": msg("copy a master, or export its tables without personal data"),
@@ -131,8 +133,12 @@ def _check(args: argparse.Namespace) -> int:
     wide = max(map(display_width, sheets))
     for schema, sheet in zip(DATA_TABLES, sheets):
         print(f"{sheet}{' ' * (wide - display_width(sheet))}{len(master.frame(schema)):>10,}")
-    integrity = check_master_file(args.path)
+    book = open_book_as_read(args.path)
+    integrity = check_master_file(args.path, book=book)
     for line in integrity.summary(args.lang):
+        print(line)
+    repeated = repeated_keys(book, args.path)
+    for line in repeated_key_lines(repeated, args.lang):
         print(line)
     stray = stray_batches(args.path)
     for batch in stray:
@@ -140,7 +146,7 @@ def _check(args: argparse.Namespace) -> int:
     # Likely duplicates are for a person to judge (two branches may share a phone): told, not failed on.
     for line in duplicate_lines(likely_duplicates(master.customers), args.lang):
         print(line)
-    return 0 if integrity.ok and all(b.in_workbook for b in stray) else 1
+    return 0 if integrity.ok and not repeated and all(b.in_workbook for b in stray) else 1
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from keyacct_xl.consolidate.store import load_master_store
+from keyacct_xl.currency import Money
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.performance.evaluation import NO_TARGET, rating_text, run_rep_evaluation
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 "{rep}: sales ¥{sales:,.2f}, achievement {achieved}, {visits} visit(s), {new} new "
                 "customer(s), {complaints} complaint(s); score {score}, {rating}",
                 rep=row["rep"],
-                sales=float(row["sales"]),
+                sales=Money(float(row["sales"]), master.settings.book_currency),
                 achieved=achieved,
                 visits=int(row["visits"]),
                 new=int(row["new_customers"]),

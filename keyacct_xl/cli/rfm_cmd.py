@@ -42,22 +42,25 @@ def run(args: argparse.Namespace) -> int:
     from_master = is_master_workbook(args.input)
     if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
-    settings = customers = None  # a file of sales lines has no Customers to name its customers from
+    settings = customers = company = None  # a file of sales lines has no Customers to name its customers from
     if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
         transactions, settings, customers = master.transactions, master.settings, master.customers
+        company = settings.company_name
     else:
         transactions = load_transactions(args.input)
     options = rfm_options(
         settings, as_of=option_date(args.as_of, "--as-of"), period_months=args.period_months, monetary=args.monetary
     )
-    result = run_rfm(transactions, options, out=args.out, customers=customers, lang=args.lang)
+    result = run_rfm(transactions, options, out=args.out, customers=customers, company=company, lang=args.lang)
     for row in result.classes.itertuples():
         print(
             f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
             f"\t{row.revenue_share:6.1%}"
         )
+    if len(result.lapsed):
+        print(result.left_out(args.lang))
     if result.path:
         print(tr(args.lang, "written: {path}", path=result.path))
     return 0

@@ -19,7 +19,7 @@ HELP: dict[str, Message] = {
     ),
     "master": msg("master workbook"),
     "--period": msg("period: a week (2026-W48) or a month (2026-11)"),
-    "--as-of": msg("check date (default: the period's last day)"),
+    "--as-of": msg("check date (default: the period's last day, or now while the period has not ended)"),
     "--rep": msg("only this sales rep"),
     "--calendar": msg("submission calendar file or shipped name (default: submissions)"),
     "--out": msg("FILE.xlsx or FILE.csv (default: submissions_<period>.xlsx beside MASTER)"),

@@ -16,11 +16,10 @@ from typing import Final
 from keyacct_xl.consolidate.changes import shown as shown_value
 from keyacct_xl.consolidate.frames import row_json, typed_frame
 from keyacct_xl.consolidate.routes import ROW_KEYS
-from keyacct_xl.i18n import Lang
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
-from keyacct_xl.messages import MASK, Listing, Pair, listing, tr
+from keyacct_xl.messages import Listing, Message, Pair, PersonalValue, listing, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 ADDED: Final = "added"  # the change a SubmissionHistory row of an added row names
@@ -44,6 +43,7 @@ def added_entries(table: str, rows: Iterable[Mapping[str, object]], now: str) ->
                 "rep": row.get("rep"),
                 "period": row.get("period"),
                 "changed_at": now,
+                "changed_by_file": row.get("source_file"),
                 "changed_by": row.get("file_sha256"),
                 "data": None,
                 "written": written,
@@ -57,48 +57,49 @@ class ChangedSinceAdded:
     """A cell of a row the undo removes that no longer holds what the file wrote into it."""
 
     table: str
-    row: str  # the row's key values, as the undo names rows
+    row: Listing  # the row's key values, as the undo names rows
     column: str
     now: object
     wrote: object
 
-    def line(self, lang: Lang, *, masked: bool = False) -> str:
-        """``  Visits 张三 · C001 · …: 结果 was changed after the file added the row (x; the file wrote y): …``;
-        ``masked``: a personal column's values as ``***``."""
-        table, column = sheet_and_header(self.table, self.column, lang)
-        hidden = masked and personal_column(self.table, self.column)
-        return "  " + tr(
-            lang,
+    def line(self) -> Message:
+        """``Visits 张三 · C001 · …: 结果 was changed after the file added the row (x; the file wrote y): …``; a
+        personal column's values as ``PersonalValue``."""
+        table, column = sheet_and_header(self.table, self.column)
+        personal = personal_column(self.table, self.column)
+        return msg(
             "{table} {row}: {column} was changed after the file added the row ({now}; the file wrote {wrote}): "
             "removed with the row",
             table=table,
             row=self.row,
             column=column,
-            now=shown_or_blank(self.now, lang, hidden),
-            wrote=shown_or_blank(self.wrote, lang, hidden),
+            now=shown_or_blank(self.now, personal),
+            wrote=shown_or_blank(self.wrote, personal),
         )
 
 
-def sheet_and_header(table: str, column: str, lang: Lang) -> tuple[Pair, str]:
-    """A consolidation table's sheet (both languages) and a column's header in ``lang`` (a column of a person's own
-    by its label)."""
+def sheet_and_header(table: str, column: str) -> tuple[Pair, object]:
+    """A consolidation table's sheet and a column's header, both shown in the message's language (a column of a
+    person's own by its label)."""
     schema = ALL_CONSOLIDATION_TABLES[table]
-    header = schema.column(column).header(lang) if column in schema.keys else column
+    header = schema.column(column) if column in schema.keys else column
     return Pair(schema.sheet_en, schema.sheet_zh), header
 
 
 NAMED_ROWS = 20  # the rows an undo names per table and kind; past it, "…"
 
 
-def named_rows(keys: Sequence[str]) -> Listing:
+def named_rows(keys: Sequence[Listing]) -> Listing:
     """The first ``NAMED_ROWS`` row keys as a listing, "…" after them when there are more."""
     return listing([*keys[:NAMED_ROWS], *(["…"] if len(keys) > NAMED_ROWS else [])])
 
 
-def shown_or_blank(value: object, lang: Lang, hidden: bool = False) -> str:
-    """A cell's value as a report shows it (``***`` when ``hidden`` holds a personal one), or (空) / (blank)."""
+def shown_or_blank(value: object, personal: bool = False) -> object:
+    """A cell's value as a report shows it (a ``PersonalValue`` when the column is ``personal``), or (空) / (blank)."""
     text = shown_value(value)
-    return (MASK if hidden else text) if text else tr(lang, "(blank)")
+    if not text:
+        return msg("(blank)")
+    return PersonalValue(text) if personal else text
 
 
 def personal_column(table: str, key: str) -> bool:
@@ -108,7 +109,10 @@ def personal_column(table: str, key: str) -> bool:
 
 
 def changed_since_added(
-    table: str, records: Sequence[Mapping[str, object]], keys: Sequence[str], written: Sequence[Mapping[str, object]]
+    table: str,
+    records: Sequence[Mapping[str, object]],
+    keys: Sequence[Listing],
+    written: Sequence[Mapping[str, object]],
 ) -> list[ChangedSinceAdded]:
     """The cells of ``records`` (the rows an undo removes, named by ``keys``) that differ from what their file wrote
     (``written``: its ``added`` history rows for ``table``, as read from their JSON); a row without one is not

@@ -675,6 +675,7 @@ def _update(
         "rep": before.get("rep"),
         "period": before.get("period"),
         "changed_at": now,
+        "changed_by_file": source.name,
         "changed_by": source.sha256,
         "data": row_json(before),
         "written": row_json(written),

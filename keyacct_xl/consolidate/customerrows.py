@@ -10,7 +10,6 @@ landline whose leading 0 Excel dropped (025 8400 1234 stored as 2584001234) and 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,18 +17,15 @@ from dataclasses import dataclass, field
 from keyacct_xl.analytics.apply import grade_entry
 from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, ListRow
-from keyacct_xl.consolidate.fieldcheck import looks_like_phone
+from keyacct_xl.consolidate.fieldcheck import FieldProblem, code_text, looks_like_phone, lost_leading_zero
 from keyacct_xl.errors import InputError
 from keyacct_xl.master.convert import convert
 from keyacct_xl.master.schema import CUSTOMERS
-from keyacct_xl.messages import Location, Message, Rendered, listing, msg
+from keyacct_xl.messages import Location, Rendered, listing, msg
 from keyacct_xl.parsing import is_blank
 
 PHONE_KEYS = frozenset({"phone", "fax"})
 NON_NEGATIVE = ("credit_limit", "payment_terms_days")
-_WHOLE_AS_TEXT = re.compile(r"^(\d+)\.0+$")  # 13812345678.0: a number cell written out by a script or an export
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True)
@@ -165,33 +161,14 @@ def _problem(
     return CellProblem(place, cell, column, value, reason, named)
 
 
-def phone_text(value: object) -> tuple[str | None, Message | None]:
+def phone_text(value: object) -> tuple[str | None, Rendered | None]:
     """A phone cell as text and what to say about it: (text, None), (text, warning) or (None, refusal)."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, (int, float)) and not float(value).is_integer()):
         return None, msg("{value} is not a phone number", value=value)
-    if isinstance(value, (int, float)):
-        if value != value or not float(value).is_integer():
-            return None, msg("{value} is not a phone number", value=value)
-        text = str(int(value))
-    else:
-        text = unicodedata.normalize("NFKC", str(value)).strip()
-        if whole := _WHOLE_AS_TEXT.match(text):
-            text = whole[1]
-    if _SCIENTIFIC.match(text):
-        return None, msg(
-            "{value} is a number shown in scientific notation: its last digits are lost; type the phone as text",
-            value=text,
-        )
+    try:
+        text = unicodedata.normalize("NFKC", code_text(value)[0])
+    except FieldProblem as problem:
+        return None, problem.reason
     if not looks_like_phone(text):  # 待补, a name beside the number: kept (the list is the manager's), but told
         return text, msg("{value} does not look like a phone number: kept as typed, check it", value=text)
     return text, lost_leading_zero(text)
-
-
-def lost_leading_zero(text: str) -> Message | None:
-    """A warning when ``text`` is all digits, 9 to 11 of them, no mobile number and no leading 0: a landline
-    (area code 0xx or 0xxx, then 7 or 8 digits) whose 0 a number cell dropped."""
-    if not text.isdigit() or not 9 <= len(text) <= 11 or text.startswith("0") or _MOBILE.match(text):
-        return None
-    return msg(
-        "{value} looks like a landline whose leading 0 was lost (0{value}?): kept as typed, check it", value=text
-    )

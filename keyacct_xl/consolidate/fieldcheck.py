@@ -18,16 +18,19 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
 from keyacct_xl.consolidate.periods import Period, month_dot_day, yearless_date
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, Text, choice_key
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, cmsg, msg
 from keyacct_xl.parsing import (
     EXCEL_MAX_TEXT,
+    OtherCurrencyError,
     ParseError,
     is_blank,
     parse_date,
@@ -39,6 +42,12 @@ from keyacct_xl.parsing import (
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+]?[\d\s\-()（）/转,，;；ext.]+$", re.IGNORECASE)
+_WHOLE_AS_TEXT = re.compile(r"^(\d+)\.0+$")  # 13812345678.0: a number cell written out by a script or an export
+# 1.38123E+10 as a spreadsheet shows a number too wide for its cell: a mantissa with a point, or an exponent with a
+# sign (a product code 3E8 is neither).
+_SCIENTIFIC = re.compile(r"^[+-]?\d+\.\d+[eE][+-]?\d+$|^[+-]?\d+[eE][+-]\d+$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+NUMBER_DIGITS = 15  # the significant digits a spreadsheet's number keeps (Excel, WPS, LibreOffice: a double)
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$")
 # A time as people say it: 下午3点, 上午9点半, 15点30分, 3pm, 9:30 am (the half of the day moves the hour past noon).
 # Matched with each run of spaces made one: optional runs of spaces side by side made a long run cost seconds.
@@ -90,8 +99,9 @@ _NUMBER_THEN_WORD = re.compile(r"^[+-]?[\d.,]+\s*[^\d\s.,]+$")  # 3桶, 2 boxes:
 class FieldProblem(ValueError):
     """A cell value that does not satisfy its field: the reason as a message (``reason``), read as ``en`` and ``zh``."""
 
-    def __init__(self, reason: Rendered) -> None:
+    def __init__(self, reason: Rendered, *, refuses_line: bool = False) -> None:
         self.reason = reason
+        self.refuses_line = refuses_line  # an amount in another currency: the whole line is refused, not the cell
         self.en, self.zh = reason.en, reason.zh
         super().__init__(self.en)
 
@@ -113,7 +123,8 @@ class Limit:
 
 @dataclass(frozen=True)
 class Checked:
-    """A cell's typed value, and a note when it was read through a synonym (面访 read as 面谈)."""
+    """A cell's typed value, and a note when it was read through a synonym (面访 read as 面谈) or may not be what was
+    typed (a phone whose leading 0 a number cell dropped)."""
 
     value: object
     note: Rendered | None = None
@@ -127,13 +138,15 @@ def read_cell(
     day_first: bool | None = None,
     period: Period | None = None,
     latest: Limit | None = None,
+    currency: Currency = CNY,
 ) -> Checked:
     """The typed value of ``raw`` for ``field`` (None when blank and allowed), or raise FieldProblem.
 
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
     ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show); a date typed
     without a year, or as a number (11.3), takes the year nearest the form's ``period``, or the latest year that
-    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which.
+    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which. Amounts are
+    read in ``currency``, the master's book currency.
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
@@ -142,7 +155,7 @@ def read_cell(
     _check_cell_length(raw)
     kind = field.type
     if kind in ("integer", "number", "money", "percent"):
-        value, note = _number(field, raw)
+        value, note = _number(field, raw, currency)
         if kind == "integer" and not float(value).is_integer():
             raise FieldProblem(msg("{value:g} is not a whole number", value=value))
         _check_range(field, value)
@@ -155,17 +168,69 @@ def read_cell(
         return _choices(field, _text(raw), lang)
     # Spaces around a pasted value (a trailing one, U+3000, U+00A0) are not the rep's words; kept, the master
     # would hold 王经理 and "王经理 " as two contacts in an autofilter and a pivot.
-    text = _text(raw).strip()
+    text, from_number = code_text(raw) if field.holds_code else (_text(raw).strip(), False)
     if kind == "email" and not _EMAIL.match(text):
         raise FieldProblem(msg("not an e-mail address"))
+    note = None
     if kind == "phone":
         # Full-width digits and signs (an input method left in full-width mode) look right on screen, but a search
         # for 020-83331234 would never find ０２０－８３３３１２３４: stored as the plain characters they stand for.
         text = unicodedata.normalize("NFKC", text)
         if not looks_like_phone(text):
             raise FieldProblem(msg("not a phone number"))
+        note = lost_leading_zero(text) if from_number else None
     _check_text(field, text)
-    return Checked(text)
+    return Checked(text, note)
+
+
+def code_text(raw: object) -> tuple[str, bool]:
+    """A code cell (a phone, an id, a tax id) as the digits typed, and whether it came from a number (a General cell
+    in WPS or LibreOffice holds 13812345678 as one; an export writes it 13812345678.0); raise FieldProblem when the
+    number lost digits: shown in scientific notation, or longer than a spreadsheet's number keeps."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if not float(raw).is_integer():
+            return _text(raw), True
+        # As the cell shows it: a double's 15 significant digits, then zeros (914400001234568000, not ...567936).
+        return _whole_number(f"{int(Decimal(f'{float(raw):.15g}'))}"), True
+    text = _text(raw).strip()
+    plain = unicodedata.normalize("NFKC", text)
+    if whole := _WHOLE_AS_TEXT.match(plain):
+        return _whole_number(whole[1]), True
+    if _SCIENTIFIC.match(plain):
+        raise FieldProblem(
+            msg(
+                "{value} is a number shown in scientific notation: its last digits are lost; type it as text",
+                value=text,
+            )
+        )
+    return text, False
+
+
+def _whole_number(digits: str) -> str:
+    """The digits of a whole number a cell held, refused when more than a spreadsheet's number keeps: an 18-digit
+    tax id typed into a number cell is stored with its last three digits 0."""
+    count = len(digits.lstrip("-"))
+    if count > NUMBER_DIGITS:
+        raise FieldProblem(
+            msg(
+                "{value} has {count} digits, more than the {limit} a spreadsheet's number keeps: its last digits are "
+                "lost; type it as text",
+                value=digits,
+                count=count,
+                limit=NUMBER_DIGITS,
+            )
+        )
+    return digits
+
+
+def lost_leading_zero(text: str) -> Rendered | None:
+    """A warning when ``text`` is all digits, 9 to 11 of them, no mobile number and no leading 0: a landline
+    (area code 0xx or 0xxx, then 7 or 8 digits) whose 0 a number cell dropped."""
+    if not text.isdigit() or not 9 <= len(text) <= 11 or text.startswith("0") or _MOBILE.match(text):
+        return None
+    return msg(
+        "{value} looks like a landline whose leading 0 was lost (0{value}?): kept as typed, check it", value=text
+    )
 
 
 def looks_like_phone(text: str) -> bool:
@@ -205,19 +270,21 @@ def _text(raw: object) -> str:
     return raw if isinstance(raw, str) else str(raw)
 
 
-def _number(field: FieldSpec, raw: object) -> tuple[float, Rendered | None]:
+def _number(field: FieldSpec, raw: object, currency: Currency) -> tuple[float, Rendered | None]:
     """A number cell's value, and a note when it was converted (an amount in yuan typed into a 万元 field)."""
     text = unicodedata.normalize("NFKC", raw).strip() if isinstance(raw, str) else None
     try:
         if field.unit == "wan_yuan":
-            value, from_yuan = parse_wan_yuan(raw)
+            value, from_yuan = parse_wan_yuan(raw, currency=currency)
             converted = msg("{typed!r} is an amount in yuan: read as {value:g} (10k CNY)", typed=raw, value=value)
             return value, converted if from_yuan else None
         if text is None:
-            return parse_money(raw), None
+            return parse_money(raw, currency=currency), None
         if field.type == "percent" and (share := parse_percent(text)) is not None:
             return share, None
-        return parse_money(_without_unit(field, text)), None
+        return parse_money(_without_unit(field, text), currency=currency), None
+    except OtherCurrencyError as exc:
+        raise FieldProblem(exc.wording, refuses_line=True) from None
     except ParseError as exc:
         raise FieldProblem(_not_a_number(field, raw, text, exc)) from None
 

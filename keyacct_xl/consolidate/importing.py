@@ -37,8 +37,9 @@ from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, read_c
 from keyacct_xl.consolidate.customerrows import typed_rows
 from keyacct_xl.consolidate.importreport import write_import_report
 from keyacct_xl.consolidate.intake import sha256, shown_name
+from keyacct_xl.consolidate.referrers import master_blockers
 from keyacct_xl.consolidate.store import load_store, save_store
-from keyacct_xl.consolidate.undo import LIVE, UndoResult, referring_tables, submission_sha, undo_submission
+from keyacct_xl.consolidate.undo import LIVE, UndoResult, submission_sha, undo_submission
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import (
     backup_path,
@@ -51,9 +52,9 @@ from keyacct_xl.fileio import (
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_customer_ids
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES
+from keyacct_xl.master.schema import CUSTOMERS, DATA_TABLES
 from keyacct_xl.master.submissions import LEDGER
-from keyacct_xl.messages import joined, listing, msg, tr
+from keyacct_xl.messages import joined, msg, tr
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,8 @@ def run_customer_import(
     """Import the customer list ``source`` into ``master`` (a dry run writes nothing to the master) and write the
     report workbook to ``report`` when given. ``new_id`` and ``same`` are the row numbers of held rows to import
     under a new id or to take as the customer their id names; for a list imported already, only those rows are
-    applied (under that import). ``without_sensitive`` masks personal values (``***``) in what the console and the
-    report show."""
+    applied (under that import). ``without_sensitive`` (or the master's Settings 报告中的个人信息 = 隐去) masks
+    personal values (``***``) in what the console and the report show."""
     source, master = Path(source), Path(master)
     decisions = _decisions(new_id, same)
     if report is not None:
@@ -203,7 +204,8 @@ def run_customer_import(
             dry_run,
             now,
             decided=earlier is not None,
-            without_sensitive=without_sensitive,
+            # the ribbon's button has no options: the master's Settings ask, as for a consolidation's report
+            without_sensitive=without_sensitive or store.settings.report_personal_data == "mask",
         )
         # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
         return result if report is None else replace(result, report=write_import_report(result, report, lang))
@@ -275,27 +277,18 @@ def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -
 
 def _refuse_if_used(master: Path, sha: str) -> None:
     """Refuse to take out customers the import created that rows of the master's other tables name (sales imported
-    since, the history store's lines among them): those rows would be left naming no customer. Every such table
-    is named, with its count of rows."""
+    since, the history store's lines among them, the grade history): those rows would be left naming no customer.
+    Every such place is named, with its count of rows, and the undos that free them, in order."""
     customers = load_store(master).frame(CUSTOMERS.name)
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
     if not created:
         return
-    loaded = load_master(master)
-    used, tables = referring_tables(
-        (
-            (schema, loaded.frame(schema)[CUSTOMER_ID.key])
-            for schema in DATA_TABLES
-            if schema is not CUSTOMERS and CUSTOMER_ID.key in schema.keys
-        ),
-        created,
-    )
-    if tables:
+    blockers = master_blockers(load_master(master), master, created, (s for s in DATA_TABLES if s is not CUSTOMERS))
+    if blockers.used:
         raise InputError(
             msg(
-                "customer(s) {ids} of this import are named by rows of {tables}: not undone; undo the files that "
-                "added those rows first, or keep the customers",
-                ids=listing(sorted(used)),
-                tables=listing(tables),
+                "customer(s) {ids} of this import are named by rows of {tables}: not undone; first {steps}, or keep "
+                "the customers",
+                **blockers.params(),
             )
         )

@@ -17,9 +17,12 @@ from pathlib import Path, PurePosixPath
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import NAME_MAX, fitted_name, write_replacing
-from keyacct_xl.messages import msg
+from keyacct_xl.forms.layout import FormLang
+from keyacct_xl.i18n import LANGS, Lang
+from keyacct_xl.messages import Pair, msg
 
 NOTE_SUFFIX = ".reason.txt"  # the note beside a quarantined copy: why it was refused
+NOTE_LEADS: dict[Lang, str] = {"zh": "拒收原因：", "en": "Reason: "}  # how its reason line starts in each language
 # The bytes a quarantined copy's name may take: its note's backup (``<name>.reason.bak.txt``) must fit in a name too.
 _QUARANTINED_BYTES = NAME_MAX - len(NOTE_SUFFIX) - len(".bak")
 # Caps on a .zip SOURCE: a week's submissions, not a compression bomb.
@@ -202,9 +205,9 @@ def _numbered_name(name: str, number: int, taken: set[str]) -> str:
     return shown
 
 
-def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str, reason_zh: str) -> Path:
-    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it; the
-    copy's path (``quarantine_path``).
+def quarantine(folder: Path, submission: Submission, data: bytes, reason: Pair, lang: FormLang) -> Path:
+    """Copy a refused file into ``folder`` (keeping its relative path) with ``<name>.reason.txt`` beside it, the
+    ``reason`` in ``lang`` (the form's: both languages for a bilingual one); the copy's path (``quarantine_path``).
 
     A link, special file or file too large to read (``data`` empty) gets only the reason: nothing is copied.
     """
@@ -214,7 +217,8 @@ def quarantine(folder: Path, submission: Submission, data: bytes, reason_en: str
     if data or _empty_file(submission):
         write_replacing(target, data)
     note = target.with_name(target.name + NOTE_SUFFIX)
-    write_replacing(note, f"{submission.name}\n拒收原因：{reason_zh}\nReason: {reason_en}\n".encode())
+    lines = [NOTE_LEADS[shown] + reason.render(shown) for shown in LANGS if lang in (shown, "bilingual")]
+    write_replacing(note, "\n".join([submission.name, *lines, ""]).encode())
     return target
 
 

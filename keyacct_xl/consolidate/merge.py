@@ -449,6 +449,7 @@ class Merger:
                 "rep": before.get("rep"),
                 "period": before.get("period"),
                 "changed_at": self.now,
+                "changed_by_file": outcome.name,
                 "changed_by": outcome.sha256,
                 "data": data,
                 "written": kept,

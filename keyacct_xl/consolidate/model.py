@@ -168,6 +168,7 @@ class FileOutcome:
     reason_en: str = ""
     reason_zh: str = ""
     form_id: str = ""
+    form_lang: str = ""  # the language the form's _meta records: its quarantine note goes back to the rep in it
     version: int = 0
     rep: str = ""
     meta_rep: str = ""  # the rep the form was generated for (hidden _meta), when it names one

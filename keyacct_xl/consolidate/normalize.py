@@ -105,6 +105,7 @@ def record_stored(
                 "file_sha256": row.get("file_sha256"),
                 "source_file": row.get("source_file"),
                 "changed_at": now,
+                "changed_by_file": outcome.name,
                 "changed_by": outcome.sha256,
                 "data": row_json({**keys, cell.label: cell.before}),
             }

@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from keyacct_xl.consolidate.changes import shown
 from keyacct_xl.consolidate.headermatch import computed_keys, form_names
 from keyacct_xl.consolidate.model import CellValue, Extracted, Issue, TableRows, texts
+from keyacct_xl.currency import currency
 from keyacct_xl.forms.content import COMPANY_CELL, HELPER_SHEETS, FormContent, form_content, total_label
+from keyacct_xl.forms.currency import in_currency
 from keyacct_xl.forms.layout import FORM_LANGS, FormLang, instructions_sheet_name
+from keyacct_xl.forms.meta import CURRENCY_KEY
 from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Message, listing, msg
 from keyacct_xl.parsing import is_blank
@@ -138,6 +141,7 @@ def copy_scope(
     below the form's extent on its sheet, its instructions sheet aside. ``form_sheet`` is the form sheet's name,
     rows and merged ranges. None: the form sheet shows no text of the form in any language."""
     sheet, rows, merged = form_sheet
+    spec = in_currency(spec, currency(meta.get(CURRENCY_KEY, "CNY")))  # its labels as the master's currency names them
     lang = _form_lang(spec, meta.get("lang", ""), rows)
     if lang is None:
         return None

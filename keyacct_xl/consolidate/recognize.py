@@ -17,8 +17,8 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from xml.etree import ElementTree as ET
 
 import python_calamine as calamine
@@ -226,18 +226,20 @@ def extract(
             restore_phantom_days(retyped, data, package)
         return retyped
     values, field_map = meta
-    form_id = values.get("form_id", "")
-    if form_id not in specs:
-        if form_id in form_ids():
+    # A refusal from here on carries what _meta says: its note goes back to the rep in the form's language, and the
+    # report names whose form (form, rep, period) was refused rather than counting it under no form.
+    with Rejection.of_form(values):
+        form_id = values.get("form_id", "")
+        if form_id not in specs:
+            if form_id in form_ids():
+                raise Rejection(
+                    "not_consolidated",
+                    *texts(msg("{form_id} is a form that is not merged into the master", form_id=form_id)),
+                )
             raise Rejection(
-                "not_consolidated",
-                *texts(msg("{form_id} is a form that is not merged into the master", form_id=form_id)),
+                "unknown_form",
+                *texts(msg("_meta names the form {form_id!r}, which is not in the catalog", form_id=form_id)),
             )
-        raise Rejection(
-            "unknown_form",
-            *texts(msg("_meta names the form {form_id!r}, which is not in the catalog", form_id=form_id)),
-        )
-    with _named_by_meta(values):  # a refusal from here on says whose form it was
         spec = specs[form_id]
         version = _meta_version(values.get("version", ""), form_id)
         warnings: list[tuple[str, str]] = []
@@ -296,17 +298,6 @@ def extract(
         if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
             note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
         return extracted
-
-
-@contextmanager
-def _named_by_meta(values: Mapping[str, str]) -> Iterator[None]:
-    """A refusal of a file whose ``_meta`` names a known form carries what ``_meta`` says (form, rep, period): the
-    report names whose form was refused rather than counting it under no form."""
-    try:
-        yield
-    except Rejection as refused:
-        refused.meta = dict(values)
-        raise
 
 
 def _ods_merges(data: bytes, package: zipfile.ZipFile | None) -> Callable[[str], Merged]:

@@ -25,6 +25,7 @@ from keyacct_xl.consolidate.statements import (
     returned_lines,
     with_customer_note,
 )
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import refuse_writing_over
 from keyacct_xl.forms.layout import META_SHEET
@@ -56,6 +57,7 @@ class ReconcileRun:
 
     result: Reconciliation
     path: Path
+    currency: Currency = CNY  # the master's book currency (CNY when ours is a statement file)
 
     def summary(self, lang: Lang) -> str:
         """The report's path, the count per status and the balances; the notes below, each indented."""
@@ -65,9 +67,9 @@ class ReconcileRun:
             "unexplained ¥{remainder:,.2f}, {problems_count} unreadable values)",
             out=self.path,
             shown=status_counts(self.result.table, lang),
-            ours_closing=self.result.ours_closing,
-            theirs_closing=self.result.theirs_closing,
-            remainder=self.result.remainder,
+            ours_closing=Money(self.result.ours_closing, self.currency),
+            theirs_closing=Money(self.result.theirs_closing, self.currency),
+            remainder=Money(self.result.remainder, self.currency),
             problems_count=len(self.result.problems),
         )
         # a note's own lines (typed with Alt+Enter) stay under it
@@ -94,7 +96,7 @@ def run_reconciliation(
     refuse_decided(out)
     period = (start, end) if start is not None and end is not None else None
     theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period, customer_id=customer_id)
-    company = None
+    company, currency = None, CNY
     if is_master_workbook(ours_path):
         if not customer_id:
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
@@ -102,15 +104,15 @@ def run_reconciliation(
         master = load_master(ours_path)
         refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
         theirs = set_aside_other_customers(theirs, master.customers, customer_id)
-        company = master.settings.company_name
+        company, currency = master.settings.company_name, master.settings.book_currency
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
         ours = read_statement(ours_path, perspective="ours")
     result = reconcile(ours, theirs, options=options or MatchOptions(), lang=lang, customer_id=customer_id)
     if returned is not None:
         result = with_customer_note(result, returned, lang)
-    write_reconciliation(result, out, lang=lang, company=company)
-    return ReconcileRun(result, out)
+    write_reconciliation(result, out, lang=lang, company=company, currency=currency)
+    return ReconcileRun(result, out, currency)
 
 
 def refuse_another_customers(theirs: Statement, customers: pd.DataFrame, customer_id: str, *, company: str) -> None:

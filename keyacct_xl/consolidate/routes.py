@@ -34,6 +34,9 @@ class RowKey:
     # Columns a later row's value replaces with before and after though they are provenance elsewhere: the filer
     # (rep) of a department's annual target, whoever files it.
     updates: tuple[str, ...] = ()
+    # Headers of a column that tells rows of one key apart when both rows fill it: two visits of a day at different
+    # times (时间, a daily report's or phone call's, kept as a column under its label) are two visits, never merged.
+    apart: tuple[str, ...] = ()
 
     def all_columns(self) -> frozenset[str]:
         """Every column that takes part in the key (fallbacks and the alternative included)."""
@@ -41,7 +44,7 @@ class RowKey:
 
 
 ROW_KEYS: dict[str, RowKey] = {
-    "Visits": RowKey(("rep", "customer_id", "date", "method"), shared=True),
+    "Visits": RowKey(("rep", "customer_id", "date", "method"), shared=True, apart=("时间", "Time")),
     "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),

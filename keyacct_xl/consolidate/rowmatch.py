@@ -9,20 +9,24 @@ A row whose key fits several rows of the table is matched with care (``KeyedRows
 system of record: no row may be replaced or merged into another unsaid. Rows of its own file's lineage (the file
 sent again, a correction) come first, then a row it repeats (sent again unchanged by another file); a third visit
 of a day with two is neither, and is added as a row of its own; a key naming one row (a department's annual
-target) held twice updates one of them, and the file's report names them all.
+target) held twice updates one of them, and the file's report names them all. Rows of one key that fill
+``RowKey.apart`` differently (two visits of a day at 09:00 and 15:00) are never matched to each other: a row whose
+key fits only rows at other times is added, and the file's report names them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from keyacct_xl.consolidate.model import FileOutcome, Issue
 from keyacct_xl.consolidate.routes import ROW_KEYS, RowKey
+from keyacct_xl.headers import normalize_header
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
 from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.parsing import is_blank, same_value
@@ -35,11 +39,17 @@ def _norm(value: object) -> object:
         return None
     if isinstance(value, (pd.Timestamp, dt.date)):
         return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, dt.time):  # a time typed in a master cell, as a form's time is read: 09:00
+        return _time_text(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
         return unicodedata.normalize("NFKC", value).strip().casefold()
     return value
+
+
+def _time_text(value: object) -> str:
+    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)
 
 
 Normed = Mapping[str, object]  # a row's key columns, normalised (None for a blank cell)
@@ -88,17 +98,37 @@ def key_text(values: Mapping[str, object], row_key: RowKey) -> str:
     return " / ".join(shown)
 
 
+@functools.cache
+def _folded(header: object) -> str:
+    # Cached: every submitted row's columns are looked at, and a run's rows share a few dozen headers.
+    return normalize_header(header)
+
+
+def _apart_columns(columns: Iterable[str], row_key: RowKey) -> list[str]:
+    """The columns among ``columns`` that are ``row_key.apart`` under any spelling of its header."""
+    wanted = {_folded(h) for h in row_key.apart}
+    return [c for c in columns if _folded(c) in wanted] if wanted else []
+
+
+def apart_value(values: Mapping[str, object], row_key: RowKey) -> object:
+    """The row's filled ``RowKey.apart`` value (a visit's time of day), None when it has none."""
+    filled = (values[c] for c in _apart_columns(values, row_key) if not is_blank(values[c]))
+    return next(filled, None)
+
+
 Location = tuple[str, int]  # ("frame", position in the frame) or ("added", position among the added rows)
 Held = Callable[[Location], Mapping[str, object]]  # a table row's current values
 
 
 @dataclass(frozen=True)
 class Several:
-    """A submitted row whose key fitted several table rows, not all of its own file's lineage: what became of it."""
+    """A submitted row whose key fitted several table rows, not all of its own file's lineage, or only rows at other
+    times: what became of it."""
 
     index: int  # the row's position among the submitted rows
     rows: tuple[Location, ...]  # the table rows with its key, in table order
     place: Location | None  # the row it updates; None when it was added as a row of its own
+    apart: bool = False  # ``rows`` fill RowKey.apart otherwise (a visit at another time): the row was added beside them
 
 
 def repeats(row: Mapping[str, object], held: Mapping[str, object]) -> bool:
@@ -131,6 +161,7 @@ class KeyedRows:
 
     row_key: RowKey
     by_key: dict[Key, list[Location]] = field(default_factory=dict)
+    apart: dict[Location, object] = field(default_factory=dict)  # a row's filled RowKey.apart value, normalised
     columns: tuple[str, ...] = field(init=False)  # the key's columns, worked out once, not for every row
 
     def __post_init__(self) -> None:
@@ -145,11 +176,18 @@ class KeyedRows:
         normed = [_normed_column(frame[c]) if c in frame.columns else [None] * len(frame) for c in columns]
         for position, row in enumerate(zip(*normed) if columns else [() for _ in range(len(frame))]):
             keyed._index(dict(zip(columns, row)), ("frame", position))
+        for column in _apart_columns(frame.columns, row_key):
+            for position, value in enumerate(_normed_column(frame[column])):
+                if value is not None:
+                    keyed.apart.setdefault(("frame", position), value)
         return keyed
 
     def add(self, values: Mapping[str, object], where: Location) -> None:
         """Index one row under each of its keys."""
         self._index(_normed(values, self.columns), where)
+        value = _norm(apart_value(values, self.row_key))
+        if value is not None:
+            self.apart[where] = value
 
     def _index(self, normed: Normed, where: Location) -> None:
         for key in (
@@ -176,7 +214,8 @@ class KeyedRows:
 
         ``lineage`` holds the sha256 of the submitting file and of the earlier files it may correct: their rows
         are the submitted rows' own. Returns where each row goes and the rows whose key fitted several table
-        rows not all of their lineage (``Several``), to be reported. Without ``held``, as ``matches`` says.
+        rows not all of their lineage, or only free rows at other times (``Several``), to be reported. Without
+        ``held``, as ``matches`` says.
         """
         taken: set[Location] = set()
         found: list[Location | None] = []
@@ -189,14 +228,17 @@ class KeyedRows:
             if free:
                 place = free[0]
             else:
-                fitting = self.by_key.get(_columns_key(values, self.row_key), [])
-                free = [p for p in fitting if p not in taken]
+                fitting, elsewhen = self._at_its_time(row, self.by_key.get(_columns_key(values, self.row_key), []))
+                free, said = [p for p in fitting if p not in taken], False
                 if held is None or len(fitting) < 2 or not free:
                     place = free[0] if free else None
                 else:
                     (place, said), judged = self._among(row, fitting, free, held, lineage), True
-                    if said:
-                        several.append(Several(index, tuple(fitting), place))
+                elsewhen = [p for p in elsewhen if p not in taken]
+                if said:
+                    several.append(Several(index, tuple(fitting), place))
+                elif place is None and elsewhen:
+                    several.append(Several(index, tuple(elsewhen), None, apart=True))
             loose = _loose_key(values, self.row_key) if place is None and not judged else None
             if loose is not None and len(self.by_key.get(loose, [])) == 1 and self.by_key[loose][0] not in taken:
                 place = self.by_key[loose][0]
@@ -204,6 +246,15 @@ class KeyedRows:
                 taken.add(place)
             found.append(place)
         return found, several
+
+    def _at_its_time(self, row: Mapping[str, object], fitting: list[Location]) -> tuple[list[Location], list[Location]]:
+        """The rows ``fitting`` a row's key split into those it may be (the same time, or either without one) and
+        those at another time (``RowKey.apart``): a visit at 15:00 is not the one at 09:00, whoever sends it."""
+        time = _norm(apart_value(row, self.row_key))
+        if time is None or not fitting:
+            return fitting, []
+        elsewhen = {p for p in fitting if self.apart.get(p, time) != time}
+        return [p for p in fitting if p not in elsewhen], [p for p in fitting if p in elsewhen]
 
     def _among(
         self,
@@ -241,7 +292,20 @@ def several_issue(outcome: FileOutcome, table: str, row: Mapping[str, object], s
         "key": key_text(row, row_key),
         "count": len(several.rows),
     }
-    if several.place is None:
+    if several.apart:
+        at = (
+            msg("{row} at {time}", row=_named(held(p)), time=_time_text(apart_value(held(p), row_key)))
+            for p in several.rows
+        )
+        reason = msg(
+            "{table} {key}: the master holds this key at another time ({rows}), and this line, at {time}, is another "
+            "one, so it is added as a row of its own, not merged into it: if it is that one with its time corrected, "
+            "delete the older row in the master",
+            rows=listing(at),
+            time=_time_text(apart_value(row, row_key)),
+            **params,
+        )
+    elif several.place is None:
         reason = msg(
             "{table} {key}: the master already holds {count} rows with this key ({rows}), and this line is none of "
             "them (it repeats none, and none is this file's or of a file it corrects), so it is added as a row of its "

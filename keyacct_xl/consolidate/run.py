@@ -31,9 +31,11 @@ from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
 from keyacct_xl.consolidate.statements import reconciliation_folder, start_reconciliations
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock, system_problem
-from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.catalog import form_ids, load_form
+from keyacct_xl.forms.layout import FORM_LANGS
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
@@ -83,6 +85,7 @@ class _Job:
     # The specs cells are checked with: the catalogue's, their choices widened by the words the master holds
     # (forms/vocabulary.py); a file is read (its fields, its instructions sheet) by the catalogue's own.
     checked_with: dict[str, FormSpec] = field(default_factory=dict)
+    currency: Currency = CNY  # the master's book currency: amounts typed in another are refused
 
 
 _JOB: _Job | None = None
@@ -120,8 +123,10 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
 
 
 def _as_meta_names(outcome: FileOutcome, meta: Mapping[str, str]) -> FileOutcome:
-    """A refused file whose ``_meta`` names its form, rep and period: the report's line says whose form it was."""
-    if not meta:
+    """A refused file as its ``_meta`` names it: the form's language (its quarantine note goes back in it) and, for a
+    form of the catalog, the form, rep and period (the report's line says whose form it was)."""
+    outcome.form_lang = meta.get("lang", "")
+    if meta.get("form_id", "") not in form_ids():  # an unknown form's line stays under "no form recognised"
         return outcome
     outcome.form_id = meta.get("form_id", "")
     version = meta.get("version", "")
@@ -146,13 +151,13 @@ def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes,
     finally:
         if verdict.package is not None:
             verdict.package.close()
-    outcome.form_id = extracted.form_id
+    outcome.form_id, outcome.form_lang = extracted.form_id, extracted.meta.get("lang", "")
     if job.selected and extracted.form_id not in job.selected:
         outcome.status, outcome.code = "skipped", "not_selected"
         return outcome
     extracted.warnings.extend(verdict.notes)
     spec = job.checked_with.get(extracted.form_id, job.specs[extracted.form_id])
-    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict)
+    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict, currency=job.currency)
     return outcome
 
 
@@ -227,7 +232,17 @@ def consolidate(
         # Checked with the words the master already uses too; recognized by the catalogue's own hashes.
         checked_with = {k: with_master_words(s, store.frames) for k, s in specs.items()}
         hashes = {k: s.hash for k, s in specs.items()}
-        job = _Job(specs, hashes, selected, known_sha, store.lang, strict, file_seconds, checked_with)
+        job = _Job(
+            specs,
+            hashes,
+            selected,
+            known_sha,
+            store.lang,
+            strict,
+            file_seconds,
+            checked_with,
+            store.settings.book_currency,
+        )
         skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
             [quarantine_dir] if quarantine_dir else []
         )
@@ -246,7 +261,7 @@ def consolidate(
             by_name = {s.name: s for s in submissions}
             for outcome in outcomes:
                 if outcome.status == "rejected":
-                    _quarantined(quarantine_dir, by_name[outcome.name], outcome)
+                    _quarantined(quarantine_dir, by_name[outcome.name], outcome, store.lang)
         written: list[str] = []
         if not dry_run and merger.changed:
             written = sorted(merger.changed | recorded | {LEDGER.name})
@@ -311,11 +326,11 @@ def _new_customer_grade(store: Store) -> str:
     return load_grading_policy(store.settings.policy("grading_policy")).new_customer_grade
 
 
-def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome) -> None:
+def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome, master_lang: Lang) -> None:
     """Copy one refused file to quarantine; the report tells where a copy under a shorter name went, and why a copy
     could not be made (the file stays in SOURCE as it was sent): a copy is never the run's end."""
     try:
-        copy = _quarantine(folder, submission, outcome)
+        copy = _quarantine(folder, submission, outcome, master_lang)
     except (OSError, KeyacctError) as exc:
         problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
         failed = msg("not copied to quarantine ({problem}): the file stays as it was sent", problem=problem)
@@ -327,7 +342,7 @@ def _quarantined(folder: Path, submission: Submission, outcome: FileOutcome) -> 
         outcome.warn(msg("its name is too long for a copy and its note: copied to quarantine as {copy}", copy=placed))
 
 
-def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> Path:
+def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome, master_lang: Lang) -> Path:
     fallback = msg("errors in the file")
     lines_en = [outcome.reason_en or fallback.en]
     lines_zh = [outcome.reason_zh or fallback.zh]
@@ -339,4 +354,6 @@ def _quarantine(folder: Path, submission: Submission, outcome: FileOutcome) -> P
         data = submission.read()
     except (OSError, KeyError, zipfile.BadZipFile):  # gone or changed since it was checked: its reason alone
         data = b""
-    return quarantine(folder, submission, data, "\n".join(lines_en), "\n".join(lines_zh))
+    # The note goes back to the rep: in the form's language, else (a file that named none) the master's.
+    lang = outcome.form_lang if outcome.form_lang in FORM_LANGS else master_lang
+    return quarantine(folder, submission, data, Pair("\n".join(lines_en), "\n".join(lines_zh)), lang)

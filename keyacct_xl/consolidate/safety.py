@@ -6,13 +6,14 @@ ever read cell values from the package's XML. Rejections carry a stable code and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -63,10 +64,20 @@ class Rejection(InputError):
     def __init__(self, code: str, en: str, zh: str, meta: Mapping[str, str] | None = None) -> None:
         super().__init__(en, zh)
         self.code = code
-        self.meta = dict(meta or {})  # what the refused file's _meta says (form, rep, period), when it names a form
+        self.meta = dict(meta or {})  # what the refused form's _meta says (form, rep, period, lang); {} when none read
 
     def __reduce__(self) -> tuple:
         return Rejection, (self.code, self.en, self.zh, self.meta)  # raised in a worker, re-raised in the parent
+
+    @staticmethod
+    @contextlib.contextmanager
+    def of_form(meta: Mapping[str, str]) -> Iterator[None]:
+        """A refusal raised inside is of the form whose ``_meta`` says ``meta`` (its form, rep, period, language)."""
+        try:
+            yield
+        except Rejection as refused:
+            refused.meta = refused.meta or dict(meta)
+            raise
 
 
 class ScreenedPackage(zipfile.ZipFile):

@@ -22,9 +22,8 @@ import pandas as pd
 from keyacct_xl.consolidate.added import ADDED, named_rows, typed_rows, written_into
 from keyacct_xl.consolidate.frames import row_json
 from keyacct_xl.consolidate.routes import ROW_KEYS
-from keyacct_xl.i18n import Lang
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
-from keyacct_xl.messages import Pair, tr
+from keyacct_xl.messages import Listing, Message, Pair, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 SENT_AGAIN: Final = "sent_again"  # the change a SubmissionHistory row of a row sent again unchanged names
@@ -49,6 +48,7 @@ def sent_again_entry(table: str, owner: object, values: Mapping[str, object], no
         "rep": values.get("rep"),
         "period": values.get("period"),
         "changed_at": now,
+        "changed_by_file": values.get("source_file"),
         "changed_by": sha,
         "data": None,
         "written": written,
@@ -61,13 +61,12 @@ class HandedOver:
 
     table: str
     file: str  # the later file's name
-    keys: tuple[str, ...]
+    keys: tuple[Listing, ...]
 
-    def line(self, lang: Lang) -> str:
-        """``  Visits: 1 row(s) kept, sent again by b.xlsx, now its rows: 张三 · C001 · …``."""
+    def line(self) -> Message:
+        """``Visits: 1 row(s) kept, sent again by b.xlsx, now its rows: 张三 · C001 · …``."""
         schema = ALL_CONSOLIDATION_TABLES[self.table]
-        return "  " + tr(
-            lang,
+        return msg(
             "{table}: {count} row(s) kept, sent again by {file} (still consolidated), now that file's rows: {rows}",
             table=Pair(schema.sheet_en, schema.sheet_zh),
             count=len(self.keys),

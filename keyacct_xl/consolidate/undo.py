@@ -9,7 +9,7 @@ all of it in memory and writes nothing: what the undo would remove and restore, 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,19 +30,30 @@ from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.recordkinds import UPDATED, recorded_changes
+from keyacct_xl.consolidate.referrers import master_blockers
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.sentagain import SENT_AGAIN, HandedOver, Handover, handover
 from keyacct_xl.consolidate.store import Store, load_store, save_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import backup_path, master_write_lock
+from keyacct_xl.history.store import sheet_label
 from keyacct_xl.i18n import Lang
-from keyacct_xl.master.privacy import is_personal_header
+from keyacct_xl.master.privacy import is_personal_header, is_sensitive_key
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES, TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER, PROVENANCE_KEYS
-from keyacct_xl.messages import Message, Pair, listing, msg, tr
+from keyacct_xl.messages import (
+    Listing,
+    Message,
+    Pair,
+    PersonalValue,
+    listing,
+    masked_message,
+    msg,
+    personal_values,
+)
 from keyacct_xl.parsing import is_blank, same_value
 
 LIVE = ("accepted", "partial")
@@ -54,24 +65,21 @@ class UndoneRows:
 
     table: str
     restored: bool
-    keys: tuple[str, ...]
+    keys: tuple[Listing, ...]
 
-    def line(self, lang: Lang) -> str:
-        """``  Visits: removed 2 rows: 张三 · C0009 · 2026-11-23 · 面谈, …`` in ``lang``."""
+    def line(self) -> Message:
+        """``Visits: removed 2 rows: 张三 · C0009 · 2026-11-23 · 面谈, …``."""
         schema = ALL_CONSOLIDATION_TABLES[self.table]
         table = Pair(schema.sheet_en, schema.sheet_zh)
         named = named_rows(self.keys)
-        text = (
-            msg(
+        if self.restored:
+            return msg(
                 "{table}: {count} row(s) given their earlier values back: {rows}",
                 table=table,
                 count=len(self.keys),
                 rows=named,
             )
-            if self.restored
-            else msg("{table}: {count} row(s) removed: {rows}", table=table, count=len(self.keys), rows=named)
-        )
-        return "  " + text.render(lang)
+        return msg("{table}: {count} row(s) removed: {rows}", table=table, count=len(self.keys), rows=named)
 
 
 @dataclass(frozen=True)
@@ -80,34 +88,31 @@ class UndoneCell:
     file wrote), or ``kept`` as it is, a person having changed it by hand since."""
 
     table: str
-    row: str  # the row's key values, as ``UndoneRows`` names rows
+    row: Listing  # the row's key values, as ``UndoneRows`` names rows
     column: str
     now: object
     before: object
     kept: bool
 
-    def line(self, lang: Lang, *, masked: bool = False) -> str:
-        """``  Customers C0004: 电话 022-22222222 → 022-40139300``, or ``  Visits 张三 · C001 · …: 结果 changed by hand
-        since the file wrote it (x): kept, not put back to y``; ``masked``: a personal column's values as ``***``."""
-        table, column = sheet_and_header(self.table, self.column, lang)
-        hidden = masked and personal_column(self.table, self.column)
+    def line(self) -> Message:
+        """``Customers C0004: 电话 022-22222222 → 022-40139300``, or ``Visits 张三 · C001 · …: 结果 changed by hand
+        since the file wrote it (x): kept, not put back to y``; a personal column's values as ``PersonalValue``."""
+        table, column = sheet_and_header(self.table, self.column)
+        personal = personal_column(self.table, self.column)
         shown = {
             "table": table,
             "row": self.row,
             "column": column,
-            "now": shown_or_blank(self.now, lang, hidden),
-            "before": shown_or_blank(self.before, lang, hidden),
+            "now": shown_or_blank(self.now, personal),
+            "before": shown_or_blank(self.before, personal),
         }
-        text = (
-            msg(
+        if self.kept:
+            return msg(
                 "{table} {row}: {column} was changed by hand after the file wrote it ({now}): kept, not put back to "
                 "{before}",
                 **shown,
             )
-            if self.kept
-            else msg("{table} {row}: {column} {now} → {before}", **shown)
-        )
-        return "  " + text.render(lang)
+        return msg("{table} {row}: {column} {now} → {before}", **shown)
 
 
 @dataclass(frozen=True)
@@ -115,22 +120,21 @@ class TypedBeside:
     """A cell a person typed in a column of their own beside a row the undo removed: gone with the row."""
 
     table: str
-    row: str  # the row's key values, as ``UndoneRows`` names rows
+    row: Listing  # the row's key values, as ``UndoneRows`` names rows
     column: str  # the column's header, as the sheet has it
     value: object
 
-    def line(self, lang: Lang, *, masked: bool = False) -> str:
-        """``  Visits 张三 · C001 · 2026-11-23: 备注2 holds 已电话确认, typed by hand beside a row of the file, …``;
-        ``masked``: the value of a personal column (手机2) as ``***``."""
+    def line(self) -> Message:
+        """``Visits 张三 · C001 · 2026-11-23: 备注2 holds 已电话确认, typed by hand beside a row of the file, …``; the
+        value of a personal column (手机2) as ``PersonalValue``."""
         schema = ALL_CONSOLIDATION_TABLES[self.table]
-        value = MASK if masked and is_personal_header(self.column) else shown_value(self.value)
-        return "  " + tr(
-            lang,
+        text = shown_value(self.value)
+        return msg(
             "{table} {row}: {column} holds {value}, typed by hand beside a row of the file, which the undo removes",
             table=Pair(schema.sheet_en, schema.sheet_zh),
             row=self.row,
             column=self.column,
-            value=value,
+            value=PersonalValue(text) if is_personal_header(self.column) else text,
         )
 
 
@@ -140,13 +144,12 @@ class CopiedRows:
     fingerprint cleared, as rows of the person's."""
 
     table: str
-    keys: tuple[str, ...]
+    keys: tuple[Listing, ...]
 
-    def line(self, lang: Lang) -> str:
-        """``  Visits: 1 row(s) kept, copied by hand from a row of the file (same source row and key): …``."""
+    def line(self) -> Message:
+        """``Visits: 1 row(s) kept, copied by hand from a row of the file (same source row and key): …``."""
         schema = ALL_CONSOLIDATION_TABLES[self.table]
-        return "  " + tr(
-            lang,
+        return msg(
             "{table}: {count} row(s) kept, copied by hand from a row of the file (same source row and key), their "
             "file fingerprint cleared: {rows}",
             table=Pair(schema.sheet_en, schema.sheet_zh),
@@ -172,44 +175,33 @@ class UndoResult:
     unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
     handed: tuple[HandedOver, ...] = ()  # rows it added that later files sent again: kept, now theirs
     put_back: tuple[UndoneCell, ...] = ()  # cells given their earlier values back, with the value each replaced
-    personal: frozenset[str] = frozenset()  # personal values in the rows' names (a contact's phone in its key)
 
     def summary(self, lang: Lang, *, without_sensitive: bool = False) -> str:
         """A line for the console, then a line per table naming its rows; ``without_sensitive`` masks personal
-        values (``***``): a personal column's before and after, the phone in a contact's name."""
-        text = self._lines(lang, without_sensitive)
+        values (``***``): a personal column's before and after, the phone in a contact's name, and such a value
+        quoted anywhere else in the lines (a file named after the contact)."""
+        lines = self._lines()
+        head, *details = ((masked_message(line) if without_sensitive else line).render(lang) for line in lines)
+        text = "\n".join([head, *("  " + line for line in details)])
         if not without_sensitive:
             return text
-        return scrubber({v: MASK for v in self.personal if len(v) >= MIN_SCRUBBED["removed"]})(text)
+        found = {value for line in lines for value in personal_values(line)}
+        return scrubber({value: MASK for value in found if len(value) >= MIN_SCRUBBED["removed"]})(text)
 
-    def _lines(self, lang: Lang, masked: bool) -> str:
+    def _lines(self) -> list[Message]:
+        shown = {"file": self.file, "removed": self.removed, "restored": self.restored}
         if self.dry_run:
-            head = tr(
-                lang,
+            head = msg(
                 "dry run, the master is unchanged: undoing {file} would remove {removed} rows and restore {restored}",
-                file=self.file,
-                removed=self.removed,
-                restored=self.restored,
+                **shown,
             )
         else:
-            head = tr(
-                lang,
-                "undone {file}: {removed} rows removed, {restored} restored",
-                file=self.file,
-                removed=self.removed,
-                restored=self.restored,
-            )
-        lines = [head, *(r.line(lang) for r in self.rows), *(p.line(lang, masked=masked) for p in self.put_back)]
-        lines += [k.line(lang, masked=masked) for k in self.kept]
-        lines += [
-            *(c.line(lang, masked=masked) for c in self.since),
-            *(b.line(lang, masked=masked) for b in self.beside),
-        ]
+            head = msg("undone {file}: {removed} rows removed, {restored} restored", **shown)
+        lines = [head, *(r.line() for r in self.rows), *(c.line() for c in (*self.put_back, *self.kept))]
+        lines += [*(c.line() for c in self.since), *(b.line() for b in self.beside)]
         if self.unreadable:
             lines.append(
-                "  "
-                + tr(
-                    lang,
+                msg(
                     "{sheet}: {count} row(s) recording what the file added hold no row's values in {column} (edited "
                     "by hand?): the rows they record are removed unchecked",
                     sheet=Pair(HISTORY.sheet_en, HISTORY.sheet_zh),
@@ -217,27 +209,21 @@ class UndoResult:
                     column=HISTORY.column("written"),
                 )
             )
-        return "\n".join([*lines, *(c.line(lang) for c in self.copies), *(h.line(lang) for h in self.handed)])
+        return [*lines, *(c.line() for c in self.copies), *(h.line() for h in self.handed)]
+
+
+KEY_PARTS = Pair(" · ", " · ")  # between the key values naming a row
 
 
 def _key_columns(table: str, row: Mapping[str, object]) -> tuple[str, ...]:
     return ROW_KEYS[table].columns if table in ROW_KEYS else tuple(row)[:3]
 
 
-def _row_key(table: str, row: Mapping[str, object]) -> str:
-    """A row as a person finds it again: its key columns' values (an id, a date, a rep), `` · ``-joined."""
-    values = [row.get(c) for c in _key_columns(table, row)]
-    return " · ".join(shown_value(v) for v in values if not is_blank(v))
-
-
-def _personal_in_keys(table: str, rows: Iterable[Mapping[str, object]]) -> set[str]:
-    """The personal values the names of ``rows`` hold (``_row_key``: a contact's phone), for a masked summary."""
-    return {
-        shown_value(row.get(c))
-        for row in rows
-        for c in _key_columns(table, row)
-        if personal_column(table, c) and not is_blank(row.get(c))
-    }
+def _row_key(table: str, row: Mapping[str, object]) -> Listing:
+    """A row as a person finds it again: its key columns' values (an id, a date, a rep), `` · ``-joined; a personal
+    one (a contact's phone) as a ``PersonalValue``, for a masked text to hide."""
+    shown = ((c, shown_value(row.get(c))) for c in _key_columns(table, row) if not is_blank(row.get(c)))
+    return listing((PersonalValue(text) if personal_column(table, c) else text for c, text in shown), between=KEY_PARTS)
 
 
 def _file_sha(wanted: str) -> str | None:
@@ -329,7 +315,7 @@ def _changed_again(history: pd.DataFrame, changes: pd.Series, sha: str) -> set[s
     if mine.empty:
         return set()
     others = updates[updates["changed_by"] != sha]
-    changed_at: dict[tuple[str, str], list[tuple[int, str]]] = {}  # a row (table, key) -> where and by whom
+    changed_at: dict[tuple[str, Listing], list[tuple[int, str]]] = {}  # a row (table, key) -> where and by whom
     for at, table, data, by in zip(others.index, others["table"], others["data"], others["changed_by"]):
         changed_at.setdefault((str(table), _row_key(str(table), _row_values(data) or {})), []).append((at, str(by)))
     found: set[str] = set()
@@ -407,19 +393,40 @@ def _row_values(text: object) -> dict[str, object] | None:
 
 
 def _not_as_recorded(recorded: str, text: object) -> InputError:
-    shown = str(text)
     return InputError(
         msg(
             "{sheet}, column {column}: {text} is not a row's values as the consolidation recorded them (was the cell "
             "edited?): not undone; put the cell back as it was",
             sheet=Pair(HISTORY.sheet_en, HISTORY.sheet_zh),
             column=HISTORY.column(recorded),
-            text=shown if len(shown) <= _QUOTED else shown[:_QUOTED] + "…",
+            text=EditedCell(str(text)),
         )
     )
 
 
 _QUOTED = 80  # characters of an edited cell quoted in the refusal: enough to find it
+
+
+@dataclass(frozen=True)
+class EditedCell:
+    """A SubmissionHistory cell an undo cannot read, as its refusal quotes it (its first ``_QUOTED`` characters)."""
+
+    text: str
+
+    def __format__(self, spec: str) -> str:
+        return format(_cut(self.text), spec)
+
+    def masked(self) -> str:
+        """The cell with the values of its personal keys as ``***``; all of it, when it holds no row's values (nothing
+        tells its personal part then)."""
+        row = _row_values(self.text)
+        if row is None:
+            return MASK
+        return _cut(json.dumps({k: MASK if is_sensitive_key(k) else v for k, v in row.items()}, ensure_ascii=False))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _QUOTED else text[:_QUOTED] + "…"
 
 
 def _put_back(
@@ -450,31 +457,25 @@ def _put_back(
 def _refuse_if_referred_to(store: Store, sha: str) -> None:
     """Refuse when a customer the file created is referred to by rows other files wrote or by rows of the master's
     own tables, which consolidation does not write (sales and payments, the history store's lines among them, the
-    grade history): taken out, it would leave them naming no customer. Every table referring to one is named (its
-    sheet, with its count of rows), and what to do."""
+    grade history): taken out, it would leave them naming no customer. Every place referring to one is named (its
+    sheet, or the history store, with its count of rows), and the undos that free them, in order."""
     customers = store.frames["Customers"]
     created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
     if not created:
         return
-    loaded = load_master(store.path)
     by_other_files = (  # the rows other files wrote, in every consolidation table naming customers
-        (ALL_CONSOLIDATION_TABLES[name], _not_of(frame, sha)[CUSTOMER_ID.key])
+        (sheet_label(ALL_CONSOLIDATION_TABLES[name]), _not_of(frame, sha)[CUSTOMER_ID.key])
         for name, frame in store.frames.items()
         if name not in (CUSTOMERS.name, LEDGER.name, HISTORY.name) and CUSTOMER_ID.key in frame.columns
     )
-    in_master = (
-        (schema, loaded.frame(schema)[CUSTOMER_ID.key])
-        for schema in DATA_TABLES
-        if schema.name not in ALL_CONSOLIDATION_TABLES and CUSTOMER_ID.key in schema.keys
-    )
-    used, tables = referring_tables((*by_other_files, *in_master), created)
-    if tables:
+    own = (schema for schema in DATA_TABLES if schema.name not in ALL_CONSOLIDATION_TABLES)
+    blockers = master_blockers(load_master(store.path), store.path, created, own, by_other_files)
+    if blockers.used:
         raise InputError(
             msg(
-                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; undo the "
-                "files that added those rows first, or keep the customers",
-                ids=listing(sorted(used)),
-                tables=listing(tables),
+                "customer(s) {ids} created by this file are referred to by rows of {tables}: not undone; first "
+                "{steps}, or keep the customers",
+                **blockers.params(),
             )
         )
 
@@ -482,23 +483,6 @@ def _refuse_if_referred_to(store: Store, sha: str) -> None:
 def _not_of(frame: pd.DataFrame, sha: str) -> pd.DataFrame:
     """The rows of ``frame`` another file wrote or a person typed (all of them once its 文件指纹 column is gone)."""
     return frame[frame["file_sha256"] != sha] if "file_sha256" in frame.columns else frame
-
-
-def referring_tables(
-    named: Iterable[tuple[TableSchema, pd.Series]], created: Collection[str]
-) -> tuple[set[str], list[Message]]:
-    """Of the customer ids ``created``, those the tables' customer id columns ``named`` hold, and each table holding
-    one as its sheet with its count of rows (in the reader's language)."""
-    used: set[str] = set()
-    tables = []
-    for schema, ids in named:
-        referring = ids.dropna().astype(str)
-        referring = referring[referring.isin(created)]
-        if not referring.empty:
-            used |= set(referring)
-            sheet = Pair(schema.sheet_en, schema.sheet_zh)
-            tables.append(msg("{sheet} ({count:,} row(s))", sheet=sheet, count=len(referring)))
-    return used, tables
 
 
 def submission_sha(master: str | Path, wanted: str) -> str:
@@ -559,10 +543,9 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
     again = history[(changes == SENT_AGAIN) & (history["file_sha256"] == sha)]
     handed: list[HandedOver] = []
     kept_records: set[object] = set()
-    restored: dict[str, list[str]] = {}
+    restored: dict[str, list[Listing]] = {}
     kept: list[UndoneCell] = []
     put_back: list[UndoneCell] = []
-    personal: set[str] = set()
     written = mine["written"] if "written" in mine.columns else pd.Series(None, index=mine.index, dtype=object)
     for table, data, change, wrote in zip(mine["table"][::-1], mine["data"][::-1], mine["change"][::-1], written[::-1]):
         row, edits, put = _restore(
@@ -575,7 +558,6 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         )
         if put is None or put:  # a row whose every cell was kept (typed by hand since) is not said to be restored
             restored.setdefault(str(table), []).append(_row_key(str(table), row))
-            personal |= _personal_in_keys(str(table), [row])
         kept += edits
         put_back += put or []
     changed = {HISTORY.name, LEDGER.name, *mine["table"].astype(str)}
@@ -589,7 +571,6 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
             continue
         carried = frame["file_sha256"] == sha
         if carried.any():
-            personal |= _personal_in_keys(name, frame[carried].to_dict("records"))  # removed, copied, handed over
             copied = _copied(frame, carried, name)
             added = carried & ~copied
             written = _written(snapshots, name)
@@ -636,7 +617,6 @@ def _undo(store: Store, wanted: str, *, dry_run: bool) -> UndoResult:
         _unreadable(snapshots),
         tuple(handed),
         tuple(reversed(put_back)),
-        frozenset(personal),
     )
 
 
@@ -659,7 +639,7 @@ def _handed_frame(frame: pd.DataFrame, handing: Handover) -> pd.DataFrame:
 
 def _handed_rows(table: str, frame: pd.DataFrame, handing: Handover) -> list[HandedOver]:
     """The rows handed over, by the file they go to."""
-    by_file: dict[str, list[str]] = {}
+    by_file: dict[str, list[Listing]] = {}
     for label in handing.by_label:
         row = {str(k): v for k, v in frame.loc[label].items()}
         by_file.setdefault(handing.file_of(label), []).append(_row_key(table, row))
@@ -693,7 +673,7 @@ def _copied(frame: pd.DataFrame, carried: pd.Series, table: str) -> pd.Series:
 
 
 def _typed_beside(
-    store: Store, table: str, keys: tuple[str, ...], removed: pd.DataFrame, written: set[str]
+    store: Store, table: str, keys: tuple[Listing, ...], removed: pd.DataFrame, written: set[str]
 ) -> list[TypedBeside]:
     """The cells of columns a person added to ``table`` (no column of its schema, none the file ``written`` into)
     that hold something in the rows the undo ``removed``: the file never wrote them, so they go with the rows only

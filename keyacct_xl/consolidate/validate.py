@@ -43,6 +43,7 @@ from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, Route
 from keyacct_xl.consolidate.totals import total_issues
 from keyacct_xl.consolidate.typedformulas import formula_issues
 from keyacct_xl.consolidate.versions import read_as_current
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.forms.formula import REF, computed_value, formula_refs
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS, parse_customer_ref
 from keyacct_xl.forms.meta import meta_text, prefilled_key
@@ -50,7 +51,7 @@ from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import normalize_id
 from keyacct_xl.messages import Pair, Rendered, listing, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_number
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_day_first, typed_number
 from keyacct_xl.xlsx.ooxml import column_letter
 
 _SHOWN_CHARS = 200  # a cell's text quoted in a message: enough to recognise it, never a whole essay
@@ -101,6 +102,7 @@ class _Reading:
     lang: Lang
     period: Period | None
     keys: frozenset[str] = frozenset()
+    currency: Currency = CNY  # the master's book currency: the one amounts are read in
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: Severity = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
@@ -138,8 +140,27 @@ class _Reading:
             return Limit(filled.date(), TITLE_FIELD_SPECS["fill_date"].label)
         return None if self.period is None else Limit(self.period.last)
 
+    def check_order(self, cell: CellValue, field: FieldSpec, value: object, mixed: ParseError) -> None:
+        """Warn at a date typed in one day/month order in a column that holds the other order too: one of the two
+        orders is misread, and only the rep knows which (4/12/2026 there is refused as ambiguous by itself)."""
+        day_first = typed_day_first(cell.value)
+        if day_first is None or not isinstance(value, pd.Timestamp):
+            return
+        self.add(
+            cell,
+            field,
+            msg(
+                "{problem}: {typed!r} read as {date} ({order}); check it",
+                problem=mixed,
+                typed=cell.value,
+                date=f"{value:%Y-%m-%d}",
+                order=msg("day/month") if day_first else msg("month/day"),
+            ),
+        )
+
     def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
-        """Warn about a line's own date (a row-key date) lying outside the form's period, beyond the tolerance."""
+        """Warn about a date of the period (a line's row-key date, a field marked ``in_period``) lying outside the
+        form's period, beyond the tolerance: it stays, a rep may record a late visit."""
         if self.period is None or not isinstance(value, pd.Timestamp):
             return
         if (self.outcome.form_id, field.key) in PLAN_DATES:
@@ -176,8 +197,17 @@ def _char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
 
 
-def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, lang: Lang, strict: bool) -> None:
-    """Fill ``outcome`` with typed header values, checked rows and issues; set its status."""
+def check_form(
+    outcome: FileOutcome,
+    extracted: Extracted,
+    spec: FormSpec,
+    *,
+    lang: Lang,
+    strict: bool,
+    currency: Currency = CNY,
+) -> None:
+    """Fill ``outcome`` with typed header values, checked rows and issues; set its status (amounts in ``currency``,
+    the master's)."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
         outcome.warn(Pair(en, zh))
@@ -190,9 +220,9 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     # The period first: the header's dates typed without a year take the period's.
     if "period" in fields:
         period_field = fields.pop("period")
-        _check_header_field(_Reading(outcome, lang, None), extracted, period_field)
+        _check_header_field(_Reading(outcome, lang, None, currency=currency), extracted, period_field)
         _check_period(outcome, extracted, period_field)
-    reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)))
+    reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)), currency=currency)
     labels = {k: f.label for k, f in fields.items()}
     for field in fields.values():  # in the form's order: a date another is not after is read before it
         _check_header_field(reading, extracted, field, reading.latest(field, outcome.header, labels))
@@ -201,7 +231,7 @@ def check_form(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, *, la
     for section in spec.tables:
         table = extracted.tables.get(section.id)
         if table is not None:
-            lines = _Reading(outcome, lang, reading.period, key_fields(route, section))
+            lines = _Reading(outcome, lang, reading.period, key_fields(route, section), currency)
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
     check_prefilled_lines(outcome, extracted, spec)
@@ -259,7 +289,9 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
             )
         return
     try:
-        checked = read_cell(field, cell.value, lang=reading.lang, period=reading.period, latest=latest)
+        checked = read_cell(
+            field, cell.value, lang=reading.lang, period=reading.period, latest=latest, currency=reading.currency
+        )
         value = checked.value
         if checked.note:
             reading.add(cell, field, checked.note)
@@ -267,6 +299,8 @@ def _check_header_field(reading: _Reading, extracted: Extracted, field: FieldSpe
         outcome.header[field.key] = (
             reading.customer_id(value, cell, field) if field.key == "customer_id" and value else value
         )
+        if field.in_period:
+            reading.check_in_period(cell, field, value)
         outcome.header_cells[field.key] = (cell.sheet, cell.ref)
     except FieldProblem as problem:
         outcome.issues.append(_issue(outcome, cell, field, problem))
@@ -283,6 +317,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
     memo: dict[tuple[object, ...], Checked | FieldProblem] = {}
     labels = {f.key: f.label for f in fields}
     orders = {f.key: _day_first(table, c) for f, c in present if f.type == "date"}
+    day_first = {key: order for key, order in orders.items() if not isinstance(order, ParseError)}
+    mixed = {key: order for key, order in orders.items() if isinstance(order, ParseError)}
     for row_number, values in table.rows:
         if all(c >= len(values) or values[c] is None or values[c] == "" or is_blank(values[c]) for c in entered):
             continue  # a blank line of the form (computed columns alone do not make a line); most cells are ""
@@ -295,11 +331,12 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 continue  # a product picked by its code is named from the catalogue in the merge (productcodes)
             latest = reading.latest(field, row.values, labels) if field.type == "date" else None
             try:
-                read = _memo_check(memo, field, raw, reading, (orders.get(field.key), latest))
+                read = _memo_check(memo, field, raw, reading, (day_first.get(field.key), latest))
             except FieldProblem as problem:
                 refused.add(field.key)
                 cell = _cell(table, field, row_number, raw)
-                if field.required or field.key in reading.keys:
+                # an amount in another currency is no missing price: the line is refused, never kept without it
+                if field.required or field.key in reading.keys or problem.refuses_line:
                     reading.outcome.issues.append(_issue(reading.outcome, cell, field, problem))
                     row.ok = False
                 else:  # an optional cell that cannot be read does not cost the rep the line
@@ -318,7 +355,9 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 reading.add(_cell(table, field, row_number, raw), field, read.note)
             if field.key == "customer_id" and value:
                 value = reading.customer_id(value, _cell(table, field, row_number, raw), field)
-            if field.type == "date" and field.key in reading.keys:
+            if field.key in mixed:
+                reading.check_order(_cell(table, field, row_number, raw), field, value, mixed[field.key])
+            if field.type == "date" and (field.in_period or field.key in reading.keys):
                 reading.check_in_period(_cell(table, field, row_number, raw), field, value)
             row.values[field.key] = value
         row.refs.update({f.key: table.ref(f.key, row_number) for f, _ in present})  # each cell's place, for messages
@@ -474,12 +513,13 @@ def _cell(table: TableRows, field: FieldSpec, row_number: int, raw: object) -> C
     return CellValue(raw, table.sheet, table.ref(field.key, row_number))
 
 
-def _day_first(table: TableRows, column: int) -> bool | None:
-    """The day/month order a date column's unambiguous ``dd/mm/yyyy`` texts show (None: none tell, or mixed)."""
+def _day_first(table: TableRows, column: int) -> bool | ParseError | None:
+    """The day/month order a date column's unambiguous ``dd/mm/yyyy`` texts show (None: none tell), or the refusal
+    of a column typed in both orders, as a reconciliation gives it."""
     try:
         return infer_day_first(values[column] for _, values in table.rows if column < len(values))
-    except ParseError:  # both orders in one column: each ambiguous date is reported on its own
-        return None
+    except ParseError as mixed:  # each date is read by itself and warned of (_Reading.check_order)
+        return mixed
 
 
 def _memo_check(
@@ -491,23 +531,34 @@ def _memo_check(
 ) -> Checked:
     """read_cell, remembered per field, cell value and the day a year-less date cannot lie after (problems too,
     so they are raised again); ``dates``: the column's day/month order and that day."""
-    day_first, latest = dates
+    latest = dates[1]
     try:
         key = (field.key, raw) if latest is None else (field.key, raw, latest)
         hash(key)
     except TypeError:  # an unhashable cell value: check it directly
-        return read_cell(field, raw, lang=reading.lang, day_first=day_first, period=reading.period, latest=latest)
+        return _read(field, raw, reading, dates)
     if key not in memo:
         try:
-            memo[key] = read_cell(
-                field, raw, lang=reading.lang, day_first=day_first, period=reading.period, latest=latest
-            )
+            memo[key] = _read(field, raw, reading, dates)
         except FieldProblem as problem:
             memo[key] = problem
     result = memo[key]
     if isinstance(result, FieldProblem):
         raise result
     return result
+
+
+def _read(field: FieldSpec, raw: object, reading: _Reading, dates: tuple[bool | None, Limit | None]) -> Checked:
+    day_first, latest = dates
+    return read_cell(
+        field,
+        raw,
+        lang=reading.lang,
+        day_first=day_first,
+        period=reading.period,
+        latest=latest,
+        currency=reading.currency,
+    )
 
 
 def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[tuple[str, str]]:

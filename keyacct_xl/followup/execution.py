@@ -26,9 +26,9 @@ from keyacct_xl.messages import Message, cmsg
 PLAN_COLUMNS = ["source", "rep", "customer_id", "planned_date", "status", "visit_date"]
 UNPLANNED_COLUMNS = ["rep", "customer_id", "date", "method"]
 PLAN_STATUS_LABELS: dict[str, Message] = {
-    "done": cmsg("visits check", "done"),
-    "missed": cmsg("visits check", "missed"),
-    "pending": cmsg("visits check", "pending"),
+    "done": cmsg("visits check", "Done"),
+    "missed": cmsg("visits check", "Missed"),
+    "pending": cmsg("visits check", "Pending"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from keyacct_xl.analytics.rfm import rfm
+from keyacct_xl.analytics.rfm import LAPSED, lapsed_customers, rfm
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.policy import VisitPolicy
 from keyacct_xl.followup.status import known_by
@@ -130,11 +130,15 @@ def winback_without_contact(
     period_months: int | None,
     policy: VisitPolicy,
 ) -> pd.DataFrame:
-    """Customers in an RFM class of ``rfm_calls`` with no contact of any kind within that class's days."""
+    """Customers in an RFM class of ``rfm_calls``, or lapsed (a purchase before the RFM period, none in it) when
+    ``rfm_calls`` names ``lapsed``, with no contact of any kind within that class's days."""
+    columns = ["customer_id", "rfm_class", "last_purchase"]
     try:
-        table = rfm(transactions, as_of=as_of, period_months=period_months)
-    except InputError:  # no purchases up to as_of: no RFM classes, nobody to win back
-        return pd.DataFrame(columns=WINBACK_COLUMNS)
+        table = rfm(transactions, as_of=as_of, period_months=period_months)[columns]
+    except InputError:  # no purchases in the period: no RFM classes, only the lapsed to win back
+        table = pd.DataFrame(columns=columns)
+    lapsed = lapsed_customers(transactions, as_of=as_of, period_months=period_months).assign(rfm_class=LAPSED)
+    table = pd.concat([table, lapsed[columns]], ignore_index=True) if len(lapsed) else table
     wanted = table[table["rfm_class"].isin(list(policy.rfm_calls))]
     wanted = wanted.assign(customer_id=wanted["customer_id"].astype(str))
     joined = wanted.merge(status[["customer_id", "rep", "last_visit", "days_since_visit"]], on="customer_id")

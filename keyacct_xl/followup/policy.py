@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from keyacct_xl.analytics.policy import policy_path
-from keyacct_xl.analytics.rfm import CLASS_LABELS
+from keyacct_xl.analytics.rfm import CALL_LABELS
 from keyacct_xl.errors import SpecError
 from keyacct_xl.forms.catalog import shared_lists
 from keyacct_xl.forms.spec import Choice, choice_key
@@ -112,7 +112,7 @@ def load_visit_policy(name_or_path: str | Path = DEFAULT_POLICY) -> VisitPolicy:
     greetings = read_mapping(
         data["greetings"], where.at("greetings"), {"days_before", "list_days"}, {"days_before", "list_days"}
     )
-    calls = read_mapping(data["rfm_calls"], where.at("rfm_calls"), set(CLASS_LABELS), set())
+    calls = read_mapping(data["rfm_calls"], where.at("rfm_calls"), set(CALL_LABELS), set())
     lists = shared_lists()
     return VisitPolicy(
         source=str(path),

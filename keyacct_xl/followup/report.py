@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.analytics.frames import with_customer_names
-from keyacct_xl.analytics.rfm import CLASS_LABELS
+from keyacct_xl.analytics.rfm import CALL_LABELS
 from keyacct_xl.followup.check import REP_COLUMNS, rep_shown
 from keyacct_xl.followup.execution import PLAN_STATUS_LABELS
 from keyacct_xl.followup.lists import OCCASION_LABELS
@@ -72,7 +72,7 @@ VALUES: dict[str, Mapping[str, Rendered]] = {
     "status": {**STATUS_LABELS, **PLAN_STATUS_LABELS},
     "due_by": DUE_BY_LABELS,
     "occasion": OCCASION_LABELS,
-    "rfm_class": CLASS_LABELS,
+    "rfm_class": CALL_LABELS,
     "source": {name: Pair(t.sheet_en, t.sheet_zh) for name, t in ALL_CONSOLIDATION_TABLES.items()},
 }
 RATES = {"key_coverage_rate"}

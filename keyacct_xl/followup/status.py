@@ -41,14 +41,14 @@ STATUS_COLUMNS = [
     "days_overdue",
 ]
 STATUS_LABELS: dict[str, Message] = {
-    "ok": cmsg("visits check", "ok"),
-    "due": cmsg("visits check", "due"),
-    "overdue": cmsg("visits check", "overdue"),
+    "ok": cmsg("visits check", "OK"),
+    "due": cmsg("visits check", "Due"),
+    "overdue": cmsg("visits check", "Overdue"),
 }
 DUE_BY_LABELS: dict[str, Message] = {
-    "face_to_face": cmsg("visits check", "face-to-face interval"),
-    "contact": cmsg("visits check", "contact interval"),
-    "quarter": cmsg("visits check", "no visit this quarter"),
+    "face_to_face": cmsg("visits check", "Face-to-face interval"),
+    "contact": cmsg("visits check", "Contact interval"),
+    "quarter": cmsg("visits check", "No visit this quarter"),
 }
 _NAT = np.iinfo("int64").min
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from keyacct_xl.forms.instructions import instruction_texts
 from keyacct_xl.forms.layout import LISTS_SHEET, META_SHEET, FormLang, plan_layout, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Pair, msg, tr
 
 COMPANY_CELL = (0, 0)  # (row, column) of the title block's first line, merged across the grid
 REQUIRED_MARK = "*"  # before a required field's label (a rich string: the mark red, the label plain)
@@ -23,8 +23,21 @@ HELPER_SHEETS = frozenset({META_SHEET, LISTS_SHEET})
 
 
 def form_number(spec: FormSpec, lang: FormLang) -> str:
-    """The title block's line under the title: the form's id and version."""
-    return text_for(msg("Form {form}, version {version}", form=spec.id, version=spec.version), lang, "　")
+    """The title block's line under the title: the version, and in Chinese the form's id (表单编号) as well; the
+    English line named the id a reader cannot read ("Form visit_record, version 1") under the title it stands for."""
+    line = Pair(
+        tr("en", "Version {version}", version=spec.version),
+        tr("zh", "Form {form}, version {version}", form=spec.id, version=spec.version),
+    )
+    return text_for(line, lang, "　")
+
+
+def earlier_form_number(spec: FormSpec, lang: FormLang) -> str | None:
+    """The line an English or bilingual copy written before showed under its title, the form's id in it: still the
+    form's own text in a copy returned today."""
+    if lang == "zh":
+        return None
+    return text_for(Pair(f"Form {spec.id}, version {spec.version}", form_number(spec, "zh")), lang, "　")
 
 
 def label_text(field: FieldSpec, lang: FormLang) -> str:
@@ -63,7 +76,7 @@ class FormContent:
 def form_content(spec: FormSpec, lang: FormLang) -> FormContent:
     """What the blank ``spec`` in ``lang`` shows: the same for every copy of one form, version and language."""
     layout = plan_layout(spec, lang)
-    texts = [text_for(spec.title, lang, " "), form_number(spec, lang)]
+    texts = [text_for(spec.title, lang, " "), form_number(spec, lang), earlier_form_number(spec, lang) or ""]
     texts += [text_for(section.title, lang, " ") for section, _ in layout.section_rows]
     texts += [label_text(place.field, lang) for place in layout.fields]
     totals: set[tuple[int, int]] = set()

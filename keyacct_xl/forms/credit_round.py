@@ -64,6 +64,13 @@ def write_credit_evaluations(
         path = out_dir / _safe(region) / f"{FORM_ID}_{id_in_name(cid.strip())}_{year}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         written.setdefault(region, []).append(
-            write_form(path, spec, lang=lang, company=master.settings.company_name, data=filled)
+            write_form(
+                path,
+                spec,
+                lang=lang,
+                company=master.settings.company_name,
+                data=filled,
+                currency=master.settings.book_currency,
+            )
         )
     return written

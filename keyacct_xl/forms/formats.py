@@ -10,9 +10,12 @@ from typing import Any
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 
+from keyacct_xl.forms.layout import FormLang
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
 
-FONT = "等线"  # Excel's default CJK font; LibreOffice substitutes a CJK font when it is missing
+# Excel's default fonts: 等线 for a form with Chinese text (LibreOffice substitutes a CJK font when it is missing);
+# Calibri for an English one, whose rep saw 等线 in the font box (LibreOffice prints it as the metric-equal Carlito).
+FONTS: dict[FormLang, str] = {"zh": "等线", "bilingual": "等线", "en": "Calibri"}
 INPUT_FILL = "#FFF8E1"
 LABEL_FILL = "#EEF2F7"
 SECTION_FILL = "#DCE6F1"
@@ -32,20 +35,21 @@ NUMBER_FORMATS = {
     "multi_choice": "@",
     "yes_no": "@",
 }
-_BASE = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+_BASE = {"font_size": 10, "valign": "vcenter"}
 _BOX = {"border": 1, "border_color": BORDER_COLOR}
 
 
 class FormFormats:
     """The formats one form workbook uses, created on first use and cached by role."""
 
-    def __init__(self, book: Workbook) -> None:
+    def __init__(self, book: Workbook, lang: FormLang) -> None:
         self._book = book
+        self._font = FONTS[lang]
         self._cache: dict[tuple[str, str, bool], Format] = {}
 
     def _make(self, key: tuple[str, str, bool], props: dict[str, Any]) -> Format:
         if key not in self._cache:
-            self._cache[key] = self._book.add_format({**_BASE, **props})
+            self._cache[key] = self._book.add_format({"font_name": self._font, **_BASE, **props})
         return self._cache[key]
 
     def company(self) -> Format:

@@ -20,8 +20,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.fileio import write_replacing
 from keyacct_xl.forms.content import COMPANY_CELL, REQUIRED_MARK, form_number, notes_lines, total_label
+from keyacct_xl.forms.currency import in_currency
 from keyacct_xl.forms.formats import FormFormats
 from keyacct_xl.forms.formula import evaluate, excel_formula
 from keyacct_xl.forms.instructions import write_instructions
@@ -138,7 +140,7 @@ class _FormWriter:
     ) -> None:
         self.book, self.spec, self.lang, self.data, self.company = book, spec, lang, data, company
         self.password = password
-        self.formats = FormFormats(book)
+        self.formats = FormFormats(book, lang)
         self.layout: FormLayout = plan_layout(spec, lang, {k: len(v) for k, v in data.rows.items()})
         self.sheet_name = form_sheet_name(spec, lang)
         self.sheet = book.add_worksheet(self.sheet_name)
@@ -340,9 +342,17 @@ def _check_line_types(spec: FormSpec, data: FormData) -> None:
 
 
 def build_form(
-    spec: FormSpec, *, lang: FormLang = "zh", company: str = "", data: FormData | None = None, password: str = ""
+    spec: FormSpec,
+    *,
+    lang: FormLang = "zh",
+    company: str = "",
+    data: FormData | None = None,
+    password: str = "",
+    currency: Currency = CNY,
 ) -> bytes:
-    """The xlsx bytes of ``spec`` in ``lang``, blank or filled with ``data``."""
+    """The xlsx bytes of ``spec`` in ``lang``, blank or filled with ``data``, its money labels in ``currency`` (the
+    master's book currency)."""
+    spec = in_currency(spec, currency)
     data = data or FormData()
     check_data(spec, data)
     buffer = io.BytesIO()
@@ -372,7 +382,9 @@ def write_form(
     company: str = "",
     data: FormData | None = None,
     password: str = "",
+    currency: Currency = CNY,
 ) -> Path:
     """Build the form and write it atomically to ``path`` (a different form there, perhaps filled in, kept as its
     backup)."""
-    return write_replacing(path, build_form(spec, lang=lang, company=company, data=data, password=password))
+    form = build_form(spec, lang=lang, company=company, data=data, password=password, currency=currency)
+    return write_replacing(path, form)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
+from keyacct_xl.currency import CNY, Currency
+from keyacct_xl.currency import currency as currency_of
 from keyacct_xl.forms.formats import FormFormats
 from keyacct_xl.forms.layout import FormLang, estimate_lines, text_for, title_section
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.forms.validation import describe_rule
-from keyacct_xl.messages import Bilingual, msg
+from keyacct_xl.messages import Bilingual, cmsg, msg
 
 # Translators: the type of a form field, in the instructions sheet's Type column
 TYPE_NAMES: dict[str, Bilingual] = {
     "text": msg("Text"),
     "integer": msg("Whole number"),
     "number": msg("Number"),
-    "money": msg("Money (CNY)"),
+    "money": msg("Money ({unit})", unit=cmsg("the unit of a money field", "CNY")),
     "percent": msg("Percent"),
     "date": msg("Date"),
     "time": msg("Time"),
@@ -37,7 +39,14 @@ COLUMNS: tuple[tuple[Bilingual, float], ...] = (
 )
 
 
-def _row(section: SectionSpec, field: FieldSpec, lang: FormLang) -> list[str]:
+def _type_name(field: FieldSpec, currency: Currency) -> Bilingual:
+    """The field's type as the Type column names it: money in the form's book currency, Money (SGD)."""
+    if field.type == "money" and currency != CNY:
+        return msg("Money ({unit})", unit=currency.code)
+    return TYPE_NAMES[field.type]
+
+
+def _row(section: SectionSpec, field: FieldSpec, lang: FormLang, currency: Currency) -> list[str]:
     required: Bilingual = msg("Yes") if field.required else Text("", "")
     meaning: Bilingual = field.help or Text("", "")
     if field.formula:
@@ -52,7 +61,7 @@ def _row(section: SectionSpec, field: FieldSpec, lang: FormLang) -> list[str]:
         section.title,
         field.label,
         meaning,
-        TYPE_NAMES[field.type],
+        _type_name(field, currency),
         describe_rule(field),
         required,
     )
@@ -82,7 +91,9 @@ def general_notes(spec: FormSpec, lang: FormLang) -> list[str]:
 
 def instruction_rows(spec: FormSpec, lang: FormLang) -> list[list[str]]:
     """One row of texts per field (title block first), under the column titles."""
-    return [_row(section, field, lang) for section in (title_section(spec), *spec.sections) for field in section.fields]
+    money = currency_of(spec.currency)
+    sections = (title_section(spec), *spec.sections)
+    return [_row(section, field, lang, money) for section in sections for field in section.fields]
 
 
 def instruction_texts(spec: FormSpec, lang: FormLang) -> list[str]:

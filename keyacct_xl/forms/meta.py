@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl import __version__
+from keyacct_xl.currency import CNY
 from keyacct_xl.forms.layout import FormLang, FormLayout, field_cell_name, form_sheet_name, table_name
 from keyacct_xl.forms.spec import FormSpec
 
@@ -32,6 +33,7 @@ META_KEYS: tuple[str, ...] = (
     "generator_version",
     "form_sheet",
 )
+CURRENCY_KEY = "currency"  # the book currency of a form made for a master in another than CNY (forms.currency)
 COMPANY_KEY = "company"  # after META_KEYS, only in a form generated for a company (blank templates keep their bytes)
 FIELD_COLUMNS: tuple[str, ...] = ("section", "field", "name", "column", "type", "maps_to")
 FIXED_GENERATED_AT = dt.datetime(2026, 1, 1)
@@ -113,6 +115,7 @@ def write_meta(
     sheet.write_row(0, 0, ["key", "value"])
     row = 1
     extra = {COMPANY_KEY: company.strip()} if company.strip() else {}
+    extra |= {CURRENCY_KEY: spec.currency} if spec.currency != CNY.code else {}
     extra |= {prefilled_key(key): text for key, text in (prefilled or {}).items()}
     extra |= {prefilled_lines_key(s): json.dumps(ids, ensure_ascii=False) for s, ids in (lines or {}).items() if ids}
     for key, value in {**meta_values(spec, lang, context), **extra}.items():

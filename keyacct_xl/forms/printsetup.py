@@ -6,7 +6,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.forms.layout import TITLE_ROWS, FormLang, FormLayout, text_for
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import msg, tr
 
 A4 = 9
 HEADER_LIMIT = 255  # characters of a page header Excel holds, its codes (&L&8) included
@@ -31,9 +31,17 @@ def _escape(text: str) -> str:
     return " " + text if text[:1].isdigit() else text
 
 
+def form_name(spec: FormSpec, lang: FormLang) -> str:
+    """The form as the page header names it: its id and version in Chinese, as zh forms have always printed; its title
+    and version where English is read (the English header printed "visit_record v1")."""
+    if lang == "zh":
+        return f"{spec.id} v{spec.version}"
+    return tr("en", "{title}, version {version}", title=text_for(spec.title, lang, " "), version=spec.version)
+
+
 def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:
     """Header (company left, form id and version right) and footer (page x of y)."""
-    right = f"&R&8{spec.id} v{spec.version}"
+    right = f"&R&8{_escape(form_name(spec, lang))}"
     header = f"&L&8{_fitted(company, HEADER_LIMIT - len('&L&8') - len(right))}{right}"
     pages = text_for(msg("Page &P of &N"), lang, " / ")
     return header, f"&C&8{pages}"

@@ -117,5 +117,7 @@ def prefill_for_reps(
         rep_dir.mkdir(parents=True, exist_ok=True)
         for spec, data in forms:
             path = rep_dir / output_name(spec.id, rep=folders[rep], customer=None, period=period)
-            written.append(write_form(path, spec, lang=lang or master.lang, company=company, data=data))
+            form_lang = lang or master.lang
+            currency = master.settings.book_currency
+            written.append(write_form(path, spec, lang=form_lang, company=company, data=data, currency=currency))
     return written

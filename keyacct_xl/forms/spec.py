@@ -97,6 +97,12 @@ class Constraints:
     pattern: str | None = None
 
 
+# The text fields whose value is a code written in digits (客户编号, 单据编号, 单品编码, 银行账号), by their key's
+# ending; a WeChat/QQ field holds a QQ number as often as a WeChat id.
+_CODE_KEY_ENDINGS = ("_id", "_no", "_code", "_account")
+_CODE_KEYS = frozenset({"wechat"})
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field: a key-value cell in a header section or a column of a repeating table."""
@@ -120,11 +126,22 @@ class FieldSpec:
     # it takes the latest year not after that date, not the year nearest the period (consolidate.periods).
     past: bool = False
     not_after: str | None = None  # an earlier date field of the section this date cannot lie after (购买日期, 受理日期)
+    # A date of what the form reports for its period (a visit, a request received, a quote): one lying outside the
+    # period is warned of at its cell. A line's row-key date is one by itself (consolidate.validate).
+    in_period: bool = False
 
     @property
     def required(self) -> bool:
         """Whether the form is incomplete without a value."""
         return self.constraints.required
+
+    @property
+    def holds_code(self) -> bool:
+        """Whether the value is a code whose digits are what was typed (a phone, an id, a tax id, a product code, an
+        account number), never a number: 13812345678.0 is 13812345678, and a number cell that lost digits is no code."""
+        return self.type == "phone" or (
+            self.type == "text" and (self.key in _CODE_KEYS or self.key.endswith(_CODE_KEY_ENDINGS))
+        )
 
     @property
     def enum(self) -> tuple[str, ...]:
@@ -172,6 +189,8 @@ class FormSpec:
     notes: tuple[Text, ...] = ()
     source: str = ""
     changes: tuple[FormChange, ...] = ()  # oldest first, so a copy filled on an earlier version still reads
+    # The book currency its money labels name (forms.currency.in_currency): the catalogue's are in CNY.
+    currency: str = "CNY"
 
     def key_now(self, key: str, version: int) -> tuple[str | None, int]:
         """What field ``key`` of a copy filled on ``version`` is in this version, and the version that last changed
@@ -214,18 +233,19 @@ class FormSpec:
     def hash(self) -> str:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
-        Choice synonyms, fields' units, the dates a field's date cannot lie after (``past``, ``not_after``) and the
-        version changes are left out: they change how a cell or an older copy is read, not the form a rep holds, so
-        adding one does not make every form in circulation look outdated;
+        Choice synonyms, fields' units, the dates a field's date cannot lie after (``past``, ``not_after``), whether
+        it lies in the period (``in_period``) and the version changes are left out: they change how a cell or an
+        older copy is read, not the form a rep holds, so adding one does not make every form in circulation look
+        outdated;
         so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are),
         and its line id, which says how a returned copy is read.
         """
         model = asdict(self)
-        del model["changes"]
+        del model["changes"], model["currency"]
         for section in model["sections"]:
             del section["room"], section["line_id"]
             for field in section["fields"]:
-                del field["unit"], field["past"], field["not_after"]
+                del field["unit"], field["past"], field["not_after"], field["in_period"]
                 for choice in field["choices"]:
                     del choice["synonyms"]
         canonical = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -346,6 +366,7 @@ _FIELD_KEYS = {
     "unit",
     "past",
     "not_after",
+    "in_period",
 }
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
@@ -369,7 +390,7 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         raise where.at("format").fail(
             msg("format applies to {types}, not {kind}", types=", ".join(sorted(_FORMATTABLE)), kind=kind)
         )
-    for key in ("past", "not_after"):
+    for key in ("past", "not_after", "in_period"):
         if key in raw and kind != "date":
             raise where.at(key).fail(msg("{key} applies to date fields, not {kind}", key=key, kind=kind))
     return FieldSpec(
@@ -390,6 +411,7 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         unit=_unit(raw["unit"], where.at("unit"), kind) if "unit" in raw else None,
         past=read_bool(raw.get("past", False), where.at("past")),
         not_after=read_key(raw["not_after"], where.at("not_after")) if "not_after" in raw else None,
+        in_period=read_bool(raw.get("in_period", False), where.at("in_period")),
     )
 
 

@@ -28,6 +28,7 @@ from keyacct_xl.history.store import (
     conform,
     lines_digest,
     month_ordered,
+    read_lines,
     read_manifest,
     remove_batch,
     require_store,
@@ -38,8 +39,10 @@ from keyacct_xl.history.store import (
 from keyacct_xl.history.takenout import set_aside
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import Spellings, meant_id
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.products import listed_text, run_rows_resting_on
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
-from keyacct_xl.master.schema import SETTINGS, TableSchema
+from keyacct_xl.master.schema import LISTINGS, SETTINGS, TRANSACTIONS, TableSchema
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Location, Message, listing, msg, tr
 from keyacct_xl.notices import notify
@@ -244,10 +247,45 @@ def undo_import(master_path: Path) -> ImportUndone:
                     batch=last.id,
                 )
             )
+        _refuse_while_listed(master, batches)
         master.settings = dataclasses.replace(master.settings, history_store=",".join(named[:-1]))
         save_master(master, master_path, tables=[SETTINGS.name])
         set_aside(store, last)  # the backup saved above still names it
     return ImportUndone(last, _store_totals(batches), _store_totals(batches[:-1]))
+
+
+def _refuse_while_listed(workbook: Master, batches: list[Batch]) -> None:
+    """Refuse to take out the last batch while Listings rows a ``master listings`` run added rest on its sales lines
+    alone (first sales no other line shows): taken out first, the run's undo would find no sale of those rows and
+    keep them as a person's, for good. The rows are named, and the order of the two undos."""
+    path, last = workbook.path, batches[-1]
+    if path is None or not last.totals.get(TRANSACTIONS.name, TableTotals(0, 0.0)).lines:
+        return
+    store, like = store_path(path), workbook.transactions
+
+    def sales() -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every sales line of the master, and those it keeps once the batch is out."""
+        left = pd.concat(
+            [like, *(read_lines(store, b, TRANSACTIONS.name, like) for b in batches[:-1])], ignore_index=True
+        )
+        return pd.concat([left, read_lines(store, last, TRANSACTIONS.name, like)], ignore_index=True), left
+
+    resting = run_rows_resting_on(path, sales)
+    if len(resting):
+        raise InputError(
+            msg(
+                "{store}: batch {batch} is not taken out: {sheet} rows that master listings run {runs} added are "
+                "first sales of its lines: {rows}; first take them back with master listings {path} --undo (each "
+                "undo takes the last run: repeat until run {first} is taken back), then undo this import",
+                store=store,
+                batch=last.id,
+                sheet=sheet_label(LISTINGS),
+                runs=listing(sorted({int(r) for r in resting["run_no"]})),
+                rows=listing(listed_text(resting.head(10))),
+                path=path,
+                first=int(resting["run_no"].min()),
+            )
+        )
 
 
 def _store_totals(batches: list[Batch]) -> dict[str, TableTotals]:

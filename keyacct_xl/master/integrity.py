@@ -265,11 +265,11 @@ def require_unique_customer_ids(customers: pd.DataFrame, lang: Lang, purpose: Re
         )
 
 
-def check_master_file(path: str | Path) -> Integrity:
+def check_master_file(path: str | Path, *, book: calamine.CalamineWorkbook | None = None) -> Integrity:
     """Every table of the master workbook that names customers, checked against Customers, with Excel rows (rows
-    typed under a table that a load reads as its own too)."""
+    typed under a table that a load reads as its own too); ``book`` is the workbook already opened so."""
     path = Path(path)
-    book = open_book_as_read(path)
+    book = book or open_book_as_read(path)
     if CUSTOMERS.name not in book.table_names:
         raise not_a_master(path, [CUSTOMERS])
     customers = _id_column(book, CUSTOMERS.name, path)
@@ -309,8 +309,14 @@ def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColu
         position = next((pos for pos, h in enumerate(table.columns) if normalize_header(h) in _ID_HEADERS), None)
     if position is None:
         return None
+    lines, rows = table_lines(table, path)
+    ids = to_texts([line[position] for line in lines], lambda i: Location(path.name, sheet=table.sheet, row=rows[i]))
+    return IdColumn(name, table.sheet, ids.tolist(), rows)
+
+
+def table_lines(table: calamine.CalamineTable, path: Path) -> tuple[list[list[object]], list[int]]:
+    """A workbook table's lines as a check reads them (blank lines skipped, as the reader does) and their Excel rows."""
     all_rows = table.to_python()
     kept = [i for i, r in enumerate(all_rows) if any(v not in ("", None) for v in r)]
     rows = [table_start(table, path)[0] + 1 + i for i in kept]  # start is the first body row, 0-based
-    ids = to_texts([all_rows[i][position] for i in kept], lambda i: Location(path.name, sheet=table.sheet, row=rows[i]))
-    return IdColumn(name, table.sheet, ids.tolist(), rows)
+    return [[*all_rows[i]] for i in kept], rows

@@ -16,7 +16,7 @@ customer) is none of the run's; both are kept, named, and their number cleared (
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,7 +244,7 @@ class ListingsUndone:
                     "shows), their run number cleared: {rows}",
                     count=len(self.copies),
                     run=self.run_no,
-                    rows=listing([f"{cid} {code} {_day(day)}" for cid, code, day in self.copies[:10]]),
+                    rows=listing(_listed(self.copies[:10])),
                 )
             )
         return "\n".join(lines)
@@ -296,6 +296,21 @@ def undo_sales_listings(path: str | Path) -> ListingsUndone:
     return ListingsUndone(path, run, _keys(listings[removable]), _keys(listings[changed]), _keys(listings[copies]))
 
 
+def run_rows_resting_on(path: str | Path, sales: Callable[[], tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """The Listings rows of the master at ``path`` that a ``master listings`` run added from first sales among the
+    lines ``sales()`` gives first and that the lines it gives second (those less some about to be taken out) no longer
+    show, still as the run wrote them: its undo takes such a row back only while its sale is there (``_run_rows``).
+    The lines are asked for only when a run numbered a row (a store's lines can be many)."""
+    products, listings, _ = _read_listings(Path(path))
+    numbers = run_numbers(listings)
+    if numbers.isna().all():
+        return listings.iloc[:0]
+    every, left = sales()
+    added = _run_rows(listings, numbers, _first_sale_days(every, products)) & _as_written(listings).to_numpy()
+    resting = added & ~_run_rows(listings, numbers, _first_sale_days(left, products))
+    return listings[resting].assign(run_no=numbers[resting])
+
+
 def _first_sale_days(transactions: pd.DataFrame, products: pd.DataFrame) -> pd.MultiIndex:
     """The (customer, product, day) of every sales line a run could list a product from (a positive quantity of a
     catalogue product), as ``listings_from_sales`` reads them."""
@@ -333,6 +348,15 @@ def _runs(numbers: pd.Series) -> list[tuple[int, np.ndarray]]:
         (int(run), (numbers == run).to_numpy(dtype=bool, na_value=False))
         for run in sorted(numbers.dropna().unique(), reverse=True)
     ]
+
+
+def listed_text(rows: pd.DataFrame) -> list[str]:
+    """Each Listings row as a person finds it: customer, product and listed date (C5 P3 2024-06-01)."""
+    return _listed(_keys(rows))
+
+
+def _listed(keys: Iterable[tuple[str, str, pd.Timestamp | None]]) -> list[str]:
+    return [f"{cid} {code} {_day(day)}" for cid, code, day in keys]
 
 
 def _keys(rows: pd.DataFrame) -> tuple[tuple[str, str, pd.Timestamp | None], ...]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Literal, cast
 
+from keyacct_xl.currency import CNY, Currency, currency
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.shipped import Shipped, shipped_code, shipped_forms, shipped_policies, shipped_title
@@ -208,8 +209,9 @@ DEFAULT_SETTINGS: tuple[Setting, ...] = (
         "show",
         "报告中的个人信息",
         "Personal Data in Reports",
-        "汇总报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
-        "Values of personal fields in consolidation reports: show or mask (the ribbon and the CLI follow it)",
+        "汇总报告和客户名单导入报告中个人信息字段的值：显示 或 隐去（功能区按钮和命令行都按此设置）",
+        "Values of personal fields in consolidation and customer list import reports: show or mask (the ribbon and "
+        "the CLI follow it)",
         "choice",
         {"show": ("显示", "show"), "mask": ("隐去", "mask")},
     ),
@@ -318,6 +320,15 @@ def setting_key(name: object) -> str:
     """The key of a setting given by key, zh name or en name; a name the user added is its own key."""
     text = str(name).strip()
     return _KEYS.get(text, text)
+
+
+def amount_unit_named(text: str, key: str, currency: Currency) -> str:
+    """A description of the setting ``key`` with the unit of its amount (（元）, (CNY)) named as the master's book
+    currency: A: minimum annual sales (SGD). Descriptions of other settings, and CNY books, keep their text."""
+    known = DESCRIPTIONS.get(key)
+    if currency == CNY or known is None or known.kind != "number":
+        return text
+    return text.replace("（元）", f"（{currency.code}）").replace("(CNY)", f"({currency.code})")
 
 
 def setting_name(key: str) -> Pair:
@@ -452,6 +463,11 @@ class Settings:
         """The policy the setting ``key`` names, to load: a shipped policy's code, or its file's path found from the
         master's folder (not from wherever the command runs)."""
         return self.policy_files.get(key) or str(getattr(self, key))
+
+    @property
+    def book_currency(self) -> Currency:
+        """The currency (记账币种) the master's amounts are in: written with its symbol, typed with it or its code."""
+        return currency(self.currency)
 
     def value(self, key: str) -> object | None:
         """The typed value of the setting ``key`` (as a policy names it), or None when there is no such setting."""

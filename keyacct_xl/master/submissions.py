@@ -256,7 +256,10 @@ HISTORY = TableSchema(
         REP,
         PERIOD,
         _c("changed_at", "变更时间", "Changed At", "text", "替代时间|Superseded At", 19),
-        _c("changed_by", "变更文件指纹", "Changed By", "text", "替代文件指纹|Superseded By", 20),
+        # the file that made the change by its name, which a person reads, and by its fingerprint, which an undo goes
+        # by (headed "Changed By" in English before: a master written then still reads)
+        _c("changed_by_file", "变更文件", "Changing File", "text", "", 28),
+        _c("changed_by", "变更文件指纹", "Changing File SHA-256", "text", "替代文件指纹|Superseded By|Changed By", 20),
         _c("data", "原数据", "Data", "text", "", 60),
         # What the change wrote over ``data`` (its columns only): an undo puts back only a value still as written,
         # so a cell a person changed by hand since is kept (blank in rows of earlier versions).

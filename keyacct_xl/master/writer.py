@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from keyacct_xl.currency import CNY
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, backup_path, master_write_lock, written_path
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
@@ -24,7 +25,7 @@ from keyacct_xl.master.cellcolumns import own_kind
 from keyacct_xl.master.model import Master, SheetRows, workbook_rows
 from keyacct_xl.master.offkind import OffKind, after_save, kept_as_typed, read_positions
 from keyacct_xl.master.schema import ALL_TABLES, NOT_BLANK, SETTINGS, TABLES_BY_NAME, TableSchema
-from keyacct_xl.master.settings import DESCRIPTIONS, shown_setting
+from keyacct_xl.master.settings import DESCRIPTIONS, amount_unit_named, shown_setting
 from keyacct_xl.messages import Message, Pair, listing, msg, shown, tr
 from keyacct_xl.notices import notify
 from keyacct_xl.xlsx.appendrows import append_rows, can_append, widened_header
@@ -68,7 +69,7 @@ from keyacct_xl.xlsx.timeformats import column_format, value_format
 from keyacct_xl.xlsx.xmlpart import PartError, naming_file
 
 DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = '"¥"#,##0.00'
+MONEY_FORMAT = CNY.money_format  # a master's book currency other than CNY: Currency.money_format
 KIND_FORMATS = {
     "text": "@",
     "int": "0",
@@ -816,6 +817,7 @@ def settings_frame(master: Master) -> pd.DataFrame:
     for key, value in master.settings.cells().items():
         known = DESCRIPTIONS.get(key)
         note = master.settings_notes.get(key) or (str(shown(known, master.lang)) if known else "")
+        note = amount_unit_named(note, key, master.settings.book_currency)
         name, cell = shown_setting(key, value, master.lang)
         rows.append({"setting": name, "value": cell, "description": note})
     return pd.DataFrame(rows, columns=["setting", "value", "description"])

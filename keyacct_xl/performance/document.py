@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import header as schema_header
 from keyacct_xl.labels import yes_no
@@ -73,6 +74,7 @@ def write_document(
     lang: Lang,
     company: str | None = None,
     notes: Sequence[str] = (),
+    currency: Currency = CNY,
 ) -> Path:
     """Write ``sheets`` (name, frame) to ``.xlsx`` as report sheets with tables named Register1.. (``notes``: lines
     under the first sheet's table), or the first one to ``.csv``."""
@@ -80,7 +82,7 @@ def write_document(
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         first = sheets[0][1]
         return write_csv(labels.shown(first, lang).rename(columns=lambda c: labels.header(c, lang)), path)
-    heading = Heading(title, company=company)
+    heading = Heading(title, company=company, currency=currency)
     with workbook(path, title) as book:
         styles = Styles(book)
         for number, (name, frame) in enumerate(sheets, start=1):

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.followup.execution import plan_execution, plan_lines
 from keyacct_xl.followup.policy import master_policy
@@ -192,6 +193,7 @@ class RepEvaluation:
     path: Path | None = None
     forms: tuple[Path, ...] = ()
     warnings: tuple[Message, ...] = ()  # a period past the data or not over: its figures partial
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol
 
     def summary(self, lang: Lang) -> str:
         """One line: the period, reps, sales against the targets set, reps without a target."""
@@ -203,7 +205,7 @@ class RepEvaluation:
                 "rep evaluation {period}: {reps} reps, sales ¥{sales:,.2f}, no rep has a sales target for the period",
                 period=self.period.text,
                 reps=len(k),
-                sales=float(k["sales"].sum()),
+                sales=Money(float(k["sales"].sum()), self.currency),
             )
         return tr(
             lang,
@@ -211,8 +213,8 @@ class RepEvaluation:
             "{targeted} reps, {untargeted} without a target",
             period=self.period.text,
             reps=len(k),
-            sales=float(k["sales"].sum()),
-            target=float(k["sales_target"].sum()),
+            sales=Money(float(k["sales"].sum()), self.currency),
+            target=Money(float(k["sales_target"].sum()), self.currency),
             targeted=int(targeted.sum()),
             untargeted=int((~targeted).sum()),
         )
@@ -374,7 +376,9 @@ def run_rep_evaluation(
     scores, totals = score_kpis(kpis, load_scoring(scoring or DEFAULT_SCORING))
     kpis = kpis.assign(total_score=totals["total_score"].to_numpy(), rating=totals["rating"].to_numpy())
     warnings = period_warnings(master, span, today=today, past_data=past_data)
-    evaluation = RepEvaluation(span, kpis, scores, support_requests(tables, span), warnings=warnings)
+    currency = master.settings.book_currency
+    requests = support_requests(tables, span)
+    evaluation = RepEvaluation(span, kpis, scores, requests, warnings=warnings, currency=currency)
     if forms_dir is not None:
         evaluation = replace(evaluation, forms=write_evaluation_forms(evaluation, master, forms_dir))
     path = out or (out_dir / evaluation_report_name(span) if out_dir is not None else None)
@@ -404,6 +408,7 @@ def run_rep_evaluation(
         lang=lang,
         company=master.settings.company_name,
         notes=evaluation.warning_lines(lang),
+        currency=currency,
     )
     return replace(evaluation, path=written)
 
@@ -465,7 +470,16 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
         name = folders[str(rep)]
         path = folder / name / output_name(spec.id, rep=name, customer=None, period=span.text)
         path.parent.mkdir(parents=True, exist_ok=True)
-        written.append(write_form(path, spec, lang=form_lang, company=master.settings.company_name, data=data))
+        written.append(
+            write_form(
+                path,
+                spec,
+                lang=form_lang,
+                company=master.settings.company_name,
+                data=data,
+                currency=master.settings.book_currency,
+            )
+        )
     return tuple(written)
 
 

@@ -95,7 +95,8 @@ class SubmissionsCheck:
         return {str(r): int(n) for r, n in zip(self.reps["rep"], self.reps["missing"], strict=True)}
 
     def summary(self, lang: Lang) -> str:
-        """One line: the period, reps, submissions due, on time, late, missing; and what was not looked for."""
+        """One line: the period, reps, submissions due, on time, late, missing, not yet due; and what was not looked
+        for."""
         r = self.reps
         line = tr(
             lang,
@@ -109,6 +110,8 @@ class SubmissionsCheck:
             late=int(r["late"].sum()),
             missing=int(r["missing"].sum()),
         )
+        if pending := int(r["pending"].sum()):  # due after the cut-off: neither handed in nor missing yet
+            line = tr(lang, "{summary}; {count:,} not yet due", summary=line, count=pending)
         for note in self.notes(lang):
             line = tr(lang, "{summary}; {note}", summary=line, note=note)
         return line
@@ -143,13 +146,15 @@ def run_submissions_check(
     out: Path | None = None,
     out_dir: Path | None = None,
     lang: Lang = "zh",
+    today: pd.Timestamp | None = None,
 ) -> SubmissionsCheck:
-    """Check the submissions due in ``period`` at ``as_of`` (default: the period's last day) against ``tables``'
-    IngestionLedger (form ids and status codes) and Customers."""
+    """Check the submissions due in ``period`` at ``as_of`` (the end of that day; default: the end of the period's
+    last day, or ``today``, the moment of the run (default: the clock), while the period has not ended) against
+    ``tables``' IngestionLedger (form ids and status codes) and Customers."""
     span = parse_period(str(period))
     if span is None:
         raise InputError(msg("--period: {value!r} is no week (2026-W48) or month (2026-11)", value=period))
-    when = end_of_day(as_of if as_of is not None else span.last)
+    when = end_of_day(as_of) if as_of is not None else min(end_of_day(span.last), today or pd.Timestamp.now())
     rules = load_submission_calendar(calendar or DEFAULT_CALENDAR)
     forms, unscheduled = scheduled_forms([spec.id for spec in rep_form_specs(settings.rep_forms)], rules)
     reps = customer_reps(tables[CUSTOMERS.name])

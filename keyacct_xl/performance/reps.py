@@ -157,7 +157,7 @@ def monthly_by_rep(amounts: pd.Series, reps: pd.Series, dates: pd.Series, period
     months = pd.to_datetime(dates[inside]).dt.to_period("M")
     sums = amounts[inside].astype(float).groupby([_rep_key(reps[inside]).to_numpy(), months.to_numpy()]).sum()
     index = cast(pd.MultiIndex, sums.index)
-    return sums.set_axis(index.set_levels(index.levels[1].astype(str), level=1))
+    return sums.set_axis(index.set_levels(list(index.levels[1].astype(str)), level=1))
 
 
 def monthly_sales_by_rep(transactions: pd.DataFrame, owner: pd.Series, period: EvaluationPeriod) -> pd.Series:

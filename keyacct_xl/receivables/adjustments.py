@@ -491,9 +491,12 @@ class ReconcileApplied:
     balance_before: float = 0.0
     balance_after: float = 0.0
     undo: bool = False  # the run took the reconciliation's adjustments out
+    # decisions, reasons and approvers of the adjustments taken out that the workbook does not hold
+    unlike_workbook: list[Message] = field(default_factory=list)
+    adjustments_sheet: str = ""  # the master's Adjustments sheet as its file names it
 
     def summary(self, lang: Lang) -> str:
-        """The changes, one line each, after a line of counts."""
+        """The changes, one line each, after a line of counts; then the cells taken out unlike the workbook."""
         head = tr(
             lang,
             "reconcile apply {master}: customer {customer}, {added} adjustment(s) added, {removed} taken out, "
@@ -525,7 +528,20 @@ class ReconcileApplied:
             for c in group
         ]
         booked = [b.render(lang) for b in self.booked]
-        return "\n".join([head, *changes, *booked, *self._next_step(lang)])
+        return "\n".join([head, *changes, *booked, *self._unlike_workbook(lang), *self._next_step(lang)])
+
+    def _unlike_workbook(self, lang: Lang) -> list[str]:
+        """A heading and a line per decision, reason or approver taken out that the workbook does not hold."""
+        if not self.unlike_workbook:
+            return []
+        heading = tr(
+            lang,
+            "  {count:,} cell(s) of the adjustments taken out held what the workbook does not (typed in sheet {sheet} "
+            "since the apply, or retyped in the workbook):",
+            count=len(self.unlike_workbook),
+            sheet=self.adjustments_sheet,
+        )
+        return [heading, *(f"  {cell.render(lang)}" for cell in self.unlike_workbook)]
 
     def _next_step(self, lang: Lang) -> list[str]:
         """What finance does about the lines left without a decision: where to type one, and to apply again; after an
@@ -593,9 +609,10 @@ def run_reconcile_apply(
             drop = pd.Series([k[:2] == mine for k in held], index=existing.index, dtype=bool)
             changed = existing[drop]
             _refuse_changed_by_hand(master, drop.to_numpy(), decisions, Path(master_path).name)
+            unlike = _unlike_workbook(master, drop.to_numpy(), new)
             written = existing[~drop]  # each row under the label it was read at: its cells are kept as typed
         else:
-            changed = new[fresh]
+            changed, unlike = new[fresh], []
             written = pd.concat([existing, changed], ignore_index=True) if len(changed) else existing
         if len(changed):
             where = master.rows.get(ADJUSTMENTS.name)
@@ -623,6 +640,8 @@ def run_reconcile_apply(
             balance_before=before,
             balance_after=customer_balance(master, customer),
             undo=undo,
+            unlike_workbook=unlike,
+            adjustments_sheet=_places(master).sheet,
         )
 
 
@@ -845,14 +864,8 @@ def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decis
     and approver are not held against the workbook: finance may retype them there before an undo (a changed
     decision is undone to be applied again)."""
     adj = master.adjustments
-    where = master.rows.get(ADJUSTMENTS.name)
-    sheet = where.sheet if where is not None else ADJUSTMENTS.sheet(master.lang)
-    rows = where.excel_rows() if where is not None and where.count == len(adj) else np.arange(len(adj)) + 2
-    headers = master.headers.get(ADJUSTMENTS.name, {})
-
-    def header(key: str) -> str:
-        return headers.get(key) or ADJUSTMENTS.column(key).header(master.lang)
-
+    places = _places(master)
+    sheet, rows, header = places.sheet, places.rows, places.header
     now = {p: _as_written(adj.iloc[p]) for p in np.flatnonzero(undone).tolist()}
     wrote = {line.strip(): _written(line, b) for line, b in decisions.booked_as.items() if b.amount}
     lines = _lines_written(now, wrote)
@@ -912,6 +925,67 @@ def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decis
         )
     if refusals:
         raise InputError(refusals[0] if len(refusals) == 1 else _cells(refusals))
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where the master's Adjustments stand: its sheet, each row's Excel row, each column's header as shown."""
+
+    sheet: str
+    rows: np.ndarray
+    headers: Mapping[str, str]
+    lang: Lang
+
+    def header(self, key: str) -> str:
+        """Column ``key``'s header as the sheet shows it."""
+        return self.headers.get(key) or ADJUSTMENTS.column(key).header(self.lang)
+
+
+def _places(master: Master) -> _Places:
+    """Where the master's Adjustments stand, to name a cell of them as the file shows it."""
+    adj = master.adjustments
+    where = master.rows.get(ADJUSTMENTS.name)
+    sheet = where.sheet if where is not None else ADJUSTMENTS.sheet(master.lang)
+    rows = where.excel_rows() if where is not None and where.count == len(adj) else np.arange(len(adj)) + 2
+    return _Places(sheet, rows, master.headers.get(ADJUSTMENTS.name, {}), master.lang)
+
+
+# What finance types into the workbook beside a line and the apply copies into its adjustment.
+_DECIDED = ("decision", "reason", "approved_by")
+
+
+def _unlike_workbook(master: Master, undone: np.ndarray, workbook: pd.DataFrame) -> list[Message]:
+    """Each decision, reason and approver of the adjustments an undo takes out (``undone``: their positions) that
+    the workbook does not hold now (``workbook``: the rows an apply would write from it). The master keeps no copy
+    of what the apply wrote of these cells, and finance may retype them in the workbook before an undo (a changed
+    decision is undone to be applied again), so an undo cannot tell a cell typed in the master since from one
+    retyped in the workbook: it takes the adjustment out and names the cell with both values, so a hand edit is
+    said, never lost unsaid (a date, document or amount changed since refuses the undo instead)."""
+    adj = master.adjustments
+    places = _places(master)
+    says = dict(zip(_keys(workbook), workbook[list(_DECIDED)].to_dict("records")))
+    keys = _keys(adj)
+    named: list[Message] = []
+    for p in np.flatnonzero(undone).tolist():
+        line = says.get(keys[p], {})  # a line whose decision was cleared since: the workbook holds none of them
+        for key in _DECIDED:
+            held, typed = _decided_text(adj.iloc[p][key]), _decided_text(line.get(key))
+            if held != typed:
+                named.append(
+                    msg(
+                        "{where} ({ref}): {now}, the workbook: {then}",
+                        where=Location(sheet=places.sheet, row=int(places.rows[p]), header=places.header(key)),
+                        ref=_as_written(adj.iloc[p])["ref"] or "-",
+                        now=_cell_shown(held),
+                        then=_cell_shown(typed),
+                    )
+                )
+    return named
+
+
+def _decided_text(value: object) -> str:
+    """A decision, reason or approver as compared: its text without the spaces around it; blank as ''."""
+    return "" if is_blank(value) else str(value).strip()
 
 
 def _as_written(rec: pd.Series) -> dict[str, Any]:

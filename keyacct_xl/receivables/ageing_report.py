@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values, header
 from keyacct_xl.messages import msg, tr
@@ -57,9 +58,11 @@ def write_ageing(
     lang: Lang,
     buckets: Sequence[int] = DEFAULT_BUCKETS,
     company: str | None = None,
+    notes: tuple[str, ...] = (),
+    currency: Currency = CNY,
 ) -> Path:
-    """Write ``.xlsx`` (title block, table with totals row, highlights) or ``.csv`` (totals as a last row), the
-    columns in ``document_order``."""
+    """Write ``.xlsx`` (title block, table with totals row, highlights, ``notes`` under it) or ``.csv`` (totals as a
+    last row), the columns in ``document_order``."""
     path = Path(path)
     totals = ageing_totals(table, buckets=buckets)
     table = document_order(table)
@@ -67,12 +70,12 @@ def write_ageing(
         total_row = {"customer_id": tr(lang, "Total"), **totals}
         frame = pd.concat([document_values(table, lang), pd.DataFrame([total_row])], ignore_index=True)
         return write_csv(frame.rename(columns=lambda c: caption(c, lang)), path)
-    heading = Heading(tr(lang, "Receivables ageing"), company=company, as_of=as_of)
+    heading = Heading(tr(lang, "Receivables ageing"), company=company, as_of=as_of, currency=currency)
     with workbook(path, tr(lang, "Receivables ageing as of {as_of:%Y-%m-%d}", as_of=as_of)) as book:
         add_sheet(
             book,
             Styles(book),
-            ageing_sheet(table, buckets, totals, lang),
+            ageing_sheet(table, buckets, totals, lang, notes=notes),
             heading=heading,
             lang=lang,
             table_name=TABLE_NAME,
@@ -88,8 +91,11 @@ def document_order(table: pd.DataFrame) -> pd.DataFrame:
     return table[[*first, *(c for c in table.columns if c not in first and c not in last), *last]]
 
 
-def ageing_sheet(table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang: Lang) -> Sheet:
-    """The ageing table as a report sheet: overdue amounts in amber, an over-limit customer's balance in red."""
+def ageing_sheet(
+    table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang: Lang, *, notes: tuple[str, ...] = ()
+) -> Sheet:
+    """The ageing table as a report sheet: overdue amounts in amber, an over-limit customer's balance in red,
+    ``notes`` under it."""
     amounts = [*bucket_columns(buckets), "not_due", "unapplied_credit", "balance", "available_credit", "credit_limit"]
     over = tuple(bool(v) for v in table["over_limit"])
     marks = [
@@ -104,4 +110,5 @@ def ageing_sheet(table: pd.DataFrame, buckets: Sequence[int], totals: dict, lang
         headers={column: caption(column, lang) for column in table.columns},
         totals={k: v for k, v in totals.items() if k not in ("credit_limit", "over_limit")},
         highlights=tuple(marks),
+        notes=notes,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_frame, header
 from keyacct_xl.messages import msg, tr
@@ -62,8 +63,11 @@ def reconciliation_files(path: Path) -> list[Path]:
     return [path, path.with_name(path.stem + ".summary.csv"), path.with_name(path.stem + ".problems.csv")]
 
 
-def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, company: str | None = None) -> list[Path]:
-    """``.xlsx``: one workbook; ``.csv``: the table, plus ``.summary.csv`` and ``.problems.csv`` beside it (in lang)."""
+def write_reconciliation(
+    result: Reconciliation, path: Path, *, lang: Lang, company: str | None = None, currency: Currency = CNY
+) -> list[Path]:
+    """``.xlsx``: one workbook (amounts in ``currency``); ``.csv``: the table, plus ``.summary.csv`` and
+    ``.problems.csv`` beside it (in lang)."""
     path = Path(path)
     if check_suffix(path, (".xlsx", ".csv")) == ".csv":
         # Always all three (problems may be headers only): a problems file left by an earlier run of the same
@@ -79,6 +83,7 @@ def write_reconciliation(result: Reconciliation, path: Path, *, lang: Lang, comp
         company=company,
         period=None if result.period is None else period_text(result.period, lang),
         sources=(msg("Their statement: {file}", file=result.statement),) if result.statement else (),
+        currency=currency,
     )
     results = Sheet(
         tr(lang, "Results"),

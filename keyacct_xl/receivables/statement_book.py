@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from keyacct_xl.currency import CNY, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
-from keyacct_xl.output import DATE_FORMAT, MONEY_FORMAT, workbook
+from keyacct_xl.output import DATE_FORMAT, workbook
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.master_lines import CustomerPositions, master_ledger
@@ -38,7 +39,7 @@ def write_statement(data: StatementData, path: Path, *, lang: Lang) -> Path:
     """One customer's statement as ``path`` (.xlsx)."""
     title = tr(lang, "Customer Statement of Account")
     with workbook(path, f"{title} {data.customer_id} {data.end:%Y-%m}") as book:
-        f = _formats(book)
+        f = _formats(book, data.currency.money_format)
         sheet = book.add_worksheet(tr(lang, "Statement"))
         widths = column_widths(data, lang)
         for c, width in enumerate(widths):
@@ -92,16 +93,17 @@ def column_widths(data: StatementData, lang: Lang) -> list[float]:
         ("money", amounts),
     ]
     widths = [
-        max(least, column_width(header.render(lang), values, kind))
+        max(least, column_width(header.render(lang), values, kind, data.currency))
         for least, header, (kind, values) in zip(WIDTHS, HEADERS, columns)
     ]
     # The ageing block puts captions and amounts under columns made for other things (a date, a reference).
     for (_, col), value in _ageing_cells(data, lang).items():
-        widths[col] = max(widths[col], column_width("", [value], "text" if isinstance(value, str) else "money"))
+        kind: Kind = "text" if isinstance(value, str) else "money"
+        widths[col] = max(widths[col], column_width("", [value], kind, data.currency))
     return widths
 
 
-def _formats(book) -> dict:
+def _formats(book, money: str) -> dict:
     border = {"border": 1}
     return {
         "company": book.add_format({"bold": True, "font_size": 16, "align": "center"}),
@@ -111,10 +113,10 @@ def _formats(book) -> dict:
         "head": book.add_format({"bold": True, "bg_color": "#D9E1F2", "align": "center", **border}),
         "cell": book.add_format(border),
         "date": book.add_format({"num_format": DATE_FORMAT, **border}),
-        "money": book.add_format({"num_format": MONEY_FORMAT, **border}),
-        "bold_money": book.add_format({"num_format": MONEY_FORMAT, "bold": True, **border}),
+        "money": book.add_format({"num_format": money, **border}),
+        "bold_money": book.add_format({"num_format": money, "bold": True, **border}),
         "bold_cell": book.add_format({"bold": True, **border}),
-        "plain_money": book.add_format({"num_format": MONEY_FORMAT}),
+        "plain_money": book.add_format({"num_format": money}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top", **border}),
         "box": book.add_format({"valign": "top", "text_wrap": True, **border}),
     }
@@ -127,7 +129,7 @@ def _header_block(sheet, data: StatementData, f: dict, lang: Lang, row: int) -> 
         ((tr(lang, "Address:"), data.address), (tr(lang, "Sales rep:"), data.rep)),
         (
             (tr(lang, "Period:"), f"{data.start:%Y-%m-%d} — {data.end:%Y-%m-%d}"),
-            (tr(lang, "Currency:"), tr(lang, "CNY")),
+            (tr(lang, "Currency:"), tr(lang, "CNY") if data.currency == CNY else data.currency.code),
         ),
     ]
     for (l1, v1), (l2, v2) in pairs:
@@ -203,13 +205,18 @@ def _balance_sentence(data: StatementData, lang: Lang) -> str:
     debt asked to be signed for before), or neither."""
     closing = round(data.closing, 2)
     if closing > 0:
-        return tr(lang, "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ", end=data.end, closing=closing)
+        return tr(
+            lang,
+            "As of {end:%Y-%m-%d} your balance with us is ¥{closing:,.2f}. ",
+            end=data.end,
+            closing=Money(closing, data.currency),
+        )
     if closing < 0:
         return tr(
             lang,
             "As of {end:%Y-%m-%d} we owe you ¥{credit:,.2f} (paid in advance or overpaid). ",
             end=data.end,
-            credit=-closing,
+            credit=Money(-closing, data.currency),
         )
     return tr(lang, "As of {end:%Y-%m-%d} the account is settled: nothing is owed either way. ", end=data.end)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import id_in_name
 from keyacct_xl.i18n import Lang
@@ -46,6 +47,7 @@ class StatementData:
     lines: pd.DataFrame  # date, ref, description, debit, credit, balance
     closing: float
     ageing: dict[str, float]
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol and the Currency line
 
 
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -103,6 +105,7 @@ def statement_data(
     buckets = [c for c in ageing.columns if c == "not_due" or (c.startswith("d") and c[1].isdigit())]
     return StatementData(
         company=master.settings.company_name,
+        currency=master.settings.book_currency,
         customer_id=cid,
         name=_text(info.get("name")),
         address=_text(info.get("address")),

@@ -48,7 +48,8 @@ def series_range(
 ) -> list[object]:
     """The range a series reads: ``cells`` (sheet, first row, last row, column) themselves, or when ``wan`` their
     figures in 万 on the workbook's hidden chart-data sheet, one column per series (``values`` are the cells'
-    figures, written as the formulas' results); a blank cell stays a gap (#N/A), not a zero."""
+    figures, written as the formulas' results); a blank cell stays a gap: its figure's cell is left empty, not
+    #N/A, which LibreOffice (7.4) draws as a zero (a month before the data fell to nothing on the trend chart)."""
     sheet, first, last, col = cells
     if not wan:
         return [sheet, first, col, last, col]
@@ -60,11 +61,14 @@ def series_range(
         # unhidden and printed, it is an A4 page like the report's own
         set_print(data, width_px=0, header_rows=None, lang=lang)
     column = 0 if data.dim_colmax is None else data.dim_colmax + 1
+    empty = book.add_format()  # a blank cell is written only with a format: it keeps the column this series's
     for row, value in enumerate(values):
         source = f"{quote_sheetname(sheet)}!{xl_rowcol_to_cell(first + row, col, row_abs=True, col_abs=True)}"
         number = _figure(value)
-        result = "#N/A" if number is None else number / WAN
-        data.write_formula(row, column, f"=IF(ISNUMBER({source}),{source}/{WAN},NA())", None, result)
+        if number is None:
+            data.write_blank(row, column, None, empty)
+        else:
+            data.write_formula(row, column, f"=IF(ISNUMBER({source}),{source}/{WAN},NA())", None, number / WAN)
     return [name, 0, column, max(len(values), 1) - 1, column]
 
 

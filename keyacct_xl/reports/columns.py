@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.labels import header as label_header
 from keyacct_xl.master.schema import ALL_TABLES
 from keyacct_xl.master.writer import DATE_FORMAT, MONEY_FORMAT
@@ -144,12 +145,12 @@ def _fits(kind: Kind, values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
 
 
-def number_format(kind: Kind) -> str | None:
-    """The Excel number format of ``kind`` (None: General)."""
-    return FORMATS[kind]
+def number_format(kind: Kind, currency: Currency = CNY) -> str | None:
+    """The Excel number format of ``kind`` (None: General), money in ``currency``."""
+    return currency.money_format if kind == "money" else FORMATS[kind]
 
 
-def formatted(value: object, kind: Kind) -> str:
+def formatted(value: object, kind: Kind, currency: Currency = CNY) -> str:
     """``value`` as its column's number format shows it, to measure it: ``¥12,345,678.90``, ``12.5%``, a date."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -160,7 +161,7 @@ def formatted(value: object, kind: Kind) -> str:
         if not math.isfinite(number):
             return ""
         if kind == "money":
-            return f"{'-' if number < 0 else ''}¥{abs(number):,.2f}"
+            return currency.shown(number)
         if kind == "percent":
             return f"{number * 100:.1f}%"
         if kind == "count":
@@ -181,9 +182,9 @@ def text_width(text: str) -> int:
     return max((display_width(line) for line in text.split("\n")), default=0)
 
 
-def widest_value(values: Iterable[object], kind: Kind) -> int:
+def widest_value(values: Iterable[object], kind: Kind, currency: Currency = CNY) -> int:
     """The widest of ``values`` as its column's format shows them, in character columns (no cap)."""
-    return max((text_width(formatted(v, kind)) for v in values), default=0)
+    return max((text_width(formatted(v, kind, currency)) for v in values), default=0)
 
 
 def fitted_width(header_text: str, widest: int, kind: Kind, *, header_lines: int = 1) -> float:
@@ -195,9 +196,9 @@ def fitted_width(header_text: str, widest: int, kind: Kind, *, header_lines: int
     return round(needed * WIDTH_FACTOR + PADDING, 1)
 
 
-def column_width(header_text: str, values: Iterable[object], kind: Kind) -> float:
+def column_width(header_text: str, values: Iterable[object], kind: Kind, currency: Currency = CNY) -> float:
     """The width a column needs to show its header and every value as formatted; long texts are capped (they wrap)."""
-    return fitted_width(header_text, widest_value(values, kind), kind)
+    return fitted_width(header_text, widest_value(values, kind, currency), kind)
 
 
 def _header_words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, Rendered
 
@@ -98,3 +99,4 @@ class Heading:
     as_of: dt.date | None = None
     preparer: str | None = None
     sources: tuple[Message, ...] = ()  # what the report was made from (a file each), a line each under the period
+    currency: Currency = CNY  # the master's book currency: its money cells' format

@@ -15,6 +15,7 @@ import xlsxwriter.workbook
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
+from keyacct_xl.currency import Currency
 from keyacct_xl.labels import document_frame, document_values
 from keyacct_xl.master.writer import TABLE_STYLE  # the master's tables and the reports' look alike
 from keyacct_xl.messages import msg, tr
@@ -138,7 +139,7 @@ def add_sheet(
     headers = [header_text(key, lang, sheet.headers) for key in keys]
     # Each column measured once: its width, and whether its text is long enough to wrap.
     widest = [
-        _widest(frame[key], j, kind, cell_kinds, _total_values(sheet, key))
+        _widest(frame[key], j, kind, cell_kinds, _total_values(sheet, key), heading.currency)
         for j, (key, kind) in enumerate(zip(keys, kinds))
     ]
     fitted = _fitted_widths(sheet, keys, headers, widest, kinds)
@@ -148,8 +149,10 @@ def add_sheet(
         for kind, most, width, fit in zip(kinds, widest, widths, fitted)
     ]
     heights.append(max((header_lines(text, width) for text, width in zip(headers, widths)), default=1) * ROW_PT)
-    heights.extend(_write_rows(ws, styles, frame, kinds, cell_kinds, widths, wrap, header_row + 1, sheet))
-    _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang)
+    heights.extend(
+        _write_rows(ws, styles, frame, kinds, cell_kinds, widths, wrap, header_row + 1, sheet, heading.currency)
+    )
+    _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang, heading.currency)
     if sheet.totals is not None:
         heights.append(ROW_PT)
     for j, width in enumerate(widths):
@@ -157,8 +160,7 @@ def add_sheet(
     if heights[header_row] > ROW_PT:
         ws.set_row(header_row, heights[header_row])
     for note in sheet.notes:
-        heights.append(ROW_PT)
-        ws.write_string(len(heights) - 1, 0, note, styles.get(italic=True, font_color="#595959"))
+        heights.append(_write_note(ws, styles, len(heights), note, widths))
     ws.freeze_panes(header_row + 1, 0)
     table_px = sum(column_px(w) for w in widths)
     layout = place_charts(
@@ -250,13 +252,18 @@ def _cell_kinds(sheet: Sheet, keys: Sequence[str]) -> dict[tuple[int, int], Kind
 
 
 def _widest(
-    values: pd.Series, j: int, kind: Kind, cell_kinds: Mapping[tuple[int, int], Kind], totals: Sequence[object]
+    values: pd.Series,
+    j: int,
+    kind: Kind,
+    cell_kinds: Mapping[tuple[int, int], Kind],
+    totals: Sequence[object],
+    currency: Currency,
 ) -> int:
     """The widest value of column ``j`` as shown: each cell in its own kind where a row overrides the column's."""
     if not cell_kinds:
-        return widest_value([*values, *totals], kind)
-    own = [text_width(formatted(v, cell_kinds.get((i, j), kind))) for i, v in enumerate(values)]
-    return max([*own, widest_value(totals, kind)])
+        return widest_value([*values, *totals], kind, currency)
+    own = [text_width(formatted(v, cell_kinds.get((i, j), kind), currency)) for i, v in enumerate(values)]
+    return max([*own, widest_value(totals, kind, currency)])
 
 
 def _fitted_widths(
@@ -275,6 +282,25 @@ def _fitted_widths(
     ]
 
 
+def _write_note(ws: Worksheet, styles: Styles, row: int, note: str, widths: Sequence[float]) -> float:
+    """A line under the table; one wider than the table wraps across the table's columns (overflowing to its right
+    it widened what fit-to-width fits, and a one-line warning printed the grading summary at 5 pt). Returns the
+    row's height."""
+    props: dict[str, object] = {"italic": True, "font_color": "#595959"}
+    table_width = sum(widths)
+    if text_width(note) <= table_width:
+        ws.write_string(row, 0, note, styles.get(**props))
+        return ROW_PT
+    style = styles.get(**props, text_wrap=True, valign="top")
+    if len(widths) > 1:
+        ws.merge_range(row, 0, row, len(widths) - 1, note, style)
+    else:
+        ws.write_string(row, 0, note, style)
+    height = _wrapped_lines(note, table_width) * ROW_PT
+    ws.set_row(row, height)
+    return height
+
+
 def _wrapped_lines(text: str, width: float) -> int:
     room = max((width - PADDING) / WIDTH_FACTOR, 1)  # the characters a column of ``width`` holds in any font
     return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
@@ -290,9 +316,13 @@ def _write_rows(
     wrap: Sequence[bool],
     first: int,
     sheet: Sheet,
+    currency: Currency,
 ) -> list[float]:
     """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
-    base = [_base_props(kind, wrapped) for kind, wrapped in zip(kinds, wrap)]
+    # a row that wraps in one column is as tall as its lines: every cell in it starts at the top, level with the
+    # first line (a label at the foot of its row printed under its value)
+    top = any(wrap)
+    base = [_base_props(kind, wrapped, currency, top=top) for kind, wrapped in zip(kinds, wrap)]
     plain = [styles.get(**props) for props in base]
     marks = _marked(styles, sheet, frame, base)
     levels = _cell_levels(sheet, frame) if cell_kinds else {}
@@ -302,9 +332,9 @@ def _write_rows(
         for j, value in enumerate(record):
             kind = cell_kinds.get((i, j), kinds[j])
             if wrap[j]:
-                lines = max(lines, _wrapped_lines(formatted(value, kind), widths[j]))
+                lines = max(lines, _wrapped_lines(formatted(value, kind, currency), widths[j]))
             if (i, j) in cell_kinds:
-                props = _base_props(kind, wrap[j])
+                props = _base_props(kind, wrap[j], currency, top=top)
                 for level in levels.get((i, j), ()):
                     props.update(_LEVELS[level])
                 style = styles.get(**props)
@@ -317,13 +347,15 @@ def _write_rows(
     return heights or [ROW_PT]
 
 
-def _base_props(kind: Kind, wrapped: bool) -> dict[str, object]:
+def _base_props(kind: Kind, wrapped: bool, currency: Currency, *, top: bool) -> dict[str, object]:
     props: dict[str, object] = {}
-    code = number_format(kind)
+    code = number_format(kind, currency)
     if code:
         props["num_format"] = code
     if wrapped:
-        props.update(text_wrap=True, valign="top")
+        props["text_wrap"] = True
+    if top:
+        props["valign"] = "top"
     return props
 
 
@@ -366,12 +398,13 @@ def _add_table(
     header_row: int,
     table_name: str,
     lang: ReportLang,
+    currency: Currency,
 ) -> None:
     """The Excel table over the written cells: its header row (wrapped when bilingual), autofilter, total row."""
     columns = []
     for j, (key, text, kind) in enumerate(zip(keys, headers, kinds)):
         spec: dict[str, object] = {"header": text, "header_format": styles.get(bold=True, text_wrap=True)}
-        code = number_format(kind)
+        code = number_format(kind, currency)
         if code:
             spec["format"] = styles.get(num_format=code)
         if sheet.totals is not None:
