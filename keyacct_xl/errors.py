@@ -7,6 +7,9 @@ rendered when it is shown, or an inline (en, zh) pair in modules not yet on the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from keyacct_xl.messages import TranslatedError
 
 
@@ -30,6 +33,17 @@ class SpecError(KeyacctError):
 
 class BridgeError(KeyacctError):
     """The Excel bridge (xlwings, add-in) cannot do what was asked on this machine."""
+
+
+@contextmanager
+def masking(masked: bool) -> Iterator[None]:
+    """Have the errors raised inside show their personal values as ``***`` when ``masked`` (a run whose master's
+    Settings or option withhold them, ``masks_personal``), wherever they are printed."""
+    try:
+        yield
+    except KeyacctError as error:
+        error.masked = error.masked or masked
+        raise
 
 
 def raise_if_interrupted(error: BaseException) -> None:

@@ -309,9 +309,13 @@ class TranslatedError(Exception):
         """The message in English."""
         return self.wording.en
 
+    # Set where the run that raised it shows no personal values (its master's Settings ask so, errors.masking).
+    masked = False
+
     def message(self, lang: Lang = "zh", *, masked: bool = False) -> str:
-        """The one-line message in ``lang``; ``masked``: its personal values as ``***`` (``masked_message``)."""
-        return (masked_message(self.wording) if masked else self.wording).render(lang)
+        """The one-line message in ``lang``; ``masked`` (or the error's own ``masked``): its personal values as
+        ``***`` (``masked_message``)."""
+        return (masked_message(self.wording) if masked or self.masked else self.wording).render(lang)
 
 
 MASK = "***"  # what a personal value becomes where it is withheld (a masked report, a redacted export's free text)

@@ -375,6 +375,37 @@ def test_a_table_of_sales_lines_has_no_customer_names_to_show(tmp_path: Path) ->
     assert "客户名称" not in report_table(abc, "ABC明细").columns
 
 
+def test_a_table_of_sales_lines_names_its_customers_from_its_name_column(tmp_path: Path) -> None:
+    """rfm and abc on a file of sales lines with a 客户名称 column showed the ids alone: the names the file holds were
+    dropped on reading. Now beside each id, the name of its latest line that has one (a customer renamed shows its
+    new name)."""
+    sales = tmp_path / "sales.csv"
+    sales.write_text(
+        "客户编号,客户名称,销售日期,销售金额\n"
+        "K1,甲公司,2026-01-01,100\n"
+        "K2,,2026-01-05,300\n"
+        "K2,乙商行,2026-01-03,50\n"
+        "K3,丙店,2026-01-02,80\n"
+        "K3,丙超市,2026-02-02,90\n",
+        encoding="utf-8",
+    )
+    rfm, abc = tmp_path / "rfm.xlsx", tmp_path / "abc.xlsx"
+    assert main(["rfm", str(sales), "--out", str(rfm)]) == 0 and main(["abc", str(sales), "--out", str(abc)]) == 0
+    names = {"K1": "甲公司", "K2": "乙商行", "K3": "丙超市"}
+    for path, title in ((rfm, "RFM客户"), (abc, "ABC明细")):
+        table = report_table(path, title)
+        assert "客户名称" in table.columns, title
+        at = list(table.columns).index("客户编号")
+        assert table.columns[at + 1] == "客户名称", title
+        assert dict(zip(table["客户编号"], table["客户名称"])) == names, title
+    english = tmp_path / "sales_en.csv"
+    english.write_text("Customer ID,Customer name,Date,Amount\nK1,Acme Ltd,2026-01-01,100\n", encoding="utf-8")
+    en = tmp_path / "rfm_en.xlsx"
+    assert main(["rfm", str(english), "--out", str(en), "--lang", "en"]) == 0
+    table = report_table(en, "RFM customers")
+    assert list(table.columns[:2]) == ["Customer ID", "Customer Name"] and table.loc[0, "Customer Name"] == "Acme Ltd"
+
+
 def test_the_suggested_credit_limit_is_money_as_the_overdue_amount_beside_it(master_path: Path, tmp_path: Path) -> None:
     """信用评级's 建议信用额度 in the money format of 逾期金额 on the same sheet ("¥"#,##0.00), not #,##0.00."""
     for lang, column, overdue in (

@@ -16,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 INTERRUPTED = {"zh": "keyacct-xl: 已中断", "en": "keyacct-xl: interrupted"}
 STARTED = "started"
+LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG")  # what tells the system's language, cleared for every run but as given
 
 
 def console_script() -> tuple[str, str]:
@@ -30,9 +31,10 @@ def console_script() -> tuple[str, str]:
     return module, function
 
 
-def interrupted_run(argv: list[str], cwd: Path, *, when: str) -> tuple[int, str]:
-    """Run the console script's function with ``argv``, press Ctrl-C once the child has reached ``when``, and again
-    every second until it ends; its exit code and what it wrote to stderr.
+def interrupted_run(argv: list[str], cwd: Path, *, when: str, locale: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run the console script's function with ``argv`` under the system locale ``locale`` (none set by default),
+    press Ctrl-C once the child has reached ``when``, and again every second until it ends; its exit code and what it
+    wrote to stderr.
 
     ``when`` is a condition on an audit event (``event``, ``args``: sys.addaudithook) at which the child says it is
     there (``STARTED``) on stderr: the import of pandas (the seconds the console script spends importing), the
@@ -47,8 +49,14 @@ def interrupted_run(argv: list[str], cwd: Path, *, when: str) -> tuple[int, str]
         f"from {module} import {function}\n"
         f"sys.exit({function}())\n"
     )
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE} | (locale or {})
     child = subprocess.Popen(
-        [sys.executable, "-c", code, *argv], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, *argv],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert child.stderr is not None
     assert child.stderr.readline() == STARTED + "\n"
@@ -81,3 +89,29 @@ def test_ctrl_c_while_a_command_runs_is_one_line_in_the_runs_language(tmp_path: 
     code, err = interrupted_run(["demo", "--out", str(tmp_path / "demo")], tmp_path, when=in_folder)
     assert "Traceback" not in err, err
     assert (code, err) == (130, INTERRUPTED["zh"] + "\n")
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang"),
+    [
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+    ],
+)
+def test_ctrl_c_while_the_console_script_imports_speaks_the_system_s_language(
+    tmp_path: Path, locale: dict[str, str], lang: str
+) -> None:
+    """Without --lang, a Ctrl-C in the first seconds said 已中断 under LANG=en_US.UTF-8, though `--help` in the same
+    shell is English: the line takes the help's language (--lang, else the system locale, else zh)."""
+    when = "event == 'import' and args[0] == 'pandas'"
+    code, err = interrupted_run(["forms", "list"], tmp_path, when=when, locale=locale)
+    assert (code, err) == (130, INTERRUPTED[lang] + "\n")
+
+
+def test_the_console_script_s_module_imports_no_pandas() -> None:
+    """The console script catches Ctrl-C before the heavy imports only if its own module does not make them."""
+    module, _ = console_script()
+    code = f"import sys, {module}; print(sorted({{'pandas', 'numpy', 'keyacct_xl.cli.main'}} & set(sys.modules)))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert shown.stdout == "[]\n", shown.stderr

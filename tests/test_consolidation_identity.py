@@ -469,6 +469,8 @@ def test_undo_of_a_card_keeps_a_customer_sales_name(
     assert main(["consolidate", "--into", str(master), "--undo", "card.xlsx"]) == 2
     err = capsys.readouterr().err
     assert "C100" in err and "销售明细（1 行）" in err
+    # no file added the line: it is named by its row, to correct by hand
+    assert "请先手工删除或更正 销售明细 的第 2 行，或保留这些客户" in err and "撤销添加这些行的文件" not in err
     assert master.read_bytes() == before
     assert "C100" in set(load_store(master).frame("Customers")["customer_id"])
 

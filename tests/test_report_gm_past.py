@@ -162,3 +162,42 @@ def test_the_first_year_s_own_year_to_date_says_where_its_data_begin(master_path
     assert main(["report", "gm", str(tmp_path / "master.xlsx"), "--period", "2024-10"]) == 0
     texts = sheet_texts(tmp_path / "gm_pack_2024-10.xlsx", "按区域的销售额")
     assert "本年累计仅含 2024-05 起的数据。" in texts
+
+
+@pytest.fixture(scope="module")
+def october_2024(master_path: Path, tmp_path_factory: pytest.TempPathFactory) -> GmPack:
+    out = tmp_path_factory.mktemp("pack") / "gm_2024-10.xlsx"
+    return run_gm_pack(load_master(master_path), load_store(master_path).frames, period="2024-10", out=out)
+
+
+def test_receivables_before_the_ledger_begins_are_blank_not_zero(october_2024: GmPack) -> None:
+    """`report gm --period 2024-10`: 各月应收账款 showed 余额 ¥0.00 and 0 customers over their limit at the month-ends
+    2023-11 to 2024-04, before the first sale (2024-05-05) or payment: nothing was owed because nothing was recorded."""
+    owed = report_table(october_2024.path, "各月应收账款").set_index("月份")
+    assert owed.loc["2023-11":"2024-04"].isna().all().all()
+    assert owed.loc["2024-05", "余额"] == 300.0 and owed.loc["2024-06", "余额"] == 0.0
+    note = "账目自 2024-05 起：此前的月末留空（尚无发票或收款，不是没有欠款）。"
+    assert note in sheet_texts(october_2024.path, "各月应收账款")
+
+
+def test_the_data_s_first_month_counts_no_new_customers_it_cannot_tell(october_2024: GmPack) -> None:
+    """各月客户数 counted K6 new in 2024-05, the data's first month, though the data cannot tell whether K6 bought
+    before they begin. Now blank, with a line saying why and how to count them."""
+    customers = report_table(october_2024.path, "各月客户数").set_index("月份")
+    assert pd.isna(customers.loc["2024-05", "新客户"]) and customers.loc["2024-05", "活跃客户"] == 1
+    assert customers.loc["2024-06", "新客户"] == 0
+    note = (
+        "2024-05 为数据的第一个月，其新客户数留空：数据分不出首次购买与此前已有客户的购买；"
+        "填写客户档案的首次交易日期即可计数。"
+    )
+    assert note in sheet_texts(october_2024.path, "各月客户数")
+
+
+@pytest.mark.parametrize(("first_trade", "new"), [("2024-05-05", 1), ("2019-03-01", 0)])
+def test_the_first_trade_dates_count_the_first_month_s_new_customers(
+    master_path: Path, first_trade: str, new: int
+) -> None:
+    master = load_master(master_path)
+    master.customers["first_trade_date"] = pd.Series(d(first_trade), index=master.customers.index)
+    pack = run_gm_pack(master, load_store(master_path).frames, period="2024-10")
+    assert pack.trend.set_index("month").at["2024-05", "new_customers"] == new

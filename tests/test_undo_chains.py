@@ -15,6 +15,7 @@ from keyacct_xl.cli.main import main
 from keyacct_xl.history.store import store_path
 from keyacct_xl.master.products import product_tables
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -103,3 +104,45 @@ def test_a_customer_import_undo_names_the_store_and_the_grade_history_and_the_un
         "named by rows of Grade History (7 row(s)): not undone; first delete by hand rows 2-8 of Grade History" in err
     )
     assert "history store" not in err and "grade apply" not in err
+
+
+def test_rows_a_person_typed_into_the_masters_own_sheets_are_named_to_correct_by_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No file added the payments a person typed: "undo the files that added those rows" named no file to undo.
+    path = tmp_path / "master.xlsx"
+    assert main(["master", "new", str(path)]) == 0
+    source = messy_xlsx(tmp_path / "list.xlsx")
+    assert main(["customers", "import", str(source), "--into", str(path)]) == 0
+    typed = load_master(path)
+    typed.payments = pd.DataFrame(
+        {"date": [pd.Timestamp("2025-03-01")] * 3, "customer_id": ["C0001", "X9", "C0002"], "amount": [100.0] * 3}
+    )
+    save_master(typed, path, tables=["Payments"])
+    saved = path.read_bytes()
+    capsys.readouterr()
+    undo = ["customers", "import", str(source), "--into", str(path), "--undo"]
+    assert main(undo) == 2
+    err = capsys.readouterr().err
+    assert "收款记录（2 行）" in err and "请先手工删除或更正 收款记录 的第 2, 4 行，或保留这些客户" in err
+    assert "撤销添加这些行的文件" not in err
+    assert main([*undo, "--lang", "en"]) == 2
+    assert "first delete or correct by hand rows 2, 4 of Payments, or keep" in capsys.readouterr().err
+    assert path.read_bytes() == saved
+
+
+def test_a_duplicate_customer_id_leaves_the_refusal_the_undos_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Working out which grading to undo first refused as grade apply --undo does (one row per id), and that refusal
+    # stood in for the undo's: the grade history rows are named to correct by hand instead.
+    path, source = _graded(tmp_path)
+    doubled = load_master(path)
+    doubled.customers = pd.concat([doubled.customers, doubled.customers.iloc[[5]]], ignore_index=True)
+    save_master(doubled, path, tables=["Customers"])
+    capsys.readouterr()
+    assert main(["customers", "import", str(source), "--into", str(path), "--undo", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "grade apply --undo" not in err and "appear more than once" not in err
+    assert "named by rows of Transactions in the history store (2 row(s)), Grade History (6 row(s))" in err
+    assert "first delete or correct by hand rows 2-7 of Grade History, then take the imported lines back" in err

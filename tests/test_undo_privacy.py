@@ -197,3 +197,49 @@ def test_the_ribbons_customer_import_masks_its_report_when_the_settings_ask(
     assert summary["已遮蔽个人信息"] == ("是" if masked else "否")
     assert "020-8888" not in result.zh + result.en  # the summary names no value either way
     assert _phone_of_c001(into) == "020-88881111"  # listed without --update: the master's phone stays
+
+
+def _set_to_mask(into: Path) -> None:
+    """Settings 报告中的个人信息 set to 隐去, typed in as a manager does."""
+    book = openpyxl.load_workbook(into)
+    sheet = book["参数设置"]
+    [row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "报告中的个人信息"]
+    row[1].value = "隐去"
+    book.save(into)
+
+
+def test_a_master_set_to_mask_masks_an_undos_summary_and_refusal_without_the_option(
+    master: Path,  # noqa: F811
+    inbox: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The Settings switch was read by the customer import only: an undo printed the phones unless given the option.
+    _card_with_contacts(inbox, master)
+    _set_to_mask(master)
+    args = ["consolidate", "--into", str(master), "--undo", "card.xlsx"]
+    capsys.readouterr()
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "陈美玲 · ***" in out and "电话 *** → ***" in out
+    assert NEW_PHONE not in out and CHANGED_PHONE not in out and OLD_PHONE not in out
+    _retype_contact(master, "王经理", "王总", "K9")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "C001 · 王经理 · ***" in err and OLD_PHONE not in err and "未撤销" in err
+
+
+def test_a_customer_import_undo_on_a_master_set_to_mask_masks_the_phone_without_the_option(
+    master: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first = _list_giving_a_phone(tmp_path / "first.xlsx", "020-88881111")
+    assert main(["customers", "import", str(first), "--into", str(master), "--update"]) == 0
+    listed = _list_giving_a_phone(tmp_path / "list.xlsx", "020-88886666")
+    assert main(["customers", "import", str(listed), "--into", str(master), "--update"]) == 0
+    _set_to_mask(master)
+    capsys.readouterr()
+    assert main(["customers", "import", str(listed), "--into", str(master), "--undo"]) == 0
+    undone = capsys.readouterr().out
+    assert "电话 *** → ***" in undone and "020-8888" not in undone
+    assert _phone_of_c001(master) == "020-88881111"  # masked on the screen, not in the master

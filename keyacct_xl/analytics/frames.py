@@ -55,8 +55,9 @@ def _header(table: TableSchema, key: object) -> Rendered | str:
 
 def with_customer_names(frame: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
     """``frame`` with each row's customer name (Customers' 客户名称, key ``name``) right after its ``customer_id``:
-    the one way a sheet a person reads names the customers it lists by id. Without Customers (a file of sales lines),
-    without a customer id, or naming its customers already, ``frame`` as it is; an id Customers lacks has no name."""
+    the one way a sheet a person reads names the customers it lists by id. Without Customers (a file of sales lines
+    with no name column), without a customer id, or naming its customers already, ``frame`` as it is; an id Customers
+    lacks has no name."""
     if customers is None or "customer_id" not in frame.columns or {"name", "customer_name"} & set(frame.columns):
         return frame
     ids = customers["customer_id"].astype(str).str.strip()

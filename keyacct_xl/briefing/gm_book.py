@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.i18n import Lang
+from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.messages import Message, Pair, Rendered, listing, msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell
 from keyacct_xl.performance.complaints import COMPLAINT_COLUMNS as REGISTER_COLUMNS
@@ -182,6 +183,39 @@ def _data_begin(pack: GmPack, blank: pd.Series, lang: Lang) -> tuple[str, ...]:
             lang,
             "The data begin in {month}: the months before it are blank (no data, not no sales).",
             month=str(pack.data_from),
+        ),
+    )
+
+
+def _before_the_ledger(pack: GmPack, lang: Lang) -> tuple[str, ...]:
+    """The line under the receivables when month-ends before the ledger's first invoice or payment are blank."""
+    if pack.ledger_from is None or not pack.receivables["balance"].isna().any():
+        return ()
+    return (
+        tr(
+            lang,
+            "The ledger begins in {month}: the month-ends before it are blank (no invoice or payment yet, not nothing "
+            "owed).",
+            month=str(pack.ledger_from),
+        ),
+    )
+
+
+def _first_month_new(pack: GmPack, lang: Lang) -> tuple[str, ...]:
+    """The line under the customers when the data's first month has no count of new customers: why, and how to
+    get one."""
+    rows = pack.trend.set_index("month")["new_customers"]
+    since = str(pack.data_from)
+    if pack.data_from is None or since not in rows.index or not pd.isna(rows[since]):
+        return ()
+    return (
+        tr(
+            lang,
+            "New customers of {month}, the data's first month, are blank: the data cannot tell a first purchase from "
+            "one of a customer who bought before; fill {column} in {sheet} to count them.",
+            month=since,
+            column=CUSTOMERS.column("first_trade_date").header(lang),
+            sheet=CUSTOMERS.sheet(lang),
         ),
     )
 
@@ -358,6 +392,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             ),
             notes=(
                 *_data_begin(pack, trend["active_customers"], lang),
+                *_first_month_new(pack, lang),
                 tr(
                     lang,
                     "Active: bought in the month or the {before} months before it; lost: no purchase for {months} "
@@ -376,6 +411,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             pack.receivables,
             lang,
             charts=(Chart("column", tr(lang, "Receivables and overdue, 12 months"), "month", ("balance", "overdue")),),
+            notes=_before_the_ledger(pack, lang),
         ),
         "funnel": _sheet(
             msg("Sales funnel"),

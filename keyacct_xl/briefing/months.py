@@ -5,11 +5,14 @@ Definitions (docs/briefing.md):
 - a customer is *active* at a month's end when it bought in that month or the ``lost_months`` - 1 months before
   it (twelve calendar months by default); it is *lost* in the month it stops being active (its last purchase was
   ``lost_months`` months before), *new* in the month of its first purchase ever, *reactivated* in a month it buys
-  in after having been lost. So active(m) = active(m-1) + new(m) + reactivated(m) - lost(m), always;
+  in after having been lost. So active(m) = active(m-1) + new(m) + reactivated(m) - lost(m), always. In the data's
+  first month every buyer's purchase is its first in the data, old customer or new: a buyer is new there when its
+  首次交易日期 (first_trade_date) falls in that month or later, and the month has no count when a buyer's is blank;
 - *recent buyers* bought in the 30 days that end on the month's last day;
 - receivables at a month's end replay nothing again: the ledger of the report's month is cut at each earlier month
   end (what was invoiced and paid by then, and what the payments and credit notes had settled by then), which is
-  what a ledger built at that day holds, because the replay runs in date order.
+  what a ledger built at that day holds, because the replay runs in date order; a month-end before the ledger's
+  first invoice or payment has no figure (nothing recorded, not nothing owed).
 """
 
 from __future__ import annotations
@@ -60,8 +63,10 @@ def monthly_trend(
     months: int = 24,
     lost_months: int = LOST_MONTHS,
     recent_days: int = RECENT_DAYS,
+    first_trades: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One row per month (TREND_COLUMNS), the ``months`` months up to ``last``, oldest first."""
+    """One row per month (TREND_COLUMNS), the ``months`` months up to ``last``, oldest first; ``first_trades``, the
+    customers' first_trade_date by id, tells the new customers of the data's first month."""
     dated = transactions[transactions["date"].notna() & (transactions["date"] <= last.end_time)]
     number = month_number(dated["date"])
     last_no = last.year * 12 + last.month - 1
@@ -70,7 +75,7 @@ def monthly_trend(
     span = np.arange(first_no - 12, last_no + 1)
     sales = pd.Series(amounts).groupby(number).sum().reindex(span, fill_value=0.0)
     bought = amounts > 0
-    codes, _ = pd.factorize(dated["customer_id"].astype(str).str.strip().to_numpy()[bought])
+    codes, ids = pd.factorize(dated["customer_id"].astype(str).str.strip().to_numpy()[bought])
     bought_month = number[bought]
     # Every customer's first purchase month over all the data; a matrix of the months the report needs.
     first_month = pd.Series(bought_month).groupby(codes).min().to_numpy() if len(codes) else np.zeros(0, "int64")
@@ -84,6 +89,8 @@ def monthly_trend(
         return (running[:, no - low + 1] - running[:, no - lost_months + 1 - low]) > 0
 
     days = dated["date"].to_numpy(dtype="datetime64[D]")[bought]
+    started = first_data_month(transactions)
+    traded = _first_trades(first_trades, ids)
     rows = []
     for no in range(first_no, last_no + 1):
         now, before = active(no), active(no - 1)
@@ -98,13 +105,34 @@ def monthly_trend(
                 "buyers": int(in_month.sum()),
                 "recent_buyers": int(np.unique(codes[recent]).size),
                 "active_customers": int(now.sum()),
-                "new_customers": int((first_month == no).sum()),
+                "new_customers": (
+                    _new_in_first_month(traded[in_month], no) if no == started else int((first_month == no).sum())
+                ),
                 "reactivated": int((in_month & ~before & (first_month < no)).sum()),
                 "lost": int((before & ~now).sum()),
             }
         )
     trend = pd.DataFrame(rows, columns=TREND_COLUMNS)
-    return _blank_before(trend, np.arange(first_no, last_no + 1), first_data_month(transactions))
+    return _blank_before(trend, np.arange(first_no, last_no + 1), started)
+
+
+def _first_trades(first_trades: pd.Series | None, ids: pd.Index | np.ndarray) -> np.ndarray:
+    """Each customer's first_trade_date (``first_trades`` by id) in the order of ``ids``; NaT when blank."""
+    if first_trades is None:
+        return np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")
+    known = pd.to_datetime(first_trades, errors="coerce")
+    known.index = known.index.astype(str).str.strip()
+    known = known[~known.index.duplicated()]
+    return known.reindex(pd.Index(ids)).to_numpy(dtype="datetime64[D]")
+
+
+def _new_in_first_month(first_trades: np.ndarray, no: int) -> float:
+    """The new customers among the buyers of the data's first month (month number ``no``) by their first trade dates:
+    none is known when one of them is blank."""
+    if np.isnat(first_trades).any():
+        return np.nan
+    start = np.datetime64(pd.Period(month_text(no), freq="M").start_time.date(), "D")
+    return float((first_trades >= start).sum())
 
 
 def first_data_month(transactions: pd.DataFrame) -> int | None:
@@ -138,7 +166,8 @@ def receivables_at(
     ledger: Ledger, payments: pd.DataFrame, customers: pd.DataFrame, month_ends: Sequence[pd.Timestamp]
 ) -> pd.DataFrame:
     """Balance, overdue money and customers over their limit at each day of ``month_ends`` (RECEIVABLE_COLUMNS),
-    read off ``ledger``, which must be built at the latest of them or later."""
+    read off ``ledger``, which must be built at the latest of them or later; none at a day before the ledger's first
+    invoice or payment (``ledger_begins``)."""
     inv, apps = ledger.invoices, ledger.applications
     paid_by = payments["customer_id"].astype(str).str.strip().to_numpy(dtype=object)
     codes, ids = pd.factorize(np.concatenate([inv["customer_id"].to_numpy(dtype=object), paid_by]))
@@ -153,9 +182,13 @@ def receivables_at(
     applied = apps["applied_amount"].to_numpy(dtype="float64")
     amount = inv["amount"].to_numpy(dtype="float64")
     received, received_on = payments["amount"].to_numpy(dtype="float64"), payments["date"].to_numpy()
-    rows = []
+    begins = ledger_begins(ledger, payments)
+    rows: list[dict[str, object]] = []
     for end in month_ends:
         day = end.to_datetime64()
+        if begins is None or end < begins:
+            rows.append({"month": end.strftime("%Y-%m")})
+            continue
         invoiced = np.bincount(invoice_of, weights=np.where(issued <= day, amount, 0.0), minlength=len(ids))
         paid = np.bincount(payer_of, weights=np.where(received_on <= day, received, 0.0), minlength=len(ids))
         balance = np.round(invoiced - paid, 2)
@@ -173,3 +206,9 @@ def receivables_at(
             }
         )
     return pd.DataFrame(rows, columns=RECEIVABLE_COLUMNS)
+
+
+def ledger_begins(ledger: Ledger, payments: pd.DataFrame) -> pd.Timestamp | None:
+    """The day of the ledger's first invoice, credit note or payment; None when it has none."""
+    dates = pd.concat([ledger.invoices["date"], payments["date"]]).dropna()
+    return pd.Timestamp(dates.min()).normalize() if len(dates) else None

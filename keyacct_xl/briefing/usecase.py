@@ -22,7 +22,7 @@ from keyacct_xl.briefing.fact_book import write_fact_sheets
 from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
 from keyacct_xl.briefing.gm_book import write_gm_pack
 from keyacct_xl.briefing.grades import graded_at
-from keyacct_xl.briefing.months import LOST_MONTHS, month_end, monthly_trend, receivables_at
+from keyacct_xl.briefing.months import LOST_MONTHS, ledger_begins, month_end, monthly_trend, receivables_at
 from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import id_in_name, safe_name
@@ -88,6 +88,7 @@ class GmPack:
     lost_months: int
     company: str
     data_from: pd.Period | None = None  # the month of the first sale: the data begin there
+    ledger_from: pd.Period | None = None  # the month of the ledger's first invoice or payment
     path: Path | None = None
     warnings: tuple[Message, ...] = ()  # a month past the data: its figures partial
     currency: Currency = CNY  # the master's book currency: the amounts' symbol
@@ -156,6 +157,10 @@ def first_sale(master: Master) -> pd.Timestamp | None:
 def before_the_data(month: pd.Period, first: pd.Timestamp | None) -> bool:
     """Whether ``month`` ends before the master's first sale (``first``): it has no figure, only zeros."""
     return first is not None and month.end_time.normalize() < first
+
+
+def _month_of(day: pd.Timestamp | None) -> pd.Period | None:
+    return day.to_period("M") if day is not None else None
 
 
 def require_sales(month: pd.Period, first: pd.Timestamp | None) -> None:
@@ -333,7 +338,8 @@ def run_gm_pack(
     end = month.end_time.normalize()
     tx = master.transactions
     months_lost = lost_months(master.settings)
-    trend = monthly_trend(tx, last=month, months=24, lost_months=months_lost)
+    first_trades = master.customers.set_index("customer_id")["first_trade_date"]
+    trend = monthly_trend(tx, last=month, months=24, lost_months=months_lost, first_trades=first_trades)
     ledger = master_ledger(master, as_of=end)
     ends = sorted({month_end(month.year * 12 + month.month - 1 - k) for k in (*range(12), 12)})
     owed = receivables_at(ledger, master.payments, master.customers, ends)
@@ -350,7 +356,7 @@ def run_gm_pack(
         lang=lang,
     )
     sections = {"funnel": gm.funnel(master.opportunities), "risky": risky}
-    data_from = first.to_period("M") if first is not None else None
+    data_from = _month_of(first)
     graded = figures[0].graded  # the customers with the month's grades: the grade sheet's and the top 20's
     cuts = {by: gm.sales_cut(tx, graded, figures[0].goals, month=month, by=by) for by in gm.CUTS}
     pack = GmPack(
@@ -371,6 +377,7 @@ def run_gm_pack(
         lost_months=months_lost,
         company=master.settings.company_name,
         data_from=data_from,
+        ledger_from=_month_of(ledger_begins(ledger, master.payments)),
         warnings=(*month_warnings(master, month), *terms_warnings(master.customers, ledger, master.lang)),
         currency=master.settings.book_currency,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from keyacct_xl.analytics.abc import abc_classes, abc_summary, revenue_by_customer
 from keyacct_xl.analytics.analysis import abc_sheets, pareto_curve, top_share
-from keyacct_xl.analytics.inputs import load_transactions
+from keyacct_xl.analytics.inputs import SalesLines, load_sales_lines
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import refuse_writing_over
@@ -75,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
     from_master = is_master_workbook(args.input)
     if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
-    customers = None  # a file of sales lines has no Customers to name its customers from
     if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
-        transactions, customers = master.transactions, master.customers
+        sales = SalesLines(master.transactions, master.customers)
     else:
-        transactions = load_transactions(args.input)
+        sales = load_sales_lines(args.input)
+    transactions, customers = sales.transactions, sales.customers
     revenue = revenue_by_customer(transactions, year=args.year)
     table = abc_classes(
         revenue, thresholds=parse_pair(args.thresholds, "--thresholds"), shares=parse_pair(args.shares, "--shares")

@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     """
     if args.undo:
         _refuse_with_undo(args)
-        undone = undo_submission(args.into, args.undo, dry_run=args.dry_run)
-        print(undone.summary(args.lang, without_sensitive=args.without_sensitive))
+        undone = undo_submission(args.into, args.undo, dry_run=args.dry_run, without_sensitive=args.without_sensitive)
+        print(undone.summary(args.lang))
         return 0
     if args.source is None:
         raise InputError(msg("SOURCE is missing: the folder or .zip of submitted forms"))

@@ -64,8 +64,10 @@ def _import(args: argparse.Namespace) -> int:
             raise InputError(
                 msg("--undo takes the imported list back out: give no --report, --update, --new-id or --same")
             )
-        undone = undo_customer_import(args.file, args.into, dry_run=args.dry_run)
-        print(undone.summary(args.lang, without_sensitive=args.without_sensitive))
+        undone = undo_customer_import(
+            args.file, args.into, dry_run=args.dry_run, without_sensitive=args.without_sensitive
+        )
+        print(undone.summary(args.lang))
         return 0
     result = run_customer_import(
         args.file,

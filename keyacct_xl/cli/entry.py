@@ -7,6 +7,7 @@ the run as one later does, with one line and exit code 130. So this module impor
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from keyacct_xl.i18n import LANGS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from types import FrameType
 
     from keyacct_xl.i18n import Lang
@@ -33,6 +34,19 @@ def lang_option(argv: Sequence[str]) -> Lang | None:
         if value in LANGS:
             return value  # type: ignore[return-value]
     return None
+
+
+def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:
+    """The language of ``--help`` and of a Ctrl-C before the commands are imported: ``--lang`` on the command line,
+    else the system locale, else zh (the default)."""
+    return lang_option(argv) or locale_language(environ)
+
+
+def locale_language(environ: Mapping[str, str] = os.environ) -> Lang:
+    """The system locale's language: en when it is English, else zh (the default)."""
+    # POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG; the first one set decides.
+    locale = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
+    return "en" if locale.lower().startswith("en") else "zh"
 
 
 def interrupted(lang: Lang) -> int:
@@ -62,4 +76,4 @@ def run() -> int:
 
         return main(argv)
     except KeyboardInterrupt:  # before main() could handle it (main() tells one that comes later itself)
-        return interrupted(lang_option(argv) or "zh")
+        return interrupted(help_language(argv))  # no master read yet: the language the help would have

@@ -35,7 +35,7 @@ from keyacct_xl.cli import (
     visits_cmd,
 )
 from keyacct_xl.cli.argerrors import error_in
-from keyacct_xl.cli.entry import interrupted, lang_option
+from keyacct_xl.cli.entry import help_language, interrupted, locale_language
 from keyacct_xl.cli.terminal import terminal_safe_output
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import system_problem
@@ -76,18 +76,6 @@ COMMAND_MODULES = [
 # `reconcile OURS` may be another file instead (then no master tells the language), `grade apply MASTER` is the last
 # word of its target.
 MASTER_ARGUMENTS = ("master", "into", "book", "path", "input", "target", "ours")
-
-
-def help_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> Lang:
-    """The language of ``--help``: ``--lang`` on the command line, else the system locale, else zh (the default)."""
-    return lang_option(argv) or locale_language(environ)
-
-
-def locale_language(environ: Mapping[str, str] = os.environ) -> Lang:
-    """The system locale's language: en when it is English, else zh (the default)."""
-    # POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG; the first one set decides.
-    locale = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
-    return "en" if locale.lower().startswith("en") else "zh"
 
 
 def run_language(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> str:
@@ -191,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyacctError as exc:
             if args.debug:
                 raise
-            # A refusal may quote a row by its key (a contact's phone): masked as the command's output is.
+            # A refusal may quote a row by its key (a contact's phone): masked as the command's output is, by the
+            # option here, by the master's Settings where the run read them (the error's own masked, errors.masking).
             masked = getattr(args, "without_sensitive", False)
             print(f"keyacct-xl: {exc.message(args.lang, masked=masked)}", file=sys.stderr)
             return exc.exit_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keyacct_xl.analytics.inputs import load_transactions
+from keyacct_xl.analytics.inputs import SalesLines, load_sales_lines
 from keyacct_xl.analytics.usecase import rfm_options, run_rfm
 from keyacct_xl.cli.checks import warn_references
 from keyacct_xl.cli.options import option_date
@@ -42,14 +42,15 @@ def run(args: argparse.Namespace) -> int:
     from_master = is_master_workbook(args.input)
     if args.out and not from_master:  # a master is refused as any report's output is (output.workbook)
         refuse_writing_over(args.out, None, [args.input])  # before any work: the table read is never replaced
-    settings = customers = company = None  # a file of sales lines has no Customers to name its customers from
+    settings = company = None  # a file of sales lines has no Settings; its customers are named by it
     if from_master:
         master = load_master(args.input)
         warn_references(master, SALES_TABLES, args.lang)
-        transactions, settings, customers = master.transactions, master.settings, master.customers
+        sales, settings = SalesLines(master.transactions, master.customers), master.settings
         company = settings.company_name
     else:
-        transactions = load_transactions(args.input)
+        sales = load_sales_lines(args.input)
+    transactions, customers = sales.transactions, sales.customers
     options = rfm_options(
         settings, as_of=option_date(args.as_of, "--as-of"), period_months=args.period_months, monetary=args.monetary
     )

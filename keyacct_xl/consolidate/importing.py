@@ -37,10 +37,9 @@ from keyacct_xl.consolidate.customerlist import CustomerList, ListColumn, read_c
 from keyacct_xl.consolidate.customerrows import typed_rows
 from keyacct_xl.consolidate.importreport import write_import_report
 from keyacct_xl.consolidate.intake import sha256, shown_name
-from keyacct_xl.consolidate.referrers import master_blockers
 from keyacct_xl.consolidate.store import load_store, save_store
-from keyacct_xl.consolidate.undo import LIVE, UndoResult, submission_sha, undo_submission
-from keyacct_xl.errors import InputError
+from keyacct_xl.consolidate.undo import LIVE, UndoResult, created_blockers, submission_sha, undo_submission
+from keyacct_xl.errors import InputError, masking
 from keyacct_xl.fileio import (
     backup_path,
     ensure_not_open,
@@ -51,8 +50,8 @@ from keyacct_xl.fileio import (
 )
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_customer_ids
-from keyacct_xl.master.reader import load_master
-from keyacct_xl.master.schema import CUSTOMERS, DATA_TABLES
+from keyacct_xl.master.schema import CUSTOMERS
+from keyacct_xl.master.settings import masks_personal
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.messages import joined, msg, tr
 
@@ -160,7 +159,7 @@ def run_customer_import(
     report workbook to ``report`` when given. ``new_id`` and ``same`` are the row numbers of held rows to import
     under a new id or to take as the customer their id names; for a list imported already, only those rows are
     applied (under that import). ``without_sensitive`` (or the master's Settings 报告中的个人信息 = 隐去) masks
-    personal values (``***``) in what the console and the report show."""
+    personal values (``***``) in what the console, the report and its refusals show."""
     source, master = Path(source), Path(master)
     decisions = _decisions(new_id, same)
     if report is not None:
@@ -174,41 +173,42 @@ def run_customer_import(
     now = now or now_text()
     with nullcontext() if dry_run else master_write_lock(master):
         store = load_store(master)
-        earlier = _imported_already(store.frame(LEDGER.name), source, sha, decisions, update)
-        if earlier is not None:
-            _refuse_rows_imported(store.frame(CUSTOMERS.name), sha, decisions)
-        # an id typed twice: which row would the list's values go to, and which be compared?
-        require_unique_customer_ids(store.frame("Customers"), store.lang, msg("a customer list import"))
-        policy = load_grading_policy(store.settings.policy("grading_policy"))
-        grades = [g.upper() for g in policy.grades]  # as grade apply takes them
-        planned = plan_import(
-            typed_rows(customer_list, grades=grades, credit_grades=CREDIT_GRADES),
-            store.frame("Customers"),
-            id_pattern=store.settings.customer_id_pattern,
-            update=update,
-            decisions=decisions,
-        )
-        if earlier is not None:  # the rows of the earlier import stand: only the decided ones are applied now
-            planned = [(o, v) for o, v in planned if o.row in decisions]
-        if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
-            new_grade = policy.new_customer_grade
-            source_of = import_of(customer_list, sha)
-            names, edited = apply_import(store, planned, source_of, new_grade=new_grade, now=now, earlier=earlier)
-            save_store(store, names, edited=edited)
-        rows = tuple(o for o, _ in planned)
-        result = CustomerImport(
-            source,
-            master,
-            customer_list,
-            rows,
-            dry_run,
-            now,
-            decided=earlier is not None,
-            # the ribbon's button has no options: the master's Settings ask, as for a consolidation's report
-            without_sensitive=without_sensitive or store.settings.report_personal_data == "mask",
-        )
-        # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
-        return result if report is None else replace(result, report=write_import_report(result, report, lang))
+        masked = masks_personal(store.settings, without_sensitive)
+        with masking(masked):
+            earlier = _imported_already(store.frame(LEDGER.name), source, sha, decisions, update)
+            if earlier is not None:
+                _refuse_rows_imported(store.frame(CUSTOMERS.name), sha, decisions)
+            # an id typed twice: which row would the list's values go to, and which be compared?
+            require_unique_customer_ids(store.frame("Customers"), store.lang, msg("a customer list import"))
+            policy = load_grading_policy(store.settings.policy("grading_policy"))
+            grades = [g.upper() for g in policy.grades]  # as grade apply takes them
+            planned = plan_import(
+                typed_rows(customer_list, grades=grades, credit_grades=CREDIT_GRADES),
+                store.frame("Customers"),
+                id_pattern=store.settings.customer_id_pattern,
+                update=update,
+                decisions=decisions,
+            )
+            if earlier is not None:  # the rows of the earlier import stand: only the decided ones are applied now
+                planned = [(o, v) for o, v in planned if o.row in decisions]
+            if not dry_run and any(o.status in ("imported", "updated") for o, _ in planned):
+                new_grade = policy.new_customer_grade
+                source_of = import_of(customer_list, sha)
+                names, edited = apply_import(store, planned, source_of, new_grade=new_grade, now=now, earlier=earlier)
+                save_store(store, names, edited=edited)
+            rows = tuple(o for o, _ in planned)
+            result = CustomerImport(
+                source,
+                master,
+                customer_list,
+                rows,
+                dry_run,
+                now,
+                decided=earlier is not None,
+                without_sensitive=masked,  # the ribbon's button has no options: the master's Settings ask
+            )
+            # Under the lock, as a consolidation's report: no second run writes the master before this report is out.
+            return result if report is None else replace(result, report=write_import_report(result, report, lang))
 
 
 def _decisions(new_id: Sequence[int], same: Sequence[int]) -> dict[int, Decision]:
@@ -259,31 +259,30 @@ def _refuse_rows_imported(customers: pd.DataFrame, sha: str, decisions: dict[int
             raise not_held(row, "imported", decision)
 
 
-def undo_customer_import(source: Path, master: Path, *, dry_run: bool = False) -> UndoResult:
+def undo_customer_import(
+    source: Path, master: Path, *, dry_run: bool = False, without_sensitive: bool = False
+) -> UndoResult:
     """Take an imported list back out of ``master``: its customers removed (when nothing else refers to them), the
     values it updated restored (keyacct_xl/consolidate/undo.py, as for a consolidated file); refused while a table
     consolidation does not write (sales, payments, grade history) names one of its customers."""
-    # The master's own tables first, every one that names an imported customer: the undo's check sees only the
-    # tables consolidation writes, and stops at the first.
+    # The rows naming an imported customer first, told as the import's (the undo's own check says "this file").
     _refuse_if_used(master, submission_sha(master, str(source)))
-    preview = undo_submission(master, str(source), dry_run=True)  # which import, refused as the undo would be
+    # which import, refused as the undo would be
+    preview = undo_submission(master, str(source), dry_run=True, without_sensitive=without_sensitive)
     if dry_run:
         return preview
-    undone = undo_submission(master, str(source))
+    undone = undo_submission(master, str(source), without_sensitive=without_sensitive)
     with master_write_lock(Path(master)):
         drop_added_columns(load_store(master), undone.sha256)  # no backup: the undo's own is the import's result
     return undone
 
 
 def _refuse_if_used(master: Path, sha: str) -> None:
-    """Refuse to take out customers the import created that rows of the master's other tables name (sales imported
-    since, the history store's lines among them, the grade history): those rows would be left naming no customer.
+    """Refuse to take out customers the import created that rows of the master's other tables name (files
+    consolidated since, sales and the history store's lines, the grade history): those rows would be left naming no
+    customer.
     Every such place is named, with its count of rows, and the undos that free them, in order."""
-    customers = load_store(master).frame(CUSTOMERS.name)
-    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
-    if not created:
-        return
-    blockers = master_blockers(load_master(master), master, created, (s for s in DATA_TABLES if s is not CUSTOMERS))
+    blockers = created_blockers(load_store(master), sha)
     if blockers.used:
         raise InputError(
             msg(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,12 +31,12 @@ from keyacct_xl.consolidate.frames import typed_frame
 from keyacct_xl.consolidate.intake import sha256, shown_name
 from keyacct_xl.consolidate.normalize import NORMALIZED, restore_typed_text
 from keyacct_xl.consolidate.recordkinds import UPDATED, recorded_changes
-from keyacct_xl.consolidate.referrers import master_blockers
+from keyacct_xl.consolidate.referrers import Blockers, master_blockers
 from keyacct_xl.consolidate.routes import ROUTES, ROW_KEYS, route_tables
 from keyacct_xl.consolidate.rowmatch import KeyedRows
 from keyacct_xl.consolidate.sentagain import SENT_AGAIN, HandedOver, Handover, handover
 from keyacct_xl.consolidate.store import Store, load_store, save_store
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, masking
 from keyacct_xl.fileio import backup_path, master_write_lock
 from keyacct_xl.history.store import sheet_label
 from keyacct_xl.i18n import Lang
@@ -43,6 +44,7 @@ from keyacct_xl.master.privacy import is_personal_header, is_sensitive_key
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMER_ID, CUSTOMERS, DATA_TABLES, TableSchema
+from keyacct_xl.master.settings import masks_personal
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, HISTORY, LEDGER, PROVENANCE_KEYS
 from keyacct_xl.messages import (
     Listing,
@@ -57,6 +59,9 @@ from keyacct_xl.messages import (
 from keyacct_xl.parsing import is_blank, same_value
 
 LIVE = ("accepted", "partial")
+
+# The master's tables consolidation does not write (sales and payments, the grade history): no file added their rows.
+_OUTSIDE_CONSOLIDATION = tuple(schema for schema in DATA_TABLES if schema.name not in ALL_CONSOLIDATION_TABLES)
 
 
 @dataclass(frozen=True)
@@ -175,15 +180,16 @@ class UndoResult:
     unreadable: int = 0  # the file's records of rows it added whose 写入值 was edited into no row: not checked
     handed: tuple[HandedOver, ...] = ()  # rows it added that later files sent again: kept, now theirs
     put_back: tuple[UndoneCell, ...] = ()  # cells given their earlier values back, with the value each replaced
+    without_sensitive: bool = False  # personal values shown as ***: asked by the option or the master's Settings
 
-    def summary(self, lang: Lang, *, without_sensitive: bool = False) -> str:
+    def summary(self, lang: Lang) -> str:
         """A line for the console, then a line per table naming its rows; ``without_sensitive`` masks personal
         values (``***``): a personal column's before and after, the phone in a contact's name, and such a value
         quoted anywhere else in the lines (a file named after the contact)."""
         lines = self._lines()
-        head, *details = ((masked_message(line) if without_sensitive else line).render(lang) for line in lines)
+        head, *details = ((masked_message(line) if self.without_sensitive else line).render(lang) for line in lines)
         text = "\n".join([head, *("  " + line for line in details)])
-        if not without_sensitive:
+        if not self.without_sensitive:
             return text
         found = {value for line in lines for value in personal_values(line)}
         return scrubber({value: MASK for value in found if len(value) >= MIN_SCRUBBED["removed"]})(text)
@@ -459,17 +465,7 @@ def _refuse_if_referred_to(store: Store, sha: str) -> None:
     own tables, which consolidation does not write (sales and payments, the history store's lines among them, the
     grade history): taken out, it would leave them naming no customer. Every place referring to one is named (its
     sheet, or the history store, with its count of rows), and the undos that free them, in order."""
-    customers = store.frames["Customers"]
-    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
-    if not created:
-        return
-    by_other_files = (  # the rows other files wrote, in every consolidation table naming customers
-        (sheet_label(ALL_CONSOLIDATION_TABLES[name]), _not_of(frame, sha)[CUSTOMER_ID.key])
-        for name, frame in store.frames.items()
-        if name not in (CUSTOMERS.name, LEDGER.name, HISTORY.name) and CUSTOMER_ID.key in frame.columns
-    )
-    own = (schema for schema in DATA_TABLES if schema.name not in ALL_CONSOLIDATION_TABLES)
-    blockers = master_blockers(load_master(store.path), store.path, created, own, by_other_files)
+    blockers = created_blockers(store, sha)
     if blockers.used:
         raise InputError(
             msg(
@@ -478,6 +474,21 @@ def _refuse_if_referred_to(store: Store, sha: str) -> None:
                 **blockers.params(),
             )
         )
+
+
+def created_blockers(store: Store, sha: str) -> Blockers:
+    """What keeps the customers the file ``sha`` created (a consolidated card, an imported list) in the master: the
+    rows other files wrote naming them, and the rows of the master's tables consolidation does not write."""
+    customers = store.frame(CUSTOMERS.name)
+    created = set(customers.loc[customers["file_sha256"] == sha, "customer_id"].dropna().astype(str))
+    if not created:
+        return Blockers(set(), [], [])
+    by_other_files = (  # the rows other files wrote, in every consolidation table naming customers
+        (sheet_label(ALL_CONSOLIDATION_TABLES[name]), _not_of(frame, sha)[CUSTOMER_ID.key])
+        for name, frame in store.frames.items()
+        if name not in (CUSTOMERS.name, LEDGER.name, HISTORY.name) and CUSTOMER_ID.key in frame.columns
+    )
+    return master_blockers(load_master(store.path), store.path, created, _OUTSIDE_CONSOLIDATION, by_other_files)
 
 
 def _not_of(frame: pd.DataFrame, sha: str) -> pd.DataFrame:
@@ -490,15 +501,19 @@ def submission_sha(master: str | Path, wanted: str) -> str:
     return str(_entry(load_store(master).frame(LEDGER.name), wanted)["file_sha256"])
 
 
-def undo_submission(master: str | Path, wanted: str, *, dry_run: bool = False) -> UndoResult:
+def undo_submission(
+    master: str | Path, wanted: str, *, dry_run: bool = False, without_sensitive: bool = False
+) -> UndoResult:
     """Take one consolidated file (path, name, base name or sha256 start) back out of ``master``.
 
-    ``dry_run`` works the undo out and refuses as the undo would, but writes nothing.
+    ``dry_run`` works the undo out and refuses as the undo would, but writes nothing. ``without_sensitive`` (or the
+    master's Settings 报告中的个人信息 = 隐去) masks personal values in its summary and refusals.
     """
-    if dry_run:
-        return _undo(load_store(master), wanted, dry_run=True)
-    with master_write_lock(Path(master)):
-        return _undo(load_store(master), wanted, dry_run=False)
+    with nullcontext() if dry_run else master_write_lock(Path(master)):
+        store = load_store(master)
+        masked = masks_personal(store.settings, without_sensitive)
+        with masking(masked):
+            return replace(_undo(store, wanted, dry_run=dry_run), without_sensitive=masked)
 
 
 def _refuse_without_file_column(store: Store, entry: pd.Series) -> None:

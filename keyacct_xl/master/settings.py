@@ -480,6 +480,13 @@ class Settings:
         return {**{s.key: _cell(getattr(self, s.key)) for s in DEFAULT_SETTINGS}, **self.extra}
 
 
+def masks_personal(settings: Settings, option: bool) -> bool:
+    """Whether a run shows personal values (a phone) as ``***`` in its console lines, reports and refusals: when
+    asked by the option (--without-sensitive) or by the master's Settings 报告中的个人信息 = 隐去, which the ribbon's
+    buttons (no options) and the command line both follow."""
+    return option or settings.report_personal_data == "mask"
+
+
 def _cell(value: object) -> object:
     if isinstance(value, tuple):  # ageing days, a list of names
         return ",".join(str(d) for d in value)
