@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from reportbook import table_ref, table_rows
 
+from keyacct_xl.cli.consolidate_cmd import REFUSED
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.report import default_report_path, summary_line, write_report
 from keyacct_xl.consolidate.run import consolidate
@@ -266,7 +267,7 @@ def test_dry_run_writes_only_the_report(master: Path, inbox: Path, tmp_path: Pat
                 "en",
             ]
         )
-        == 0
+        == REFUSED  # notes.txt is no form
     )
     assert master.read_bytes() == before and not (tmp_path / "q").exists()
     book = openpyxl.load_workbook(report)
@@ -370,7 +371,7 @@ def test_report_into_missing_folders_creates_them(
                 "en",
             ]
         )
-        == 0
+        == REFUSED  # --strict: the line dated ? refuses the file
     )
     assert openpyxl.load_workbook(report).sheetnames == [
         "Summary",

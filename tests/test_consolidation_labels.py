@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 from reportbook import table_rows
 
+from keyacct_xl.cli.consolidate_cmd import REFUSED
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.forms.layout import FormLang, field_cell_name
@@ -43,9 +44,10 @@ def _visit_record(lang: FormLang) -> bytes:
     )
 
 
-def _consolidate(inbox: Path, master: Path, report: Path, lang: Lang, *more: str) -> None:
+def _consolidate(inbox: Path, master: Path, report: Path, lang: Lang, *more: str, refused: bool = False) -> None:
+    """Run the command; a run that refused a file exits with REFUSED."""
     args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", lang, *more]
-    assert main(args) == 0
+    assert main(args) == (REFUSED if refused else 0)
 
 
 def _fields(report: Path) -> dict[str, tuple[str, str]]:
@@ -86,7 +88,7 @@ def test_a_master_column_is_named_in_the_report_language(tmp_path: Path, inbox: 
             rows={"visits": [{"date": "2026-11-24", "customer_id": "C001"}]},
         )
     )
-    _consolidate(inbox, master, report, "en")
+    _consolidate(inbox, master, report, "en", refused=True)  # no line of 王五's is theirs to file
     assert _fields(report)["王五"] == ("Sales Rep", "warning")
 
 
@@ -94,7 +96,9 @@ def test_the_quarantine_note_names_each_field_in_the_language_of_its_line(tmp_pa
     """A bilingual form's note goes back in both languages (a zh or en form's, in its own: test_master_language)."""
     master, quarantine = _master(tmp_path, "zh"), tmp_path / "quarantine"
     (inbox / "visits.xlsx").write_bytes(_visit_record("bilingual"))
-    _consolidate(inbox, master, tmp_path / "report.xlsx", "en", "--strict", "--quarantine", str(quarantine))
+    _consolidate(
+        inbox, master, tmp_path / "report.xlsx", "en", "--strict", "--quarantine", str(quarantine), refused=True
+    )
     note = (quarantine / "visits.xlsx.reason.txt").read_text(encoding="utf-8")
     zh, en = note.split("\nReason: ")
     assert "审批日期" in zh and "回访日期" in zh and "Approval date" not in zh

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from keyacct_xl.cli.consolidate_cmd import REFUSED
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form
 from keyacct_xl.demo.company import generate_demo
@@ -129,7 +130,7 @@ def test_consolidate_dry_run_answers_and_names_its_report_in_the_masters_languag
     masters: dict[Lang, Path], inbox: Path, lang: Lang, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (inbox / "visits.xlsx").write_bytes(_refused(lang))
-    assert main(["consolidate", str(inbox), "--into", str(masters[lang]), "--dry-run"]) == 0
+    assert main(["consolidate", str(inbox), "--into", str(masters[lang]), "--dry-run"]) == REFUSED
     printed = capsys.readouterr().out
     assert bool(CJK.search(printed)) == (lang == "zh")
     report = next(line for line in printed.splitlines() if line.endswith(".xlsx"))
@@ -142,7 +143,8 @@ def test_a_quarantine_note_is_in_the_forms_language(
 ) -> None:
     (inbox / "visits.xlsx").write_bytes(_refused(form_lang))
     quarantine = tmp_path / "quarantine"
-    assert main(["consolidate", str(inbox), "--into", str(masters[master_lang]), "--quarantine", str(quarantine)]) == 0
+    args = ["consolidate", str(inbox), "--into", str(masters[master_lang]), "--quarantine", str(quarantine)]
+    assert main(args) == REFUSED
     _, *lines = (quarantine / "visits.xlsx.reason.txt").read_text(encoding="utf-8").splitlines()
     expected = {"en": ["Reason: "], "zh": ["拒收原因："], "bilingual": ["拒收原因：", "Reason: "]}[form_lang]
     assert [line[: len(lead)] for line, lead in zip(lines, expected, strict=True)] == expected
@@ -154,6 +156,6 @@ def test_a_quarantine_note_of_a_file_naming_no_language_is_in_the_masters(
 ) -> None:
     (inbox / "visits.xlsx").write_bytes(b"not a workbook")
     quarantine = tmp_path / "quarantine"
-    assert main(["consolidate", str(inbox), "--into", str(masters[lang]), "--quarantine", str(quarantine)]) == 0
+    assert main(["consolidate", str(inbox), "--into", str(masters[lang]), "--quarantine", str(quarantine)]) == REFUSED
     _, reason = (quarantine / "visits.xlsx.reason.txt").read_text(encoding="utf-8").splitlines()
     assert reason.startswith("Reason: " if lang == "en" else "拒收原因：")

@@ -29,6 +29,7 @@ import pytest
 import python_calamine as calamine
 from reportbook import table_rows
 
+from keyacct_xl.cli.consolidate_cmd import REFUSED
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
@@ -578,7 +579,7 @@ def test_the_masked_report_hides_the_phone_a_probable_duplicate_was_found_by(tmp
     for option in ([], ["--without-sensitive"]):
         reports[bool(option)] = tmp_path / f"report{len(option)}.xlsx"
         args = ["consolidate", str(inbox), "--into", str(master), "--dry-run", *option]
-        assert main([*args, "--report", str(reports[bool(option)])]) == 0
+        assert main([*args, "--report", str(reports[bool(option)])]) == REFUSED  # a probable duplicate is refused
     rows = {k: table_rows(p, "冲突")[1:] for k, p in reports.items()}
     assert [r[4:6] for r in rows[False]] == [("020-83331234", "020 8333 1234")]  # the duplicate, by its phone
     assert [r[4:6] for r in rows[True]] == [(MASK, MASK)]

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from keyacct_xl.consolidate.report import held_lines
+from keyacct_xl.consolidate.report import held_lines, refused_lines
 from keyacct_xl.consolidate.undo import undo_submission
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg, tr
+
+REFUSED = 1  # exit status of a run that refused a file (2: the run itself failed: a bad master or SOURCE)
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -69,7 +71,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 def run(args: argparse.Namespace) -> int:
     """Consolidate, write the report (every run, a dry run too), print the summary and where the report is.
 
-    Rejected files are reported, not fatal.
+    Rejected files are reported, each named with its reason, and end the run with exit status ``REFUSED``: a
+    script or scheduler that runs it sees that a rep's file must be fixed and sent again.
     """
     if args.undo:
         _refuse_with_undo(args)
@@ -105,10 +108,11 @@ def run(args: argparse.Namespace) -> int:
         reject=args.reject,
     )
     print(run.summary(args.lang))
-    for line in held_lines(run.result, args.lang):
+    refused = refused_lines(run.result, args.lang)
+    for line in [*refused, *held_lines(run.result, args.lang)]:
         print("  " + line)
     print(tr(args.lang, "report: {report}", report=run.report))
-    return 0
+    return REFUSED if refused else 0
 
 
 def _refuse_with_undo(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ out as generated: every table is read by its header row, down to the form's own 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Container, Mapping, Sequence
 
 import python_calamine as calamine
@@ -19,7 +20,8 @@ from keyacct_xl.consolidate.tablemerges import Merged, form_block, read_merged_l
 from keyacct_xl.forms.layout import FORM_LANGS, TITLE_FIELD_SPECS, form_columns, instructions_sheet_name, text_for
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.headers import normalize_header
-from keyacct_xl.messages import Pair, msg
+from keyacct_xl.master.schema import TABLES_BY_NAME
+from keyacct_xl.messages import Pair, listing, msg
 from keyacct_xl.xlsx.ooxml import column_letter
 
 # A retyped table keeps the columns that matter: every required one, and at least 40 % (3+) of all.
@@ -27,6 +29,7 @@ MIN_SHARE = 0.4
 MIN_COLUMNS = 3
 MAX_SCAN_ROWS = 20_000
 _LABEL_REACH = 6  # how far right of a label its value may sit (merged input cells)
+_HEADER_REACH = 200  # rows a table's header row is looked for in, below the table above it
 _INSTRUCTIONS = frozenset(instructions_sheet_name(lang) for lang in FORM_LANGS)
 
 
@@ -55,7 +58,7 @@ def _header_row(
     names = [(f.key, _names(f)) for f in fields]
     best = (-1, {}, 0.0)
     # headers sit near the top of a form, or of what is left of it below the table above (``start``)
-    for r, row in enumerate(rows[start : start + 200], start=start):
+    for r, row in enumerate(rows[start : start + _HEADER_REACH], start=start):
         if r in taken:
             continue
         texts = [normalize_header(v) if isinstance(v, str) else "" for v in row]
@@ -208,16 +211,8 @@ def _laid_out_tables(
         header_row, columns, share = _header_row(rows, section.fields, taken, below)
         complete = all(f.key in columns for f in section.fields if f.required)
         if share < MIN_SHARE or not complete:  # the header row was deleted or retyped: said, not skipped unseen
-            raise Rejection(
-                "not_form",
-                *texts(
-                    msg(
-                        "{form_id}: the header row of the table {table} was not found",
-                        form_id=spec.id,
-                        table=Pair(section.title.en, section.title.zh),  # as the sheet shows it: an .xls has no t_ name
-                    )
-                ),
-            )
+            searched = range(below, min(below + _HEADER_REACH, len(rows)))
+            raise _header_not_found(rows, spec, section, sheet, searched, taken)
         taken.add(header_row)
         computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
@@ -232,6 +227,87 @@ def _laid_out_tables(
         warnings += read_merged_lines(table, merged, entered)
         tables[section.id] = table
     return tables, taken
+
+
+def _header_not_found(
+    rows: Sequence[Sequence[object]],
+    spec: FormSpec,
+    section: SectionSpec,
+    sheet: str,
+    searched: range,
+    taken: Container[int],
+) -> Rejection:
+    """The refusal of a form whose table has no header row: the sheet and rows searched, the headers the form
+    expects, the typed ones that match none (with the field each probably stands for) and what the rep can do."""
+    row, found, _ = _header_row(rows, section.fields, taken, searched.start)
+    typed = [v.strip() for v in rows[row] if isinstance(v, str) and v.strip()] if row >= 0 else []
+    known = {n for f in section.fields if f.key in found for n in _names(f)}
+    unmatched = [t for t in typed if normalize_header(t) not in known]
+    guesses = _meant(unmatched, [f for f in section.fields if f.key not in found])
+    typed_part = listing(
+        msg("{typed} (meant {label}?)", typed=t, label=_label(guesses[t])) if t in guesses else t for t in unmatched
+    )
+    return Rejection(
+        "not_form",
+        *texts(
+            msg(
+                "{form_id}: the header row of the table {table} was not found on the sheet {sheet} (rows {first} to "
+                "{last} searched); the form's headers are {expected}; typed headers that match none of them: "
+                "{typed}. Type the form's headers back over the table (row {row}), or copy the lines into a fresh "
+                "form, and send it again",
+                form_id=spec.id,
+                table=_label(section),  # as the sheet shows it: an .xls has no t_ name
+                sheet=sheet,
+                first=searched.start + 1,
+                last=max(searched.stop, searched.start + 1),
+                expected=listing(_label(f) for f in section.fields),
+                typed=typed_part if unmatched else msg("none"),
+                row=row + 1 if row >= 0 else searched.start + 1,
+            )
+        ),
+    )
+
+
+def _label(item: FieldSpec | SectionSpec) -> Pair:
+    """A field's label or a section's title in both languages: a retyped header is recognised in either."""
+    text = item.label if isinstance(item, FieldSpec) else item.title
+    return Pair(text.en, text.zh)
+
+
+def _meant(typed: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, FieldSpec]:
+    """The field each typed header probably stands for: one the master knows by that name (Cust ID is a customer
+    ID), else the closest label; each field guessed once, names before likenesses."""
+    left = list(fields)
+    guesses: dict[str, FieldSpec] = {}
+    for guess in (_by_alias, _by_likeness):
+        for text in typed:
+            field = None if text in guesses else guess(normalize_header(text), left)
+            if field is not None:
+                guesses[text] = field
+                left.remove(field)
+    return guesses
+
+
+def _by_alias(text: str, fields: Sequence[FieldSpec]) -> FieldSpec | None:
+    """The field whose master column accepts ``text`` as its header."""
+    for field in fields:
+        table, _, key = (field.maps_to or "").partition(".")
+        schema = TABLES_BY_NAME.get(table)
+        column = next((c for c in schema.columns if c.key == key), None) if schema else None
+        if column is not None and text in {normalize_header(n) for n in (column.en, column.zh, *column.aliases)}:
+            return field
+    return None
+
+
+def _by_likeness(text: str, fields: Sequence[FieldSpec]) -> FieldSpec | None:
+    """The field whose label ``text`` holds or is part of (Customer rating, Signature), else whose label is much
+    like it; of several, the likest."""
+    names = {n: f for f in fields for n in _names(f) if len(n) >= 3}
+    within = [n for n in names if n in text or text in n]
+    if within:
+        return names[max(within, key=lambda n: difflib.SequenceMatcher(None, text, n).ratio())]
+    close = difflib.get_close_matches(text, list(names), n=1, cutoff=0.75)
+    return names[close[0]] if close else None
 
 
 def form_content_row(

@@ -85,12 +85,14 @@ class Extracted:
 
 @dataclass(frozen=True)
 class FormulaCell:
-    """A text field's cell that held a formula: the field's label, the cell with the value it showed, and the
-    formula's text as the file keeps it ("" when the file's format does not give it back)."""
+    """A field's cell that held a formula: the field's label, the cell with the value it showed, the formula's text
+    as the file keeps it ("" when the file's format does not give it back), and whether that text is what is stored
+    (a text field's) rather than the value shown (any other field's)."""
 
     label: Bilingual | str
     cell: CellValue
     formula: str
+    as_text: bool = True
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from keyacct_xl.consolidate.phantomday import restore_phantom_days
 from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
-from keyacct_xl.consolidate.typedformulas import take_formulas, text_cells
+from keyacct_xl.consolidate.typedformulas import entered_cells, take_formulas
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.content import COMPANY_CELL
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
@@ -182,11 +182,25 @@ def _title_company(rows: list[list[object]]) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-# The formats that keep no Excel table: what the report says of a form read from one.
+# The formats that keep no Excel table, as the report names them when it says a form was read by its labels.
 _LAID_OUT = {
-    "xls": msg("legacy .xls: fields read by their labels"),
-    "ods": msg("OpenDocument .ods: fields read by their labels"),
+    "xls": msg("a legacy .xls (Excel 97-2003)"),
+    "ods": msg("an OpenDocument .ods (LibreOffice's own format)"),
 }
+
+
+def _read_by_labels(kind: str, sheet: str) -> tuple[str, str]:
+    """The note on a form saved in a format that keeps no Excel table: where it was read, what that means for the
+    rep (nothing lost, the lines to look over) and what spares it next time."""
+    return texts(
+        msg(
+            "saved as {format}, which keeps no Excel tables or field names: the sheet {sheet} was read by its labels "
+            "and table headers, formulas as the values they showed. Nothing to do if the lines in this report match "
+            "the form; next time save it as an Excel workbook (.xlsx) to have it read by its fields",
+            format=_LAID_OUT[kind],
+            sheet=sheet,
+        )
+    )
 
 
 def extract(
@@ -212,8 +226,9 @@ def extract(
             restore_phantom_days(retyped, data, package)
         return retyped
     values, field_map = meta
-    # A refusal from here on knows the form: its note goes back to the rep in the form's language.
-    with Rejection.of_form(values.get("lang", "")):
+    # A refusal from here on carries what _meta says: its note goes back to the rep in the form's language, and the
+    # report names whose form (form, rep, period) was refused rather than counting it under no form.
+    with Rejection.of_form(values):
         form_id = values.get("form_id", "")
         if form_id not in specs:
             if form_id in form_ids():
@@ -259,11 +274,11 @@ def extract(
             # A form saved as legacy .xls or as .ods keeps _meta but loses its Excel tables and defined names: read by
             # its labels.
             found = read_laid_out(book, spec, values.get("form_sheet", ""), grid.merged)
-            laid_out = [*warnings, texts(_LAID_OUT[kind]), *found.warnings]
+            form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
+            laid_out = [*warnings, _read_by_labels(kind, form_sheet), *found.warnings]
             extracted = Extracted(form_id, version, values, found.header, found.tables, laid_out)
             if kind == "ods":
                 _as_excel_shows(extracted)
-            form_sheet = next((c.sheet for c in found.header.values() if c.sheet), values.get("form_sheet", ""))
         else:
             names, located = package_names(data, package)
             form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
@@ -274,7 +289,7 @@ def extract(
         shown = (form_sheet, *grid.form_sheet(form_sheet))
         extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
         places = total_places(spec, extracted.tables, *shown)
-        typed = text_cells(spec, extracted, form_sheet)
+        typed = entered_cells(spec, extracted, form_sheet)
         # The totals' formulas and the text cells' are read in one pass over the sheet.
         wanted = [*(p.cell for p in places), *typed]
         held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
@@ -332,7 +347,7 @@ def _retyped(
     extracted = match_by_headers(book, specs, name, merges)
     grid = _Grid(book, merges)
     [table] = extracted.tables.values()
-    typed = text_cells(specs[extracted.form_id], extracted, table.sheet)
+    typed = entered_cells(specs[extracted.form_id], extracted, table.sheet)
     if typed:
         take_formulas(extracted, table.sheet, typed, formulas(table.sheet)(typed) or {})
     scope = retyped_scope(specs[extracted.form_id], extracted, grid.rows(table.sheet))

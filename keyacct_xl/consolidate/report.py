@@ -24,7 +24,7 @@ from keyacct_xl.master.privacy import is_sensitive_label
 from keyacct_xl.master.redact import MASK, MIN_SCRUBBED, scrubber
 from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import Rendered, cmsg, joined, listing, msg, tr, withheld
+from keyacct_xl.messages import Message, Rendered, cmsg, joined, listing, msg, tr, withheld
 from keyacct_xl.reports import Heading, RowKinds, Sheet
 from keyacct_xl.reports import write_report as write_report_book
 
@@ -61,26 +61,43 @@ def summary_line(result: RunResult, lang: Lang) -> str:
     return tr(lang, "{line} (dry run, nothing written)", line=line) if result.dry_run else line
 
 
-HELD_SHOWN = 20  # files waiting for review named on the console; the report lists them all
+SHOWN = 20  # files refused or waiting for review named on the console each; the report lists them all
 
 
 def held_lines(result: RunResult, lang: Lang) -> list[str]:
-    """A line per file waiting for review (the first ``HELD_SHOWN``): its name and why, then what decides it."""
+    """A line per file waiting for review (the first ``SHOWN``): its name and why, then what decides it."""
     held = [o for o in result.outcomes if o.status == "needs_review"]
     if not held:
         return []
-    lines = [
-        tr(
+    return [
+        *_named_lines(
+            held,
             lang,
-            "waiting for review: {file}: {reason}",
-            file=o.name,
-            reason=o.reason_zh if lang == "zh" else o.reason_en,
-        )
-        for o in held[:HELD_SHOWN]
+            msg("waiting for review: {file}: {reason}"),
+            msg("{count:,} more waiting for review: see the report"),
+        ),
+        tr(lang, "decide with consolidate --accept FILE (merge it) or --reject FILE (keep it out)"),
     ]
-    if len(held) > HELD_SHOWN:
-        lines.append(tr(lang, "{count:,} more waiting for review: see the report", count=len(held) - HELD_SHOWN))
-    lines.append(tr(lang, "decide with consolidate --accept FILE (merge it) or --reject FILE (keep it out)"))
+
+
+def refused_lines(result: RunResult, lang: Lang) -> list[str]:
+    """A line per rejected file (the first ``SHOWN``): its name and why, so the console says which file to fix."""
+    refused = [o for o in result.outcomes if o.status == "rejected"]
+    return _named_lines(
+        refused, lang, msg("rejected: {file}: {reason}"), msg("{count:,} more rejected: see the report")
+    )
+
+
+def _named_lines(outcomes: Sequence[FileOutcome], lang: Lang, line: Message, more: Message) -> list[str]:
+    """``line`` for each of the first ``SHOWN`` of ``outcomes`` with its name and reason, then ``more`` for the rest."""
+    lines = [
+        dataclasses.replace(
+            line, params={"file": o.name, "reason": o.reason_zh if lang == "zh" else o.reason_en}
+        ).render(lang)
+        for o in outcomes[:SHOWN]
+    ]
+    if len(outcomes) > SHOWN:
+        lines.append(dataclasses.replace(more, params={"count": len(outcomes) - SHOWN}).render(lang))
     return lines
 
 

@@ -34,7 +34,7 @@ from keyacct_xl.consolidate.validate import check_form
 from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.fileio import backup_path, ensure_not_open, master_lock_path, master_write_lock, system_problem
-from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.catalog import form_ids, load_form
 from keyacct_xl.forms.layout import FORM_LANGS
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.vocabulary import with_master_words
@@ -115,12 +115,25 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     try:
         return _screen_and_check(outcome, submission, data, job)
     except Rejection as rejection:
-        outcome.form_lang = rejection.form_lang
-        return outcome.reject(rejection.code, rejection.wording)
+        return _as_meta_names(outcome.reject(rejection.code, rejection.wording), rejection.meta)
     except MemoryError:
         raise  # the worker reports it as a crash and is replaced
     except Exception as exc:  # any other failure of a reader or a check on this file's content
         return _failed(outcome, Failure("error", short(exc)), job)
+
+
+def _as_meta_names(outcome: FileOutcome, meta: Mapping[str, str]) -> FileOutcome:
+    """A refused file as its ``_meta`` names it: the form's language (its quarantine note goes back in it) and, for a
+    form of the catalog, the form, rep and period (the report's line says whose form it was)."""
+    outcome.form_lang = meta.get("lang", "")
+    if meta.get("form_id", "") not in form_ids():  # an unknown form's line stays under "no form recognised"
+        return outcome
+    outcome.form_id = meta.get("form_id", "")
+    version = meta.get("version", "")
+    outcome.version = int(version) if version.isascii() and version.isdigit() else 0  # ² is a digit too
+    outcome.meta_rep = outcome.rep = meta.get("rep", "").strip()
+    outcome.period = meta.get("period", "").strip()
+    return outcome
 
 
 def _failed(outcome: FileOutcome, failure: Failure, job: _Job) -> FileOutcome:

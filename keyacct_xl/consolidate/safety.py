@@ -13,7 +13,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -61,22 +61,22 @@ _PASSWORD = msg("password-protected workbook: remove the password to open and se
 class Rejection(InputError):
     """A file refused before or while reading: a stable code (for reports and tests) and the reason in zh/en."""
 
-    def __init__(self, code: str, en: str, zh: str, form_lang: str = "") -> None:
+    def __init__(self, code: str, en: str, zh: str, meta: Mapping[str, str] | None = None) -> None:
         super().__init__(en, zh)
         self.code = code
-        self.form_lang = form_lang  # the language the refused form's _meta records ("" when none was read)
+        self.meta = dict(meta or {})  # what the refused form's _meta says (form, rep, period, lang); {} when none read
 
     def __reduce__(self) -> tuple:
-        return Rejection, (self.code, self.en, self.zh, self.form_lang)  # raised in a worker, re-raised in the parent
+        return Rejection, (self.code, self.en, self.zh, self.meta)  # raised in a worker, re-raised in the parent
 
     @staticmethod
     @contextlib.contextmanager
-    def of_form(form_lang: str) -> Iterator[None]:
-        """A refusal raised inside is of a form in ``form_lang`` (as its _meta records it)."""
+    def of_form(meta: Mapping[str, str]) -> Iterator[None]:
+        """A refusal raised inside is of the form whose ``_meta`` says ``meta`` (its form, rep, period, language)."""
         try:
             yield
         except Rejection as refused:
-            refused.form_lang = refused.form_lang or form_lang
+            refused.meta = refused.meta or dict(meta)
             raise
 
 
@@ -168,7 +168,7 @@ def _check_ole(data: bytes) -> Verdict:
             *texts(msg("an OLE {format} document, not an Excel workbook", format=office.format)),
         )
     check_xls_sheets(data)
-    return Verdict("xls", (texts(msg("legacy .xls read as values only")),))
+    return Verdict("xls", ())  # how it was read is said where its sheet is known (recognize._read_by_labels)
 
 
 def check_xls_sheets(data: bytes, max_cells: int = MAX_SHEET_CELLS) -> None:
@@ -228,13 +228,13 @@ def _check_zip(data: bytes, *, ods: bool) -> Verdict:
             _check_ods_cells(archive)
         if "xl/workbook.xml" not in names:
             # LibreOffice saves in its own format under the name kept (Save, not Save As Excel): say so, or a
-            # note about an .ods beside a file named .xlsx reads as a mistake of ours.
-            note = (
-                msg("OpenDocument .ods read as values only")
-                if ods
-                else msg("an OpenDocument spreadsheet (.ods) under an Excel name: read as an .ods, values only")
+            # note about an .ods beside a file named .xlsx reads as a mistake of ours. How an .ods is read is said
+            # where its sheet is known (recognize._read_by_labels).
+            under_excel_name = msg(
+                "an OpenDocument spreadsheet (.ods) under an Excel name: read as an .ods (LibreOffice saved it in its "
+                "own format); nothing to do, but Save As an Excel workbook (.xlsx) keeps its name true"
             )
-            return Verdict("ods", (texts(note),), archive)
+            return Verdict("ods", () if ods else (texts(under_excel_name),), archive)
     except BaseException:
         archive.close()
         raise

@@ -1,13 +1,14 @@
-"""A formula in a form's text field: stored as the text the rep typed, never run, and reported.
+"""A formula a rep typed into a form's field: never run, stored as the rep meant it, and reported at its cell.
 
 calamine gives a formula cell's value only, so ``=HYPERLINK("http://evil.example","点击")`` typed into 拜访内容 came
-as 点击 and what the rep typed was replaced by what it showed without a word. The formulas of the form's text and
-signature cells that show a value are read from the file itself (keyacct_xl.cellformulas, in the pass that reads
-the totals' formulas), and each such cell is read as its formula's text (``=HYPERLINK(…)``): stored as text like
-any cell starting with = (docs/consolidation.md, "Security of values"), with a warning naming the cell and quoting
-what it showed. A formula whose text the file does not give back (an ``.xls`` formula of functions it does not read)
-keeps the value it showed, with a warning saying so. Other fields (amounts,
-dates, choices) keep the value their formula gave: that is the value the field asks for.
+as 点击 and what the rep typed was replaced by what it showed without a word. The formulas of the form's entered
+cells (every field but the computed ones) are read from the file itself (keyacct_xl.cellformulas, in the pass that
+reads the totals' formulas). A text or signature cell is read as its formula's text (``=HYPERLINK(…)``): stored as
+text like any cell starting with = (docs/consolidation.md, "Security of values"). Any other field (a phone, an
+e-mail, an amount, a date, a choice) keeps the value its formula showed, which is the value the field asks for
+(``=HYPERLINK("tel:+6561234567","+65 6123 4567")`` in 电话 is the number +65 6123 4567). Either way a warning names
+the cell and quotes the formula and what it showed. A formula whose text the file does not give back (an ``.xls``
+formula of functions it does not read) keeps the value it showed, with a warning saying so.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ from keyacct_xl.xlsx.ooxml import column_letter, split_ref
 _TEXT_TYPES = ("text", "signature")  # fields whose value is the text typed
 
 
-def text_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, FieldSpec]:
-    """The cells (0-based) of the form's text fields on ``sheet``, each with its field: those showing a value and the
-    blank ones (a formula saved without the value it shows reads blank, and was dropped without a word)."""
+def entered_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, FieldSpec]:
+    """The cells (0-based) of the form's entered fields on ``sheet`` (all but the computed ones), each with its field:
+    those showing a value and the blank ones (a formula saved without the value it shows reads blank, and was
+    dropped without a word)."""
     fields = {f.key: f for f in (*TITLE_FIELD_SPECS.values(), *spec.header_fields)}
     cells: dict[Cell, FieldSpec] = {}
     for key, cell in extracted.header.items():
         field = fields.get(key)
-        if field is not None and field.type in _TEXT_TYPES and cell.sheet == sheet and cell.ref:
+        if field is not None and not field.formula and cell.sheet == sheet and cell.ref:
             row, col = split_ref(cell.ref)
             cells[(row - 1, col - 1)] = field
     for section in spec.tables:
@@ -41,7 +43,7 @@ def text_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell, F
             continue
         for field in section.fields:
             column = table.columns.get(field.key)
-            if field.type not in _TEXT_TYPES or column is None:
+            if field.formula or column is None:
                 continue
             # blank ones too: a formula a program wrote without the value it shows (openpyxl, a script) reads blank
             cells.update({(row - 1, column): field for row, values in table.rows if column < len(values)})
@@ -79,19 +81,38 @@ def take_formulas(extracted: Extracted, sheet: str, cells: Mapping[Cell, FieldSp
 
 
 def _typed(extracted: Extracted, cell: CellValue, formula: str, field: FieldSpec, shows: str | None) -> CellValue:
-    """The cell read as its formula's text ("" when the file does not give the text back: the value shown stays);
-    the formula noted with what it shows (``shows``, else the value the file keeps)."""
+    """A text cell read as its formula's text, any other field's as the value it shows (as the cell when the file
+    does not give the text back); the formula noted with what it shows (``shows``, else the value the file keeps)."""
     shown = cell if shows is None else CellValue(shows, cell.sheet, cell.ref)
-    extracted.formulas.append(FormulaCell(field.label, shown, formula))
-    return CellValue("=" + formula, cell.sheet, cell.ref) if formula else cell
+    as_text = field.type in _TEXT_TYPES
+    extracted.formulas.append(FormulaCell(field.label, shown, formula, as_text))
+    if not formula:
+        return cell
+    return CellValue("=" + formula, cell.sheet, cell.ref) if as_text else shown
 
 
 def formula_issues(file: str, formulas: list[FormulaCell]) -> list[Issue]:
-    """One warning per text cell that held a formula, naming the cell and quoting the formula and what it showed."""
+    """One warning per cell that held a formula, naming the cell and quoting the formula and what it showed."""
     issues = []
     for typed in formulas:
         shown = "" if typed.cell.value is None else as_shown(typed.cell.value)
-        if typed.formula and not shown:
+        if typed.formula and not typed.as_text:
+            why = (
+                msg(
+                    "the cell holds the formula ={formula} (showing {shown}): the value it shows is stored, never the "
+                    "formula",
+                    formula=typed.formula,
+                    shown=shown,
+                )
+                if shown
+                else msg(
+                    "the cell holds the formula ={formula}, and the file keeps no value it shows (written by a program "
+                    "that does not work formulas out): the field is left blank; type the value itself",
+                    formula=typed.formula,
+                )
+            )
+            value = "=" + typed.formula
+        elif typed.formula and not shown:
             why = msg(
                 "the cell holds the formula ={formula}, and the file keeps no value it shows (written by a program "
                 "that does not work formulas out): stored as its text, never as a formula",

@@ -1,0 +1,221 @@
+"""A refused or warned form tells the manager and the rep where the trouble is and what to do about it.
+
+Forms are generated, filled with openpyxl as a rep would, saved by LibreOffice where the trial's rep used it, and
+consolidated through the command a manager runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.run import consolidate
+from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.writer import save_master
+
+# The headers the trial's rep typed over the visit record's table, each close to the form's own.
+PHONE_LINK = '=HYPERLINK("tel:+6561234567","+65 6123 4567")'
+WEB_LINK = '=HYPERLINK("https://www.loyangoffshore.com.sg/tender","Tender page")'
+RETYPED = [
+    "Date",
+    "Cust ID",
+    "Customer",
+    "Contact person",
+    "Visit method",
+    "Service",
+    "Product",
+    "Purpose",
+    "Notes",
+    "Customer rating",
+    "Issues",
+    "Actions",
+    "Next visit date",
+    "Signature",
+]
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C0004"], "name": ["Woodlands Transport"], "rep": ["Priya Nair"]})
+    return save_master(m, tmp_path / "master.xlsx", backup=False)
+
+
+def _retyped_visit_record(folder: Path) -> Path:
+    """Priya's English visit record for 2026-W49 with one visit, its table's headers retyped by her."""
+    form = fill_form(
+        blank_form("visit_record", lang="en", context=FormContext(rep="Priya Nair", period="2026-W49")),
+        rows={"visits": [{"date": dt.datetime(2026, 11, 30), "customer_id": "C0004", "content": "Fleet grows"}]},
+    )
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    sheet = book.worksheets[0]
+    [header_row] = [row for row in sheet.iter_rows() if row[0].value == "Visit date"]
+    for cell, text in zip(header_row, RETYPED, strict=False):
+        cell.value = text
+    folder.mkdir(exist_ok=True)
+    book.save(folder / "visit_record_Priya_Nair_2026-W49.xlsx")
+    return folder / "visit_record_Priya_Nair_2026-W49.xlsx"
+
+
+def _files_sheet(report: Path) -> list[dict[str, object]]:
+    rows = list(openpyxl.load_workbook(report)["Files"].iter_rows(min_row=4, values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+@pytest.mark.libreoffice
+def test_a_form_whose_headers_were_retyped_is_refused_naming_where_what_and_what_to_do(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "visit_record: the header row of the table Visits was not found", the report's Form, Rep and Period
+    # blank (counted under "no form recognised"), no console line naming the file, and exit status 0.
+    libreoffice(_retyped_visit_record(tmp_path / "typed"), "ods", inbox)
+    report = tmp_path / "report.xlsx"
+    status = main(["--lang", "en", "consolidate", str(inbox), "--into", str(master), "--report", str(report)])
+    [line] = _files_sheet(report)
+    reason = str(line["Reason"])
+    assert reason.startswith(
+        "visit_record: the header row of the table Visits was not found on the sheet Customer Visit Record (rows 1 to "
+    )
+    assert "the form's headers are Visit date, Customer ID, Customer name, Contact, Method," in reason
+    # what each typed header probably stands for: by the master's aliases (Cust ID) or a close label
+    assert (
+        "typed headers that match none of them: Cust ID (meant Customer ID?), Customer (meant Customer name?), "
+        "Contact person (meant Contact?), Visit method (meant Method?), Notes, Customer rating (meant Rating?), "
+        "Issues, Actions, Next visit date (meant Next visit?), Signature (meant Customer signature?)."
+    ) in reason
+    assert reason.endswith(
+        "Type the form's headers back over the table (row 7), or copy the lines into a fresh form, and send it again"
+    )
+    assert (line["Status"], line["Form"], line["Rep"], line["Period"]) == (
+        "rejected",
+        "Customer Visit Record",
+        "Priya Nair",
+        "2026-W49",
+    )
+    out = capsys.readouterr().out
+    assert f"  rejected: visit_record_Priya_Nair_2026-W49.ods: {reason}\n" in out
+    assert status == 1  # a run that refused a file says so to a script or a scheduler
+
+
+@pytest.mark.libreoffice
+def test_a_retyped_header_refusal_is_all_chinese_for_a_chinese_manager(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path]
+) -> None:
+    libreoffice(_retyped_visit_record(tmp_path / "typed"), "ods", inbox)
+    report = tmp_path / "report.xlsx"
+    assert main(["--lang", "zh", "consolidate", str(inbox), "--into", str(master), "--report", str(report)]) == 1
+    rows = list(openpyxl.load_workbook(report)["文件"].iter_rows(min_row=5, values_only=True))
+    reason = str(rows[0][2])
+    assert reason.startswith("visit_record：在工作表 Customer Visit Record 第 1 至 ")
+    assert "表单的表头是 回访日期、客户编号、客户名称" in reason
+    assert "Cust ID（应为 客户编号？）" in reason
+    # nothing in English but the rep's own words (the headers typed, the sheet's name) and the form's id
+    rest = reason
+    for own in sorted([*RETYPED, "Customer Visit Record", "visit_record"], key=len, reverse=True):
+        rest = rest.replace(own, "")
+    assert not any("a" <= ch.lower() <= "z" for ch in rest), rest
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("suffix", "format_name"),
+    [("ods", "an OpenDocument .ods (LibreOffice's own format)"), ("xls", "a legacy .xls (Excel 97-2003)")],
+)
+def test_a_form_saved_in_a_format_without_tables_gets_one_note_naming_its_sheet_and_what_to_do(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str, format_name: str
+) -> None:
+    # Before, an .ods got two notes, "OpenDocument .ods read as values only" and "OpenDocument .ods: fields read by
+    # their labels", neither naming a sheet nor saying whether the rep had to do anything.
+    form = fill_form(
+        blank_form("visit_record", lang="en", context=FormContext(rep="Priya Nair", period="2026-W49")),
+        rows={"visits": [{"date": dt.datetime(2026, 11, 30), "customer_id": "C0004", "content": "Fleet grows"}]},
+    )
+    typed = tmp_path / "typed" / "visit_record_Priya_Nair_2026-W49.xlsx"
+    typed.parent.mkdir()
+    typed.write_bytes(form)
+    libreoffice(typed, suffix, inbox)
+    [outcome] = consolidate(inbox, master, now="2026-12-04 18:00:00").outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 1)
+    notes = [w.en for w in outcome.warnings if any(t in w.en for t in ("saved as", "values only", "by their labels"))]
+    assert notes == [
+        f"saved as {format_name}, which keeps no Excel tables or field names: the sheet Customer Visit Record was "
+        "read by its labels and table headers, formulas as the values they showed. Nothing to do if the lines in "
+        "this report match the form; next time save it as an Excel workbook (.xlsx) to have it read by its fields"
+    ]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("suffix", ["xlsx", "ods"])
+def test_a_link_typed_into_a_phone_cell_stores_the_number_it_shows_and_is_told_at_its_cell(
+    master: Path, inbox: Path, tmp_path: Path, libreoffice: Callable[..., Path], suffix: str
+) -> None:
+    # Before, the phone cell was stored as +65 6123 4567 without a word, while the same link in a text cell was
+    # warned about and stored as the formula's text: the same input must be told at its cell in every field.
+    form = fill_form(
+        blank_form("phone_followup", lang="en", context=FormContext(rep="Priya Nair", period="2026-W49")),
+        rows={"calls": [{"date": dt.datetime(2026, 12, 1), "customer_id": "C0004", "content": "Order confirmed"}]},
+    )
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    sheet = book.worksheets[0]
+    [header_row] = [row for row in sheet.iter_rows() if row[0].value == "No."]
+    columns = {cell.value: cell.column_letter for cell in header_row}
+    line = header_row[0].row + 1
+    sheet[f"{columns['Phone']}{line}"] = PHONE_LINK  # a formula: LibreOffice works out what it shows
+    sheet[f"{columns['Content']}{line}"] = WEB_LINK
+    typed = tmp_path / "typed" / "phone_followup_Priya_Nair_2026-W49.xlsx"
+    typed.parent.mkdir()
+    book.save(typed)
+    libreoffice(typed, suffix, inbox)
+    [outcome] = consolidate(inbox, master, now="2026-12-04 18:00:00").outcomes
+    assert (outcome.status, [e.en for e in outcome.errors]) == ("accepted", [])
+    [call] = outcome.rows
+    # the phone keeps what the rep meant (the number the link shows), the text field the formula's text
+    assert (call.values["phone"], call.values["content"]) == ("+65 6123 4567", WEB_LINK)
+    told = {w.cell: (w.field_label("en"), w.value, w.en) for w in outcome.warnings if w.value.startswith("=")}
+    assert told == {
+        f"{columns['Phone']}{line}": (
+            "Phone",
+            PHONE_LINK,
+            f"the cell holds the formula {PHONE_LINK} (showing +65 6123 4567): the value it shows is stored, never "
+            "the formula",
+        ),
+        f"{columns['Content']}{line}": (
+            "Content",
+            WEB_LINK,
+            f"the cell holds the formula {WEB_LINK} (showing Tender page): stored as its text, never as a formula",
+        ),
+    }
+
+
+def _with_meta(form: bytes, key: str, value: str) -> bytes:
+    """``form`` with one ``_meta`` entry changed, as a rep's copy of another program's or an older form's."""
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    next(row for row in book["_meta"].iter_rows() if row[0].value == key)[1].value = value
+    saved = io.BytesIO()
+    book.save(saved)
+    return saved.getvalue()
+
+
+def test_a_form_refused_while_read_is_named_by_its_meta_and_an_unknown_form_by_nothing(
+    master: Path, inbox: Path
+) -> None:
+    # One refusal carries all of _meta: the language its note goes back in, and the form, rep and period the report
+    # names; a form id outside the catalog names no form, so its line stays under "no form recognised".
+    form = blank_form("visit_record", lang="en", context=FormContext(rep="Priya Nair", period="2026-W49"))
+    (inbox / "newer.xlsx").write_bytes(_with_meta(form, "version", "99"))
+    (inbox / "unknown.xlsx").write_bytes(_with_meta(form, "form_id", "visit_recrod"))
+    outcomes = {o.name: o for o in consolidate(inbox, master, now="2026-12-04 18:00:00").outcomes}
+    named = {n: (o.code, o.form_lang, o.form_id, o.rep, o.period) for n, o in outcomes.items()}
+    assert named == {
+        "newer.xlsx": ("newer_version", "en", "visit_record", "Priya Nair", "2026-W49"),
+        "unknown.xlsx": ("unknown_form", "en", "", "", ""),
+    }
