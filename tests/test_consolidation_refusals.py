@@ -219,3 +219,21 @@ def test_a_form_refused_while_read_is_named_by_its_meta_and_an_unknown_form_by_n
         "newer.xlsx": ("newer_version", "en", "visit_record", "Priya Nair", "2026-W49"),
         "unknown.xlsx": ("unknown_form", "en", "", "", ""),
     }
+
+
+def test_files_that_are_no_forms_are_named_but_leave_the_exit_status_to_the_forms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 1 tells a script that a rep must send a form again. A note, or the lock file Excel leaves beside a form
+    open while the inbox was collected, is refused and named on the console, but no rep has anything to resend: the
+    run exits 0. A refused spreadsheet still exits 1."""
+    master = save_master(Master.empty(), tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "notes.txt").write_text("本周收齐", encoding="utf-8")
+    (inbox / "~$card.xlsx").write_bytes(b"xx")
+    assert main(["consolidate", str(inbox), "--into", str(master)]) == 0
+    printed = capsys.readouterr().out
+    assert "拒收：notes.txt" in printed and "拒收：~$card.xlsx" in printed
+    (inbox / "card.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    assert main(["consolidate", str(inbox), "--into", str(master)]) == 1

@@ -16,7 +16,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg, tr
 
-REFUSED = 1  # exit status of a run that refused a file (2: the run itself failed: a bad master or SOURCE)
+REFUSED = 1  # exit status of a run that refused a form (2: the run itself failed: a bad master or SOURCE)
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -71,8 +71,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 def run(args: argparse.Namespace) -> int:
     """Consolidate, write the report (every run, a dry run too), print the summary and where the report is.
 
-    Rejected files are reported, each named with its reason, and end the run with exit status ``REFUSED``: a
-    script or scheduler that runs it sees that a rep's file must be fixed and sent again.
+    Rejected files are reported, each named with its reason; a rejected form ends the run with exit status
+    ``REFUSED``: a script or scheduler that runs it sees that a rep's file must be fixed and sent again.
     """
     if args.undo:
         _refuse_with_undo(args)
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     for line in [*refused, *held_lines(run.result, args.lang)]:
         print("  " + line)
     print(tr(args.lang, "report: {report}", report=run.report))
-    return REFUSED if refused else 0
+    return REFUSED if run.result.forms_to_send_again else 0
 
 
 def _refuse_with_undo(args: argparse.Namespace) -> None:

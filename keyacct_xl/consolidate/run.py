@@ -44,6 +44,8 @@ from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.messages import Message, Pair, msg
 from keyacct_xl.notices import notify
 
+NO_FORM = ("lock_file", "not_workbook")  # refusal codes of files no rep sent as a form
+
 
 @dataclass
 class RunResult:
@@ -61,6 +63,12 @@ class RunResult:
     def counts(self) -> Counter:
         """Files per status."""
         return Counter(o.status for o in self.outcomes)
+
+    @property
+    def forms_to_send_again(self) -> list[FileOutcome]:
+        """The refused files a rep must send again: every refusal but of files that are no forms (a note, the lock
+        file Excel leaves beside a form open when the inbox was collected), which are named all the same."""
+        return [o for o in self.outcomes if o.status == "rejected" and o.code not in NO_FORM]
 
     @property
     def rows_added(self) -> int:
