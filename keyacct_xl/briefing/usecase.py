@@ -237,7 +237,7 @@ def _month_figures(
         graded=graded,
         grading=grading,
         coverage=gm.key_visit_coverage(graded, master.visits, as_of=end, policy=visits),
-        submissions=run_submissions_check(reports, master.settings, period=str(month)),
+        submissions=run_submissions_check(reports, master.settings, period=str(month), as_of=end),
     )
 
 
