@@ -50,6 +50,18 @@ def _shared_work(item: pytest.Item) -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _a_locale_naming_no_language() -> Iterator[None]:
+    """Every test, and every fixture built for the session, runs under C.UTF-8, whatever the machine's locale: a
+    command given no --lang and no master answers in the locale's language, and the tests expect its default, zh.
+    A test about the locale sets its own (monkeypatch.setenv), undone after it, back to this one."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+            patch.delenv(name, raising=False)
+        patch.setenv("LANG", "C.UTF-8")
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared_schemas() -> Path:
     """``../shared/schemas`` (Microsoft's and ISO's schemas): CI always has it; elsewhere its absence skips."""

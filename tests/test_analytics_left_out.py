@@ -94,6 +94,21 @@ def test_rfm_says_which_customers_it_left_out_and_the_workbook_lists_them(
     assert pd.Timestamp(lapsed.iloc[0, 2]) == d("2025-05-14")
 
 
+@pytest.mark.parametrize("out", [None, "rfm.csv"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rfm_without_a_workbook_names_no_sheet_for_the_customers_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, out: str | None
+) -> None:
+    """`rfm master.xlsx` (no --out) or `--out rfm.csv` wrote no Lapsed customers sheet, yet the line said one lists
+    them; the command prints the run's summary, as the demo and the ribbon do."""
+    path = save_master(_master(), tmp_path / "master.xlsx", backup=False)
+    written = ["--out", str(tmp_path / out)] if out else []
+    assert main(["rfm", str(path), "--as-of", "2026-11-30", *written, "--lang", lang]) == 0
+    said = capsys.readouterr().out
+    assert "LAPSED" in said and ("RFM: 3 customers" if lang == "en" else "RFM：3 个客户") in said, said
+    assert {"en": "Lapsed customers", "zh": "期内未购买客户"}[lang] not in said, said
+
+
 def test_the_win_back_list_holds_the_lapsed_customers() -> None:
     check = run_visits_check(_master(), as_of=d("2026-11-30"), lang="en")
     row = check.winback.set_index("customer_id").loc["LAPSED"]

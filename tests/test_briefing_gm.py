@@ -491,6 +491,22 @@ def test_the_pack_lists_the_missing_and_late_reports_linked_from_the_cover(maste
     assert due.number_format == "yyyy-mm-dd" and due.value == dt.datetime(2026, 10, 12)
 
 
+def test_the_pack_of_a_month_is_the_same_whatever_day_it_is_written(
+    master_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """October's pack written on 15 October (its reports due later not yet missing by the clock) and a year later:
+    the same bytes, the month's reports looked for as of its end."""
+    master, tables = load_master(master_path), load_store(master_path).frames
+    written = []
+    for day in ("2026-10-15 12:00", "2027-10-15 12:00"):
+        clock = classmethod(lambda cls, tz=None, day=day: pd.Timestamp(day))
+        monkeypatch.setattr(pd.Timestamp, "now", clock)
+        monkeypatch.setattr(pd.Timestamp, "today", clock)
+        out = tmp_path / day[:4] / "gm.xlsx"
+        written.append(run_gm_pack(master, tables, period="2026-10", out=out).path.read_bytes())
+    assert written[0] == written[1]
+
+
 def test_a_month_with_every_report_handed_in_says_so(master_path: Path, tmp_path: Path) -> None:
     """No missing report: a line says all were handed in, and no sheet lists none."""
     book_path = Path(shutil.copy(master_path, tmp_path / "master.xlsx"))

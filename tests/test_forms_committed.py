@@ -11,7 +11,7 @@ from keyacct_xl.forms.catalog import load_catalog
 from keyacct_xl.forms.generator import build_form
 
 WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"
-REGENERATE = "regenerate with: keyacct-xl forms generate --all --out workbooks"
+REGENERATE = "regenerate with: keyacct-xl forms generate --all --lang zh --out workbooks"
 
 
 def committed(folder: Path) -> list[Path]:
@@ -27,12 +27,12 @@ def test_committed_workbooks_match_a_fresh_generation() -> None:
 
 
 EXAMPLES = WORKBOOKS / "examples"
-REGENERATE_EXAMPLES = "regenerate with: keyacct-xl forms examples --out workbooks/examples"
+REGENERATE_EXAMPLES = "regenerate with: keyacct-xl forms examples --lang zh --out workbooks/examples"
 
 
 def test_committed_examples_match_a_fresh_generation(tmp_path: Path) -> None:
     """workbooks/examples holds one filled workbook per example in templates/examples, as the command writes it."""
-    assert main(["forms", "examples", "--out", str(tmp_path)]) == 0
+    assert main(["forms", "examples", "--lang", "zh", "--out", str(tmp_path)]) == 0
     fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*.xlsx")}
     assert sorted(fresh) == [f"{form_id}.xlsx" for form_id in example_ids()]
     assert sorted(p.name for p in committed(EXAMPLES)) == sorted(fresh), REGENERATE_EXAMPLES

@@ -115,6 +115,16 @@ def test_master_check_answers_in_the_masters_language_whatever_the_locale(
     assert bool(CJK.search(printed.out + printed.err)) == (lang == "zh")
 
 
+def test_a_path_the_system_refuses_to_look_at_is_reported_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name too long for the file system (Errno 36) has no language to read: the command says what is wrong."""
+    too_long = tmp_path / ("x" * 300 + ".xlsx")
+    assert main(["master", "check", str(too_long)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"keyacct-xl: {too_long}")
+
+
 def _refused(lang: str) -> bytes:
     """A form of ``lang`` refused as a whole (its _meta names a version newer than this program's)."""
     book = openpyxl.load_workbook(io.BytesIO(blank_form("visit_record", lang=lang)))  # type: ignore[arg-type]

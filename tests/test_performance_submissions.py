@@ -298,3 +298,6 @@ def test_a_period_not_ended_is_checked_as_of_the_run_not_its_last_day(tmp_path: 
     # a period over by the run's day is checked as of its last day, as before
     ended = run_submissions_check(frames, settings_from({"rep_forms": FORMS}), period="2026-W48", today=now)
     assert ended.as_of == pd.Timestamp("2026-11-29 23:59:59")
+    # the core reads no clock: without the caller's moment, the period is checked as of its end on any day
+    unhurried = run_submissions_check(frames, settings_from({"rep_forms": FORMS}), period="2026-W49")
+    assert unhurried.as_of == pd.Timestamp("2026-12-06 23:59:59")

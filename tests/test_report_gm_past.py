@@ -96,6 +96,18 @@ def test_a_month_after_the_last_grading_takes_the_grades_now(master_path: Path, 
     assert "客户等级：按客户当前的等级（2026-10-31 之后没有生效的评级）。" in texts
 
 
+def test_a_grading_applied_during_the_month_s_last_day_counts_in_its_pack(master_path: Path, tmp_path: Path) -> None:
+    """The 2025 grading applied at 15:00 on 2025-12-31: December's pack took the grades of that day's midnight (K1
+    still A, K2 B), though complaints count to the day's end; now K1 VIP and K2 A, as at the month's close."""
+    master = load_master(master_path)
+    master.grade_history = frame(GRADE_HISTORY, [{**g, "applied_at": d("2025-12-31 15:00")} for g in GRADINGS[1:]])
+    book = save_master(master, tmp_path / "master.xlsx", backup=False)
+    pack = run_gm_pack(load_master(book), load_store(book).frames, period="2025-12", out=tmp_path / "g.xlsx")
+    assert pack.coverage.set_index("rep").loc["张三", "key_customers"] == 2
+    grading = "客户等级：按客户当前的等级（2025-12-31 之后没有生效的评级）。"
+    assert grading in sheet_texts(pack.path, "VIP 与 A 类客户拜访")
+
+
 def test_the_grades_in_force_before_the_first_grading_and_an_undated_row() -> None:
     customers = pd.DataFrame({"customer_id": ["K1", "K2", "K3"], "grade": ["VIP", "A", "A"]})
     history = frame(GRADE_HISTORY, [*GRADINGS[:2], _grading(2025, "K3", None, "A", None)])

@@ -75,22 +75,39 @@ class RfmRun:
         )
         return "\n".join([line, *([self.left_out(lang)] if len(self.lapsed) else [])])
 
-    def left_out(self, lang: Lang) -> str:
-        """How many customers the classes leave out and why, the first few with their last purchase."""
+    @property
+    def wrote_a_workbook(self) -> bool:
+        """Whether the run wrote a workbook: a .csv holds the classes' table only, a run without an output (the
+        CLI's without --out, a UDF's) nothing."""
+        return self.path is not None and self.path.suffix.lower() == ".xlsx"
+
+    def left_out(self, lang: Lang, *, in_workbook: bool | None = None) -> str:
+        """How many customers the classes leave out and why, the first few with their last purchase; the sheet that
+        lists them named when they are in a workbook (default: when the run wrote one)."""
         named = [
             tr(lang, "{customer} (last purchase {date})", customer=row.customer_id, date=row.last_purchase.date())
             if pd.notna(row.last_purchase)
             else tr(lang, "{customer} (no purchase)", customer=row.customer_id)
             for row in self.lapsed.head(8).itertuples()
         ]
+        facts = {
+            "count": len(self.lapsed),
+            "start": self.start.date(),
+            "end": self.end.date(),
+            "customers": tr(lang, ", ").join(named) + (" …" if len(self.lapsed) > 8 else ""),
+        }
+        if not (self.wrote_a_workbook if in_workbook is None else in_workbook):
+            return tr(
+                lang,
+                "{count:,} customer(s) left out of the RFM classes, with no purchase from {start} to {end}: "
+                "{customers}",
+                **facts,
+            )
         return tr(
             lang,
             "{count:,} customer(s) left out of the RFM classes, with no purchase from {start} to {end}: {customers}; "
             "sheet {sheet} lists them",
-            count=len(self.lapsed),
-            start=self.start.date(),
-            end=self.end.date(),
-            customers=tr(lang, ", ").join(named) + (" …" if len(self.lapsed) > 8 else ""),
+            **facts,
             sheet=tr(lang, "Lapsed customers"),
         )
 
@@ -135,6 +152,6 @@ def run_rfm(
         as_of=end,
         currency=options.currency,
     )
-    left_out = (run.left_out(lang),) if len(lapsed) else ()
+    left_out = (run.left_out(lang, in_workbook=True),) if len(lapsed) else ()  # the notes of the workbook only
     sheets = rfm_sheets(table, classes, lang, customers=customers, lapsed=lapsed, notes=left_out)
     return replace(run, path=write_table(out, sheets, heading=heading, lang=lang))

@@ -230,19 +230,20 @@ def _month_figures(
     visits: VisitPolicy,
 ) -> MonthFigures:
     end = month.end_time.normalize()
-    register = complaint_register(_table(tables, COMPLAINTS), master.customers, as_of=end_of_day(end), policy=deadlines)
+    closing = end_of_day(end)  # a complaint or grading of the month's last day, at any hour, is the month's
+    register = complaint_register(_table(tables, COMPLAINTS), master.customers, as_of=closing, policy=deadlines)
     # the reps' reports by the submissions command's own check: the same rule, the month as its period
     reports = {CUSTOMERS.name: master.customers, LEDGER.name: _table(tables, LEDGER)}
     goals = gm.RepGoals.of(master.transactions, master.customers, _table(tables, SALES_TARGETS), month=month)
-    graded, grading = graded_at(master.customers, master.grade_history, at=end)
+    graded, grading = graded_at(master.customers, master.grade_history, at=closing)
     return MonthFigures(
         goals=goals,
         total=gm.sales_total(master.transactions, goals, month=month),
-        complaints=gm.open_complaints(register, as_of=end_of_day(end)),
+        complaints=gm.open_complaints(register, as_of=closing),
         graded=graded,
         grading=grading,
         coverage=gm.key_visit_coverage(graded, master.visits, as_of=end, policy=visits),
-        submissions=run_submissions_check(reports, master.settings, period=str(month)),
+        submissions=run_submissions_check(reports, master.settings, period=str(month), as_of=end),
     )
 
 

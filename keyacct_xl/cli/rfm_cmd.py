@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
             f"{row.rfm_class_label}\t{row.customers:>8,}\t{row.customer_share:6.1%}\t{row.revenue:>16,.2f}"
             f"\t{row.revenue_share:6.1%}"
         )
-    if len(result.lapsed):
-        print(result.left_out(args.lang))
+    print(result.summary(args.lang))
     if result.path:
         print(tr(args.lang, "written: {path}", path=result.path))
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from keyacct_xl.cli.options import option_date
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.i18n import Lang
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         store.settings,
         period=args.period,
         as_of=option_date(args.as_of, "--as-of"),
+        today=pd.Timestamp.now(),  # a week or month not yet over is checked as of now, not its last day
         rep=args.rep,
         calendar=args.calendar,
         out=args.out,

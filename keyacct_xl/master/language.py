@@ -22,10 +22,11 @@ def sheets_language(sheets: Iterable[str]) -> Lang | None:
 def master_language(path: Path) -> Lang | None:
     """The language of the master workbook at ``path``; None for a file that is no readable master (the command
     reading it then says why, in the language the run falls back to)."""
-    if not path.is_file():
-        return None
     try:
+        # is_file raises for a name too long or a folder it may not enter: no language, never an error here.
+        if not path.is_file():
+            return None
         with open_package(path) as archive:
             return sheets_language(sheet_parts(archive))
-    except KeyacctError:
+    except (KeyacctError, OSError):
         return None

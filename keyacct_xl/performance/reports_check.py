@@ -149,12 +149,14 @@ def run_submissions_check(
     today: pd.Timestamp | None = None,
 ) -> SubmissionsCheck:
     """Check the submissions due in ``period`` at ``as_of`` (the end of that day; default: the end of the period's
-    last day, or ``today``, the moment of the run (default: the clock), while the period has not ended) against
-    ``tables``' IngestionLedger (form ids and status codes) and Customers."""
+    last day, or ``today``, the caller's moment of the run, while the period has not ended) against ``tables``'
+    IngestionLedger (form ids and status codes) and Customers."""
     span = parse_period(str(period))
     if span is None:
         raise InputError(msg("--period: {value!r} is no week (2026-W48) or month (2026-11)", value=period))
-    when = end_of_day(as_of) if as_of is not None else min(end_of_day(span.last), today or pd.Timestamp.now())
+    # never the wall clock here: the same tables and arguments give the same check (and bytes) on any day
+    last = end_of_day(span.last)
+    when = end_of_day(as_of) if as_of is not None else last if today is None else min(last, today)
     rules = load_submission_calendar(calendar or DEFAULT_CALENDAR)
     forms, unscheduled = scheduled_forms([spec.id for spec in rep_form_specs(settings.rep_forms)], rules)
     reps = customer_reps(tables[CUSTOMERS.name])
