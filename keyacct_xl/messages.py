@@ -232,6 +232,14 @@ def listing(items: Iterable[object], *, between: Rendered | None = None) -> List
     return Listing(tuple(items), between)
 
 
+FIRST_IDS = 8  # the ids a message names before "…": enough to find them, short enough for one line
+
+
+def first_ids(ids: Sequence[object], n: int = FIRST_IDS) -> Listing:
+    """The first ``n`` of ``ids`` as a listing, "…" after them when there are more (the message gives the count)."""
+    return listing([*ids[:n], *(["…"] if len(ids) > n else [])])
+
+
 def row_ranges(rows: Iterable[int]) -> str:
     """``4-120, 125``: consecutive rows as one range, so years of history make one short note."""
     spans: list[list[int]] = []

@@ -62,3 +62,25 @@ def test_the_grading_review_says_it_too(tmp_path, capsys):
     path = _master(tmp_path)
     assert main(["grade", str(path), "--year", "2025", "--out", str(tmp_path / "review.xlsx")]) == 0
     assert "没有账期（C2；" in capsys.readouterr().err
+
+
+def test_ten_customers_without_terms_are_named_eight_then_an_ellipsis_as_each_language_lists_them(tmp_path, capsys):
+    """The message named them ``C01, C02 …`` in zh too; zh lists with 、, and both stop after eight."""
+    master = Master.empty()
+    ids = [f"C{n:02d}" for n in range(1, 11)]
+    master.customers = pd.DataFrame([{"customer_id": cid, "name": f"{cid}公司"} for cid in ids]).reindex(
+        columns=master.customers.columns
+    )
+    sales = [
+        {"doc_no": f"S-{cid}", "date": pd.Timestamp(2025, 3, 5), "customer_id": cid, "amount": 100.0} for cid in ids
+    ]
+    master.transactions = pd.DataFrame(sales).reindex(columns=master.transactions.columns)
+    paid = [{"receipt_no": f"R-{s['doc_no']}", "date": pd.Timestamp(2025, 4, 5), **s} for s in sales]
+    master.payments = pd.DataFrame(paid).rename(columns={"doc_no": "reference"})
+    master.payments = master.payments.reindex(columns=Master.empty().payments.columns)
+    path = save_master(master, tmp_path / "master.xlsx", backup=False)
+    assert main(["credit", str(path)]) == 0
+    assert "10 个有销售的客户没有账期（C01、C02、C03、C04、C05、C06、C07、C08、…；" in capsys.readouterr().err
+    assert main(["credit", str(path), "--lang", "en"]) == 0
+    err = capsys.readouterr().err
+    assert "no payment terms (C01, C02, C03, C04, C05, C06, C07, C08, …; sheet" in err and "C09" not in err

@@ -71,6 +71,18 @@ def test_customers_whose_first_trade_is_after_the_graded_year_are_left_out_with_
     assert "LATER" in note.render("zh") and "客户" in note.render("zh")
 
 
+def test_the_customers_left_out_of_a_grading_are_listed_as_each_language_lists_them() -> None:
+    """Nine customers first trading after the graded year: the note named them ``L01, L02 …`` in zh too."""
+    master = _master()
+    later = [f"L{n:02d}" for n in range(1, 10)]
+    new = [{"customer_id": cid, "name": f"{cid} Co", "first_trade_date": d("2026-11-15")} for cid in later]
+    master.customers = frame(CUSTOMERS, [*master.customers.to_dict("records"), *new])
+    review = build_review(master, year=2025, lang="zh", today=d("2026-12-03"))
+    (note,) = [w for w in review.warnings if "L01" in w.render("en")]
+    assert "（L01、L02、L03、L04、L05、L06、L07、L08、…）" in note.render("zh"), note.render("zh")
+    assert "(L01, L02, L03, L04, L05, L06, L07, L08, …)" in note.render("en"), note.render("en")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_rfm_says_which_customers_it_left_out_and_the_workbook_lists_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
@@ -131,7 +143,8 @@ def test_ageing_and_the_gm_pack_warn_of_customers_without_payment_terms(
     # the grading review's check and message: LATER, UNKNOWN and LAPSED have sales and blank terms, OLD has 30 days
     expected = {"en": "3 customer(s) with sales have no payment terms", "zh": "3 个有销售的客户没有账期"}[lang]
     (line,) = [s for s in said.splitlines() if expected in s]
-    assert "LAPSED, LATER, UNKNOWN" in line and "OLD" not in line
+    listed = {"en": "LAPSED, LATER, UNKNOWN", "zh": "LAPSED、LATER、UNKNOWN"}[lang]  # zh lists with 、
+    assert listed in line and "OLD" not in line
     book = openpyxl.load_workbook(out)
     shown = [str(c.value) for c in book.worksheets[0]._cells.values() if c.value is not None]
     assert any(expected in text for text in shown), shown

@@ -455,7 +455,9 @@ def test_a_customer_without_a_rep_is_listed_under_no_rep_never_nan(
 
 def test_bad_input_is_one_line(master_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["visits", "check", str(master_file), "--rep", "王五"]) == 2
-    assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"
+    assert (
+        capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三、李四"
+    )  # zh lists with 、
     assert main(["visits", "check", str(master_file), "--as-of", "2025-12-31", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip() == (
         "keyacct-xl: --as-of 2025-12-31 is before any data: Visits and Transactions start on 2026-01-10"

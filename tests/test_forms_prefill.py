@@ -329,7 +329,9 @@ def test_cli_generates_prefilled_files_and_reports_errors(
         main(["forms", "generate", "visit_record", "--master", str(master_file), "--rep", "王五", "--out", str(out)])
         == 2
     )
-    assert capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三, 李四"
+    assert (
+        capsys.readouterr().err.strip() == "keyacct-xl: 客户档案中没有业务员 '王五'；已有的业务员：张三、李四"
+    )  # zh lists with 、
     assert main(["forms", "generate", "nope", "--out", str(out)]) == 2
     assert "customer_card" in capsys.readouterr().err
     assert main(["forms", "generate", "--out", str(out)]) == 2

@@ -14,6 +14,7 @@ import python_calamine as calamine
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.bridge.registry import run_action
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.mastercheck import run_master_check
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.i18n import Lang
@@ -101,6 +102,22 @@ def test_master_check_in_english_and_on_a_consistent_master(
     # each table by its sheet alone, as the workbook names it: no table name (GradeHistory) beside it
     assert [line.rsplit(" ", 1)[0].rstrip() for line in lines[:-1]] == [t.sheet_en for t in DATA_TABLES]
     assert "Grade History" in lines[-2] and not [line for line in lines if "GradeHistory" in line]
+
+
+def test_the_master_check_use_case_gives_what_the_command_prints_and_its_exit_rule(
+    master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ribbon or a script can run the same check the command does: ``run_master_check`` holds the verdict and
+    the lines, and ``master check`` prints them and exits 0 only when the check is ok."""
+    check = run_master_check(master)
+    assert not check.ok
+    assert main(["master", "check", str(master)]) == 1
+    assert capsys.readouterr().out.splitlines() == check.lines("zh")
+    assert "  销售明细 row 3: C999" in check.lines("en")
+    clean = run_master_check(_master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False))
+    assert clean.ok and dict(clean.rows)["销售明细"] == 4 and not clean.repeated and not clean.stray
+    assert main(["master", "check", str(clean.path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines() == clean.lines("en")
 
 
 def test_only_the_first_rows_are_listed(master: Path) -> None:

@@ -23,7 +23,7 @@ from keyacct_xl.analytics.rules import explain, first_level, level_passes
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS
 from keyacct_xl.master.settings import Settings
-from keyacct_xl.messages import Message, Pair, msg, tr
+from keyacct_xl.messages import Message, Pair, first_ids, msg, tr
 from keyacct_xl.receivables.ledger import Ledger
 
 # The metrics that read what was paid: unknown, not zero, in a master that records no payment.
@@ -158,7 +158,6 @@ def no_terms_recorded(ids: list[str], master_lang: Lang) -> Message:
     """What a run says of customers with sales and no payment terms: their overdue figures and grades rest on a due
     date of the invoice day, which a list imported without terms did not mean. The sheet and column as the master
     names them."""
-    shown = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
     terms = CUSTOMERS.column("payment_terms_days")
     return msg(
         "{count:,} customer(s) with sales have no payment terms ({ids}; sheet {sheet}, column {column}): their "
@@ -166,7 +165,7 @@ def no_terms_recorded(ids: list[str], master_lang: Lang) -> Message:
         "payment as late, and the overdue figures, on-time rates and credit grades rest on that; type each customer's "
         "terms first",
         count=len(ids),
-        ids=shown,
+        ids=first_ids(ids),
         sheet=CUSTOMERS.sheet(master_lang),
         column=terms.header(master_lang),
     )

@@ -43,7 +43,7 @@ from keyacct_xl.analytics.review_lists import meeting_lists, spot_check
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.messages import Message, first_ids, msg, tr
 from keyacct_xl.receivables.ledger import Ledger
 from keyacct_xl.receivables.master_lines import aged_where_data_ends, data_span, master_ledger
 
@@ -257,12 +257,11 @@ def _without_later_customers(
 
 def not_yet_customers(ids: list[str], year: int) -> Message:
     """What a review says of the customers it left out: their first trade is after the graded year."""
-    shown = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
     return msg(
         "{count:,} customer(s) left out of the {year} grading ({ids}): their first trade is after {year}, so they "
         "were no customers in it; they are graded from the year they first trade in",
         count=len(ids),
-        ids=shown,
+        ids=first_ids(ids),
         year=year,
     )
 

@@ -19,7 +19,7 @@ from keyacct_xl.analytics.rfm import Monetary, class_summary, lapsed_customers, 
 from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.settings import DEFAULTS, Settings
-from keyacct_xl.messages import tr
+from keyacct_xl.messages import first_ids, tr
 from keyacct_xl.reports import Heading, write_table
 
 
@@ -85,16 +85,16 @@ class RfmRun:
         """How many customers the classes leave out and why, the first few with their last purchase; the sheet that
         lists them named when they are in a workbook (default: when the run wrote one)."""
         named = [
-            tr(lang, "{customer} (last purchase {date})", customer=row.customer_id, date=row.last_purchase.date())
-            if pd.notna(row.last_purchase)
-            else tr(lang, "{customer} (no purchase)", customer=row.customer_id)
-            for row in self.lapsed.head(8).itertuples()
+            tr(lang, "{customer} (last purchase {date})", customer=customer, date=pd.Timestamp(last).date())
+            if pd.notna(last)
+            else tr(lang, "{customer} (no purchase)", customer=customer)
+            for customer, last in zip(self.lapsed["customer_id"], self.lapsed["last_purchase"])
         ]
         facts = {
             "count": len(self.lapsed),
             "start": self.start.date(),
             "end": self.end.date(),
-            "customers": tr(lang, ", ").join(named) + (" …" if len(self.lapsed) > 8 else ""),
+            "customers": first_ids(named),
         }
         if not (self.wrote_a_workbook if in_workbook is None else in_workbook):
             return tr(

@@ -8,21 +8,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from keyacct_xl.consolidate.dedupe import duplicate_lines, likely_duplicates
-from keyacct_xl.consolidate.repeatedkeys import repeated_key_lines, repeated_keys
+from keyacct_xl.consolidate.mastercheck import run_master_check
 from keyacct_xl.errors import InputError
-from keyacct_xl.history.store import store_path
-from keyacct_xl.history.stray import stray_batches
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.export import export_master, key_path, pseudonym_key
-from keyacct_xl.master.integrity import check_master_file
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.products import record_sales_listings, undo_sales_listings
-from keyacct_xl.master.reader import load_master, open_book_as_read
-from keyacct_xl.master.schema import DATA_TABLES
 from keyacct_xl.master.writer import save_master
 from keyacct_xl.messages import Message, Pair, listing, msg, tr
-from keyacct_xl.output import display_width
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).
 HELP: dict[str, Message] = {
@@ -127,26 +120,10 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    master = load_master(args.path)
-    # Each table by its sheet as the workbook names it (as the reference problems below name it), aligned by width.
-    sheets = [schema.sheet(master.lang) for schema in DATA_TABLES]
-    wide = max(map(display_width, sheets))
-    for schema, sheet in zip(DATA_TABLES, sheets):
-        print(f"{sheet}{' ' * (wide - display_width(sheet))}{len(master.frame(schema)):>10,}")
-    book = open_book_as_read(args.path)
-    integrity = check_master_file(args.path, book=book)
-    for line in integrity.summary(args.lang):
+    check = run_master_check(args.path)
+    for line in check.lines(args.lang):
         print(line)
-    repeated = repeated_keys(book, args.path)
-    for line in repeated_key_lines(repeated, args.lang):
-        print(line)
-    stray = stray_batches(args.path)
-    for batch in stray:
-        print(batch.line(args.lang, store_path(args.path).name))
-    # Likely duplicates are for a person to judge (two branches may share a phone): told, not failed on.
-    for line in duplicate_lines(likely_duplicates(master.customers), args.lang):
-        print(line)
-    return 0 if integrity.ok and not repeated and all(b.in_workbook for b in stray) else 1
+    return 0 if check.ok else 1
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from keyacct_xl.consolidate.routes import ROW_KEYS
 from keyacct_xl.master.privacy import is_personal_header, is_sensitive_column
 from keyacct_xl.master.schema import TableSchema
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES, PROVENANCE_KEYS
-from keyacct_xl.messages import Listing, Message, Pair, PersonalValue, listing, msg
+from keyacct_xl.messages import Listing, Message, Pair, PersonalValue, first_ids, msg
 from keyacct_xl.parsing import EXCEL_MAX_TEXT, is_blank, same_value
 
 ADDED: Final = "added"  # the change a SubmissionHistory row of an added row names
@@ -91,7 +91,7 @@ NAMED_ROWS = 20  # the rows an undo names per table and kind; past it, "…"
 
 def named_rows(keys: Sequence[Listing]) -> Listing:
     """The first ``NAMED_ROWS`` row keys as a listing, "…" after them when there are more."""
-    return listing([*keys[:NAMED_ROWS], *(["…"] if len(keys) > NAMED_ROWS else [])])
+    return first_ids(keys, NAMED_ROWS)
 
 
 def shown_or_blank(value: object, personal: bool = False) -> object:

@@ -26,7 +26,7 @@ from keyacct_xl.followup.status import check_as_of, customer_status, default_as_
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.integrity import require_unique_ids
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import first_ids, msg, tr
 from keyacct_xl.parsing import is_blank
 
 REP_COLUMNS = [
@@ -114,8 +114,7 @@ def require_rep(master: Master, rep: str) -> None:
     """Refuse a rep the master does not know, listing the ones it does."""
     reps = known_reps(master)
     if rep not in reps:
-        shown = ", ".join(reps[:20]) + (" …" if len(reps) > 20 else "")
-        raise InputError(msg("unknown rep {rep!r}; reps in the master: {reps}", rep=rep, reps=shown))
+        raise InputError(msg("unknown rep {rep!r}; reps in the master: {reps}", rep=rep, reps=first_ids(reps, 20)))
 
 
 def check_report_name(as_of: pd.Timestamp) -> str:

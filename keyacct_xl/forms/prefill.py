@@ -30,7 +30,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master, empty_frame
 from keyacct_xl.master.products import load_optional_tables, on_sale
 from keyacct_xl.master.schema import PRODUCTS
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import first_ids, msg, tr
 
 WORKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 _LEFT = frozenset({"否", "no"})  # a contact's 在职 (active) value once a newer contact replaced them
@@ -84,8 +84,7 @@ def rep_customers(master: Master, rep: str) -> pd.DataFrame:
     """The rep's customers, ordered by region and route sequence; an unknown rep raises InputError."""
     reps = known_reps(master)
     if rep not in reps:
-        shown = ", ".join(reps[:20]) + (" …" if len(reps) > 20 else "")
-        raise InputError(msg("unknown rep {rep!r}; reps in the master: {reps}", rep=rep, reps=shown))
+        raise InputError(msg("unknown rep {rep!r}; reps in the master: {reps}", rep=rep, reps=first_ids(reps, 20)))
     own = master.customers[master.customers["rep"].astype("string").str.strip() == rep]
     return own.sort_values(["region", "route_seq", "customer_id"], na_position="last", kind="stable")
 

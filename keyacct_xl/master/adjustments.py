@@ -9,8 +9,11 @@ again adds nothing. The table is optional: a master without it has no adjustment
 
 from __future__ import annotations
 
+import pandas as pd
+
 from keyacct_xl.master.schema import CUSTOMER_ID, TableSchema
 from keyacct_xl.master.schema import column as _c
+from keyacct_xl.parsing import is_blank
 
 ADJUSTMENTS = TableSchema(
     "Adjustments",
@@ -35,3 +38,11 @@ ADJUSTMENTS = TableSchema(
 )
 # What makes two rows the same adjustment: the same line of the same reconciliation of the same customer.
 NATURAL_KEY = ("customer_id", "reconciliation", "line")
+
+
+def natural_keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Each row's natural key (customer, reconciliation, line) as compared: trimmed text, blank as ''."""
+    return [
+        tuple("" if is_blank(v) else str(v).strip() for v in row)
+        for row in frame[list(NATURAL_KEY)].itertuples(index=False)
+    ]

@@ -34,7 +34,7 @@ from keyacct_xl.master.schema import (
     TRANSACTIONS,
     TableSchema,
 )
-from keyacct_xl.messages import Location, Pair, Rendered, joined, msg, tr
+from keyacct_xl.messages import Listing, Location, Pair, Rendered, first_ids, joined, msg, tr
 
 ProblemKind = Literal["unknown_customer", "blank_customer", "duplicate_customer", "contact_without_customer"]
 KINDS: tuple[ProblemKind, ...] = (
@@ -128,8 +128,7 @@ class Integrity:
             found = self.of_kind(kind)
             if found:
                 ids = sorted({p.customer_id or tr(lang, "(blank)") for p in found})
-                shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
-                lines.append(_warning(kind, _headline(kind, found, lang), shown, lang))
+                lines.append(_warning(kind, _headline(kind, found, lang), first_ids(ids, 5), lang))
         return lines
 
     def appended(self, message: Rendered) -> Rendered:
@@ -139,7 +138,7 @@ class Integrity:
         )
 
 
-def _warning(kind: ProblemKind, headline: str, ids: str, lang: Lang) -> str:
+def _warning(kind: ProblemKind, headline: str, ids: Listing, lang: Lang) -> str:
     """The analyses' warning line: what is wrong, the ids, and what the analysis does with those rows."""
     if kind == "unknown_customer":
         return tr(

@@ -11,7 +11,8 @@ An adjustment names the document it corrects (our reference; theirs for a line o
 date of the line, so it lands in the same period: the ledger, the next statement and the next reconciliation
 replay it (keyacct_xl.receivables.master_lines) and agree with the customer. Its natural key is the customer, the
 reconciliation (their statement and its dates) and the line (our and their rows): applying the same decisions
-again adds nothing, and ``undo`` takes one reconciliation's adjustments back out.
+again adds nothing, and ``undo`` takes one reconciliation's adjustments back out (unless a person's edit would be
+lost with them: ``reconcile_undo``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from keyacct_xl.cellformulas import formula_reader
@@ -29,12 +29,13 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import HEADERS, RECONCILE_STATUS
-from keyacct_xl.master.adjustments import ADJUSTMENTS, NATURAL_KEY
+from keyacct_xl.master.adjustments import ADJUSTMENTS, natural_keys
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import Location, Message, Rendered, cell_text, cmsg, listing, msg, tr
+from keyacct_xl.messages import Location, Message, cell_text, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
+from keyacct_xl.receivables.booked_elsewhere import Booked, booked_elsewhere
 from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS
 from keyacct_xl.receivables.recon_record import (
@@ -45,6 +46,7 @@ from keyacct_xl.receivables.recon_record import (
     refuse_retyped_line,
     refuse_without_record,
 )
+from keyacct_xl.receivables.reconcile_undo import adjustment_places, refuse_changed_by_hand, unlike_workbook
 from keyacct_xl.receivables.statement_reader import SheetCells, read_sheets
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -435,47 +437,6 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Booked:
-    """A decided line with no document of ours whose adjustment another reconciliation of the customer booked."""
-
-    ref: str
-    line: str
-    where: Location  # the line's decision cell
-    reconciliation: str  # the reconciliation that booked it
-    source_file: str  # the workbook it was applied from
-    amount: float
-    date: pd.Timestamp | None
-    holds: float | None  # the master's amount under ``ref`` now (None for a line without a document number)
-
-    def render(self, lang: Lang) -> str:
-        """One line of the summary: which cell, which document, which reconciliation booked it, what the master
-        holds."""
-        params = {
-            "ref": self.ref or "-",
-            "line": self.line,
-            "where": self.where,
-            "source": self.reconciliation,
-            "file": self.source_file or "-",
-            "amount": self.amount,
-            "date": "-" if self.date is None else f"{self.date:%Y-%m-%d}",
-        }
-        if self.holds is None:
-            return tr(
-                lang,
-                "  = {ref} ({line}), {where}: already booked by reconciliation {source} (applied from {file}: "
-                "¥{amount:,.2f} on {date}); not booked again",
-                **params,
-            )
-        return tr(
-            lang,
-            "  = {ref} ({line}), {where}: already booked by reconciliation {source} (applied from {file}: "
-            "¥{amount:,.2f} on {date}); not booked again: the master holds ¥{holds:,.2f} for {ref}",
-            holds=self.holds,
-            **params,
-        )
-
-
-@dataclass(frozen=True)
 class ReconcileApplied:
     """What ``reconcile apply`` did to the master (or would have, when nothing changed)."""
 
@@ -596,11 +557,11 @@ def run_reconcile_apply(
             _refuse_lines_not_in_master(master, customer, decisions, documents)
         new = adjustment_rows(decisions, customer, applied_at=applied_at, lang=master.lang)
         existing = master.adjustments
-        held = _keys(existing)
+        held = natural_keys(existing)
         if not undo:
             _refuse_changed_decisions(existing, new, decisions, customer)
-        fresh = pd.Series([k not in held for k in _keys(new)], index=new.index, dtype=bool)
-        booked = {} if undo else _booked_elsewhere(existing, new[fresh], decisions, customer, documents)
+        fresh = pd.Series([k not in held for k in natural_keys(new)], index=new.index, dtype=bool)
+        booked = {} if undo else booked_elsewhere(existing, new[fresh], decisions, customer, documents)
         fresh &= ~new.index.isin(list(booked))
         before = customer_balance(master, customer)
         if undo:
@@ -608,8 +569,8 @@ def run_reconcile_apply(
             mine = (customer.strip(), decisions.source.strip())
             drop = pd.Series([k[:2] == mine for k in held], index=existing.index, dtype=bool)
             changed = existing[drop]
-            _refuse_changed_by_hand(master, drop.to_numpy(), decisions, Path(master_path).name)
-            unlike = _unlike_workbook(master, drop.to_numpy(), new)
+            refuse_changed_by_hand(master, drop.to_numpy(), decisions, Path(master_path).name)
+            unlike = unlike_workbook(master, drop.to_numpy(), new)
             written = existing[~drop]  # each row under the label it was read at: its cells are kept as typed
         else:
             changed, unlike = new[fresh], []
@@ -641,7 +602,7 @@ def run_reconcile_apply(
             balance_after=customer_balance(master, customer),
             undo=undo,
             unlike_workbook=unlike,
-            adjustments_sheet=_places(master).sheet,
+            adjustments_sheet=adjustment_places(master).sheet,
         )
 
 
@@ -706,82 +667,6 @@ def _customer_documents(master: Master, customer: str, source: str) -> dict[str,
     return {str(ref).strip(): round(float(amount), 2) for ref, amount in named.groupby("ref")["amount"].sum().items()}
 
 
-def _booked_elsewhere(
-    existing: pd.DataFrame, new: pd.DataFrame, decisions: Decisions, customer: str, documents: Mapping[str, float]
-) -> dict[Any, Booked]:
-    """The ``new`` adjustments (by index) of lines with no document of ours that another reconciliation of the
-    customer has booked: two copies of one statement (resent under another name, saved as .xls and .ods, decided by
-    two clerks) are two reconciliations, and the line only the customer has would be booked once per copy. The same
-    line is the same customer, their document number, date and amount, as the adjustment records them (each
-    booked row stands for one line). One booked under the same document number and date at another amount (a copy
-    resent corrected) is refused: the master holds that document already, and booking it again would count it twice.
-    Another date is another line: a customer's voucher numbers (记-01) start again every month."""
-    others = existing[
-        (existing["customer_id"].astype(str).str.strip() == customer).to_numpy()
-        & (existing["reconciliation"].astype(str).str.strip() != decisions.source.strip()).to_numpy()
-    ]
-    pool: dict[tuple[object, ...], list[Any]] = {}
-    for i, key in zip(others.index, _identities(others)):
-        pool.setdefault(key, []).append(i)
-    by_line = {line.line: line for line in decisions.lines}
-    found = {}
-    for i, key in zip(new.index, _identities(new)):
-        line = by_line[str(new.at[i, "line"])]
-        if line.documents:
-            continue  # a line on our documents: checked against their amount now (_refuse_lines_not_in_master)
-        ref = key[0]
-        if pool.get(key):
-            row = others.loc[pool[key].pop(0)]
-            found[i] = Booked(
-                ref=ref,
-                line=line.line,
-                where=line.places["decision"],
-                reconciliation=str(row["reconciliation"]).strip(),
-                source_file="" if is_blank(row["source_file"]) else str(row["source_file"]).strip(),
-                amount=key[2],
-                date=key[1],
-                holds=documents.get(ref) if ref else None,
-            )
-        elif ref and (ref, key[1]) in {k[:2] for k in pool}:
-            _refuse_booked_otherwise(others, line, key, documents)
-    return found
-
-
-def _identities(frame: pd.DataFrame) -> list[tuple[str, pd.Timestamp | None, float]]:
-    """Each adjustment as the line it books: its document number, date and amount."""
-    return [
-        (
-            "" if is_blank(ref) else str(ref).strip(),
-            None if is_blank(date) else pd.Timestamp(date).normalize(),
-            round(float(amount), 2),
-        )
-        for ref, date, amount in zip(frame["ref"], frame["date"], frame["amount"])
-    ]
-
-
-def _refuse_booked_otherwise(
-    others: pd.DataFrame, line: DecidedLine, key: tuple[str, pd.Timestamp | None, float], documents: Mapping[str, float]
-) -> None:
-    """A line with no document of ours whose document number and date another reconciliation booked at another
-    amount: refused, naming its cell, what the master holds and the reconciliation that booked it."""
-    ref, date, amount = key
-    row = others[[(r, d) == (ref, date) for r, d, _ in _identities(others)]].iloc[0]
-    raise InputError(
-        msg(
-            "{where}: the master holds ¥{holds:,.2f} for {ref}, booked by reconciliation {source} (applied from "
-            "{file}); this line would book ¥{amount:,.2f} on {date} more; reconcile again and decide on the new "
-            "workbook",
-            where=line.places["decision"],
-            holds=documents.get(ref, round(float(row["amount"]), 2)),
-            ref=ref,
-            source=str(row["reconciliation"]).strip(),
-            file="-" if is_blank(row["source_file"]) else str(row["source_file"]).strip(),
-            amount=amount,
-            date="-" if date is None else f"{date:%Y-%m-%d}",
-        )
-    )
-
-
 def _owners(master: Master, ref: str) -> set[str]:
     """The customers whose invoices or receipts carry the document number ``ref``."""
     owners: set[str] = set()
@@ -822,11 +707,11 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
     twice."""
     applied = {
         key: (round(float(amount), 2), str(decision))
-        for key, amount, decision in zip(_keys(existing), existing["amount"], existing["decision"])
+        for key, amount, decision in zip(natural_keys(existing), existing["amount"], existing["decision"])
     }
     changed = [
         line
-        for key, amount, decision, line in zip(_keys(new), new["amount"], new["decision"], new["line"])
+        for key, amount, decision, line in zip(natural_keys(new), new["amount"], new["decision"], new["line"])
         if key in applied and applied[key] != (round(float(amount), 2), str(decision))
     ]
     reconciliation = (customer.strip(), decisions.source.strip())
@@ -847,214 +732,6 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
                 lines=listing(changed),
             )
         )
-
-
-def _cells(items: list[Message]) -> Rendered:
-    """Several cells' or rows' messages as one list, ``;`` between them (a cell's own location holds commas)."""
-    # Translators: between the cells of a list whose items hold commas of their own
-    return listing(items, between=cmsg("between listed cells", "; "))
-
-
-def _refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decisions, name: str) -> None:
-    """Refuse an undo of adjustments (``undone``: their positions in the master's Adjustments) that the apply did not
-    write as they are now (``decisions.booked_as``: what the apply wrote of each line): a date, document, amount or
-    line a person changed after the apply, each cell named with what it holds and what the apply wrote, and a row
-    the apply never wrote (typed by hand under the reconciliation's name, or a copy of one of its rows), named with
-    its values; taken out with the apply's rows, the hand edit or the row would be lost unsaid. The decision, reason
-    and approver are not held against the workbook: finance may retype them there before an undo (a changed
-    decision is undone to be applied again)."""
-    adj = master.adjustments
-    places = _places(master)
-    sheet, rows, header = places.sheet, places.rows, places.header
-    now = {p: _as_written(adj.iloc[p]) for p in np.flatnonzero(undone).tolist()}
-    wrote = {line.strip(): _written(line, b) for line, b in decisions.booked_as.items() if b.amount}
-    lines = _lines_written(now, wrote)
-    cells, foreign = [], []
-    for p, held in now.items():
-        at = Location(sheet=sheet, row=int(rows[p]))
-        if p not in lines:
-            foreign.append(
-                msg(
-                    "{where} ({ref}): {amount} on {date}, {decision}, {column} {line}",
-                    where=at,
-                    ref=held["ref"] or "-",
-                    amount=_cell_shown(held["amount"]),
-                    date=_cell_shown(held["date"]),
-                    decision=_cell_shown(held["decision"]),
-                    column=header("line"),
-                    line=_cell_shown(held["line"]),
-                )
-            )
-            continue
-        for key in ("date", "ref", "amount", "line"):
-            if held[key] == wrote[lines[p]][key]:
-                continue
-            cells.append(
-                msg(
-                    "{where} ({ref}): {now}, the apply wrote {then}",
-                    where=replace(at, header=header(key)),
-                    ref=held["ref"] or "-",
-                    now=_cell_shown(held[key]),
-                    then=_cell_shown(wrote[lines[p]][key]),
-                )
-            )
-    refusals = []
-    if foreign:
-        refusals.append(
-            msg(
-                "{path}: {count} row(s) of {sheet} name this reconciliation but were not written by its apply: "
-                "{rows}; not undone, so none is taken out with the apply's: a row of its own: clear its {column} or "
-                "type another there; a copy: delete it; then undo again",
-                path=name,
-                count=len(foreign),
-                sheet=sheet,
-                rows=_cells(foreign),
-                column=header("reconciliation"),
-            )
-        )
-    if cells:
-        refusals.append(
-            msg(
-                "{path}: {count} cell(s) of this reconciliation's adjustments were changed by hand after the apply: "
-                "{cells}; not undone, so no hand edit is lost: put back what the apply wrote, or delete the row, "
-                "then undo again",
-                path=name,
-                count=len(cells),
-                cells=_cells(cells),
-            )
-        )
-    if refusals:
-        raise InputError(refusals[0] if len(refusals) == 1 else _cells(refusals))
-
-
-@dataclass(frozen=True)
-class _Places:
-    """Where the master's Adjustments stand: its sheet, each row's Excel row, each column's header as shown."""
-
-    sheet: str
-    rows: np.ndarray
-    headers: Mapping[str, str]
-    lang: Lang
-
-    def header(self, key: str) -> str:
-        """Column ``key``'s header as the sheet shows it."""
-        return self.headers.get(key) or ADJUSTMENTS.column(key).header(self.lang)
-
-
-def _places(master: Master) -> _Places:
-    """Where the master's Adjustments stand, to name a cell of them as the file shows it."""
-    adj = master.adjustments
-    where = master.rows.get(ADJUSTMENTS.name)
-    sheet = where.sheet if where is not None else ADJUSTMENTS.sheet(master.lang)
-    rows = where.excel_rows() if where is not None and where.count == len(adj) else np.arange(len(adj)) + 2
-    return _Places(sheet, rows, master.headers.get(ADJUSTMENTS.name, {}), master.lang)
-
-
-# What finance types into the workbook beside a line and the apply copies into its adjustment.
-_DECIDED = ("decision", "reason", "approved_by")
-
-
-def _unlike_workbook(master: Master, undone: np.ndarray, workbook: pd.DataFrame) -> list[Message]:
-    """Each decision, reason and approver of the adjustments an undo takes out (``undone``: their positions) that
-    the workbook does not hold now (``workbook``: the rows an apply would write from it). The master keeps no copy
-    of what the apply wrote of these cells, and finance may retype them in the workbook before an undo (a changed
-    decision is undone to be applied again), so an undo cannot tell a cell typed in the master since from one
-    retyped in the workbook: it takes the adjustment out and names the cell with both values, so a hand edit is
-    said, never lost unsaid (a date, document or amount changed since refuses the undo instead)."""
-    adj = master.adjustments
-    places = _places(master)
-    says = dict(zip(_keys(workbook), workbook[list(_DECIDED)].to_dict("records")))
-    keys = _keys(adj)
-    named: list[Message] = []
-    for p in np.flatnonzero(undone).tolist():
-        line = says.get(keys[p], {})  # a line whose decision was cleared since: the workbook holds none of them
-        for key in _DECIDED:
-            held, typed = _decided_text(adj.iloc[p][key]), _decided_text(line.get(key))
-            if held != typed:
-                named.append(
-                    msg(
-                        "{where} ({ref}): {now}, the workbook: {then}",
-                        where=Location(sheet=places.sheet, row=int(places.rows[p]), header=places.header(key)),
-                        ref=_as_written(adj.iloc[p])["ref"] or "-",
-                        now=_cell_shown(held),
-                        then=_cell_shown(typed),
-                    )
-                )
-    return named
-
-
-def _decided_text(value: object) -> str:
-    """A decision, reason or approver as compared: its text without the spaces around it; blank as ''."""
-    return "" if is_blank(value) else str(value).strip()
-
-
-def _as_written(rec: pd.Series) -> dict[str, Any]:
-    """An adjustment's date, document, amount, decision and line as compared with what the apply wrote."""
-    return {
-        "date": None if is_blank(rec["date"]) else pd.Timestamp(rec["date"]).normalize(),
-        "ref": "" if is_blank(rec["ref"]) else _ref_text(rec["ref"]),
-        "amount": None if is_blank(rec["amount"]) else round(float(rec["amount"]), 2),
-        "decision": "" if is_blank(rec["decision"]) else str(rec["decision"]).strip(),
-        "line": "" if is_blank(rec["line"]) else str(rec["line"]).strip(),
-    }
-
-
-def _written(line: str, booked: BookedAs) -> dict[str, Any]:
-    """What the apply wrote of ``line`` into the cells an undo holds against it."""
-    return {"date": booked.date, "ref": _ref_text(booked.ref), "amount": booked.amount, "line": line.strip()}
-
-
-def _lines_written(now: Mapping[int, Mapping[str, Any]], wrote: Mapping[str, Mapping[str, Any]]) -> dict[int, str]:
-    """The line the apply wrote each row (``now``, by position) for, one row per line: the row's own line with the
-    cells the apply wrote, else its own line with a cell changed by hand, else the line whose date, document and
-    amount it holds (its line changed by hand); a row left without one (typed by hand under the reconciliation, a
-    second copy of a line) was not written by the apply. ``wrote`` holds only lines an apply books (a difference)."""
-    by_values: dict[tuple[Any, ...], list[str]] = {}
-    for line, cells in wrote.items():
-        by_values.setdefault((cells["date"], cells["ref"], cells["amount"]), []).append(line)
-    found: dict[int, str] = {}
-    taken: set[str] = set()
-
-    def take(p: int, line: str | None) -> None:
-        if line is not None and line not in taken:
-            found[p] = line
-            taken.add(line)
-
-    for p, held in now.items():  # the row the apply wrote, untouched
-        if held["line"] in wrote and all(held[k] == wrote[held["line"]][k] for k in ("date", "ref", "amount")):
-            take(p, held["line"])
-    for p, held in now.items():  # a date, document or amount changed by hand
-        if p not in found and held["line"] in wrote:
-            take(p, held["line"])
-    for p, held in now.items():  # the line changed by hand
-        if p not in found:
-            key = (held["date"], held["ref"], held["amount"])
-            take(p, next((line for line in by_values.get(key, []) if line not in taken), None))
-    return found
-
-
-def _ref_text(value: object) -> str:
-    """A document number as compared: trimmed, a number-like one a program turned into 12.0 as ``12``."""
-    text = str(value).strip()
-    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
-
-
-def _cell_shown(value: object) -> object:
-    """An adjustment's date, document or amount as a message shows it; blank as (空) / (blank)."""
-    if value is None or value == "":
-        return msg("(blank)")
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return value
-
-
-def _keys(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-    return [
-        tuple("" if is_blank(v) else str(v).strip() for v in row)
-        for row in frame[list(NATURAL_KEY)].itertuples(index=False)
-    ]
 
 
 def _changes(rows: pd.DataFrame, decisions: Decisions, undo: bool) -> list[Change]:

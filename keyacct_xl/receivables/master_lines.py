@@ -17,7 +17,7 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.schema import PAYMENTS, TRANSACTIONS, TableSchema
-from keyacct_xl.messages import Message, Rendered, msg, tr
+from keyacct_xl.messages import Message, Rendered, first_ids, msg, tr
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.ledger import Ledger, build_ledger
 from keyacct_xl.receivables.statement_reader import Statement
@@ -74,7 +74,7 @@ def master_lines(
     tx_at, pay_at = where.transactions.get(cid, _NONE), where.payments.get(cid, _NONE)
     if not len(tx_at) and not len(pay_at):
         ids = pd.concat([tx["customer_id"], pay["customer_id"]]).astype(str).str.strip()
-        known = ", ".join(sorted(set(ids))[:8])
+        known = sorted(set(ids))
         if not known:
             raise InputError(
                 msg(
@@ -90,7 +90,7 @@ def master_lines(
                 "{path}: customer {cid} has no transactions or payments (e.g. {known})",
                 path=master.path,
                 cid=cid,
-                known=known,
+                known=first_ids(known),
             )
         )
     tx_labels = _labels(master, TRANSACTIONS, len(tx), tx_at)
