@@ -26,7 +26,6 @@ from keyacct_xl.analytics.credit import (
     PAYMENT_METRICS,
     credit_grades,
     no_payments_recorded,
-    terms_warnings,
 )
 from keyacct_xl.analytics.credit_terms import grade_terms
 from keyacct_xl.analytics.grading import evaluation_date, grade_customers
@@ -46,6 +45,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.messages import Message, first_ids, msg, tr
 from keyacct_xl.receivables.ledger import Ledger
 from keyacct_xl.receivables.master_lines import aged_where_data_ends, data_span, master_ledger
+from keyacct_xl.receivables.terms import terms_warnings
 
 REVIEW_COLUMNS = [
     "year",

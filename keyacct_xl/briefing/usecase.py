@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.composition import complaint_months
-from keyacct_xl.analytics.credit import terms_warnings
 from keyacct_xl.briefing import gm_pack as gm
 from keyacct_xl.briefing.fact_book import write_fact_sheets
 from keyacct_xl.briefing.fact_sheet import FactSheet, Records, ageing_of, fact_sheet, twelve_month_sales
@@ -43,6 +42,7 @@ from keyacct_xl.performance.complaints import DeadlinePolicy, complaint_register
 from keyacct_xl.performance.reports_check import SubmissionsCheck, run_submissions_check
 from keyacct_xl.performance.reps import evaluation_period
 from keyacct_xl.receivables.master_lines import data_span, ledger_transactions, master_ledger, past_the_data
+from keyacct_xl.receivables.terms import terms_warnings
 
 LOST_SETTING = "lost_customer_months"
 KPI_COLUMNS = ["kpi", "value", "last_month", "last_year", "kind", "sheet"]

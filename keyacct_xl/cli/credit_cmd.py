@@ -10,12 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.analytics.credit import (
-    credit_grades,
-    customers_without_terms,
-    no_payments_recorded,
-    no_terms_recorded,
-)
+from keyacct_xl.analytics.credit import credit_grades, no_payments_recorded
 from keyacct_xl.analytics.credit_run import run_credit_apply, run_credit_check, run_credit_undo
 from keyacct_xl.analytics.grading import CHANGE_LABELS, change_counts
 from keyacct_xl.analytics.policy import load_credit_policy
@@ -29,6 +24,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.parsing import ParseError, parse_money
 from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.receivables.terms import customers_without_terms, no_terms_recorded
 from keyacct_xl.reports import Chart, Heading, Sheet, write_table
 
 # The help texts of the command, catalog messages: --help follows --lang, else the system locale (default zh).

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyacct_xl.analytics.credit import terms_warnings
 from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
@@ -21,6 +20,7 @@ from keyacct_xl.messages import Message, tr
 from keyacct_xl.receivables.ageing import age_ledger, ageing_totals, overdue_total
 from keyacct_xl.receivables.ageing_report import write_ageing
 from keyacct_xl.receivables.master_lines import master_ledger
+from keyacct_xl.receivables.terms import terms_warnings
 
 
 @dataclass(frozen=True)
