@@ -482,3 +482,18 @@ def test_run_from_excel_alerts_a_failure_with_the_notes_of_what_was_saved_before
     run_from_excel("ageing")
     kind, text, *_ = clicked_master.app.events[-1]
     assert kind == "alert" and text.splitlines()[-1] == "注意：另 3 个"
+
+
+def test_statements_for_every_customer_note_the_one_not_in_customers(
+    demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ribbon's 客户对账单 writes every other statement and notes the customer whose lines have no Customers row."""
+    master = load_master(demo_master)
+    orphan = str(master.transactions["customer_id"].iloc[-1]).strip()
+    master.customers = master.customers[master.customers["customer_id"].astype(str).str.strip() != orphan]
+    book = save_master(master, tmp_path / "master.xlsx", backup=False)
+    period = f"{master.transactions['date'].max():%Y-%m}"
+    args = ["run", "statements", "--book", str(book), "--out", str(tmp_path / "out"), "--lang", "en"]
+    assert main([*args, "--period", period]) == 0
+    out = capsys.readouterr().out
+    assert "statements: " in out and f"note: {book}: customer {orphan} is not in the Customers table" in out, out

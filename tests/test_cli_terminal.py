@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +12,7 @@ import pytest
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
+from keyacct_xl.progress import progress_bar
 
 # Clear the screen, set the window title, turn the text red, erase the line (a one-character CSI), reverse the text.
 HOSTILE = "恶意\x1b[2J\x1b]0;pwned\x07\x1b[31m\x9b2K公司\u202e"
@@ -36,3 +39,18 @@ def test_an_error_naming_a_file_prints_its_control_sequences_as_escapes(
     assert main(["--lang", "en", "master", "check", str(missing)]) == 2
     err = capsys.readouterr().err
     assert err == f"keyacct-xl: {tmp_path}/no\\x1b[2J\\x0dfile.xlsx: file not found\n"
+
+
+class _Terminal(io.StringIO):
+    """What a terminal answers when asked (stderr in a console); the text written is kept."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redirected log got every redraw of the statements' bar, thousands run together on one line."""
+    for stream, drawn in ((_Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert list(progress_bar(range(3), desc="对账单", unit="户")) == [0, 1, 2]
+        assert ("3/3" in stream.getvalue()) is drawn and (stream.getvalue() == "") is not drawn

@@ -461,3 +461,25 @@ def test_a_line_typed_below_the_closing_balance_of_our_statement_is_named(master
     assert str(typed) not in notes.split(", ") and "unexplained ¥0.00" in printed
     assert main([*args, "zh"]) == 0
     assert f"第 {typed} 行有金额，但在期末余额（第 {closing.row} 行）之下" in capsys.readouterr().out
+
+
+def test_all_writes_every_other_customer_when_one_has_lines_but_no_customer_row(master_path, tmp_path, capsys):
+    """A scale trial's run stopped at 762 of 4,542 on a customer id that sales lines name and Customers does not
+    hold (客户档案中没有客户 C0839), exit 2: every other statement is written, the orphan is named at the end with
+    the rows its lines are on, and the exit code is 1 (partial). The redirected log holds no progress bar."""
+    master = load_master(master_path)  # changed here: not the module's
+    end = parse_period(PERIOD)[1]
+    ledger = build_ledger(master.transactions, master.payments, master.customers, as_of=end)
+    with_balance = sorted(c for c, b in ledger.balance().items() if round(b, 2) != 0)
+    orphan = with_balance[0]
+    master.customers = master.customers[master.customers["customer_id"] != orphan].reset_index(drop=True)
+    path = save_master(master, tmp_path / "orphan.xlsx", backup=False)
+    out = tmp_path / "out"
+    assert main(["statement", str(path), "--all", "--period", PERIOD, "--out", str(out), "--lang", "zh"]) == 1
+    written = {p.name.split("_")[1] for p in out.glob("对账单_*.xlsx")}
+    assert written == set(with_balance[1:])
+    shown = capsys.readouterr()
+    assert f"{len(written)} 份" in shown.out and "1 个客户未写对账单" in shown.out
+    line = next(x for x in shown.out.splitlines() if orphan in x)
+    assert "客户档案" in line and re.search(r"销售明细!\d+", line), line
+    assert "户/s" not in shown.err and "\r" not in shown.err  # stderr is not a terminal: no bar

@@ -81,10 +81,13 @@ def statements(bridge: Bridge, options: ActionOptions) -> ActionResult:
     customer = options.extra.get("customer")
     bridge.progress(2, 2, tr(bridge.lang, "writing statements for {end:%Y-%m}…", end=end))
     out = reports_dir(bridge, options) / f"statements_{end:%Y-%m}"
-    paths = write_statements(master, [customer] if customer else None, start=start, end=end, out=out, lang=bridge.lang)
+    written = write_statements(
+        master, [customer] if customer else None, start=start, end=end, out=out, lang=bridge.lang
+    )
     partial = past_the_data(master, f"{end:%Y-%m}", end)
+    skipped = tuple(error.wording for _, error in written.skipped)  # each names its customer
     return ActionResult(
-        msg("statements: {count} written to {folder}", count=len(paths), folder=out),
-        tuple(paths),
-        notices=(msg("warning: {text}", text=partial),) if partial is not None else (),
+        msg("statements: {count} written to {folder}", count=len(written.paths), folder=out),
+        tuple(written.paths),
+        notices=((msg("warning: {text}", text=partial),) if partial is not None else ()) + skipped,
     )

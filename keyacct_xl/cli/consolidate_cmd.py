@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterable
 from pathlib import Path
-
-from tqdm import tqdm
 
 from keyacct_xl.consolidate.report import held_lines, refused_lines
 from keyacct_xl.consolidate.undo import undo_submission
@@ -15,6 +12,7 @@ from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Message, msg, tr
+from keyacct_xl.progress import progress_bar
 
 REFUSED = 1  # exit status of a run that refused a form (2: the run itself failed: a bad master or SOURCE)
 
@@ -83,14 +81,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(msg("SOURCE is missing: the folder or .zip of submitted forms"))
 
     def progress(items: Iterable, total: int) -> Iterable:
-        return tqdm(
-            items,
-            total=total,
-            desc=tr(args.lang, "consolidating"),
-            unit=tr(args.lang, " files"),
-            file=sys.stderr,
-            disable=None,
-        )
+        return progress_bar(items, total=total, desc=tr(args.lang, "consolidating"), unit=tr(args.lang, " files"))
 
     run = run_consolidation(
         args.source,

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, l
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write one workbook per customer; a progress bar for --all."""
+    """Write one workbook per customer (a progress bar for --all on a terminal); 1 when --all skipped any."""
     start, end = parse_period(args.period)
     if args.out is not None and args.out.suffix.lower() in WORKBOOK_SUFFIXES:
         raise InputError(
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         )
     master = load_master(args.master)
     out = args.out or args.master.with_name(f"statements_{end:%Y-%m}")
-    paths = write_statements(
+    written = write_statements(
         master,
         [args.customer] if args.customer else None,
         start=start,
@@ -61,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
         lang=args.lang,
         progress=bool(args.all),
     )
-    print(tr(args.lang, "statements: {paths_count} written to {out}", paths_count=len(paths), out=out))
+    print(tr(args.lang, "statements: {paths_count} written to {out}", paths_count=len(written.paths), out=out))
     partial = past_the_data(master, f"{end:%Y-%m}", end)
     if partial is not None:  # a statement is sent to the customer: one aged past the data must not go unsaid
         print("keyacct-xl: " + tr(args.lang, "warning: {text}", text=partial), file=sys.stderr)
-    return 0
+    # The customers not written, together after the count: a partial run, exit code 1 (docs/receivables.md).
+    for line in written.skipped_lines(args.lang):
+        print(line)
+    return 1 if written.skipped else 0

@@ -38,7 +38,7 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     report = folder / f"reconcile_{customer}.xlsx"
     write_reconciliation(result, report, lang=lang, company=master.settings.company_name)
     chosen = _statement_customers(ageing.table, customer)
-    paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang)
+    paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang).paths
     return [
         ageing.report_line(lang),
         tr(

@@ -206,6 +206,18 @@ def _refuse_blanks(labels: pd.Series, frame: pd.DataFrame) -> None:
         raise InputError(msg("date or amount blank in {where}", where=where))
 
 
+def line_places(master: Master, customer_id: str, positions: CustomerPositions | None = None) -> list[str]:
+    """``sheet!row`` of every sale and payment line of ``customer_id``, Transactions first: where a person finds
+    the lines of an id (one Customers does not hold)."""
+    cid = str(customer_id).strip()
+    where = positions or CustomerPositions.of(master, only=cid)
+    tx_at, pay_at = where.transactions.get(cid, _NONE), where.payments.get(cid, _NONE)
+    return [
+        *_labels(master, TRANSACTIONS, len(master.transactions), tx_at),
+        *_labels(master, PAYMENTS, len(master.payments), pay_at),
+    ]
+
+
 def _labels(master: Master, schema: TableSchema, count: int, at: np.ndarray) -> list[str]:
     """``sheet!row`` of the table's lines at positions ``at``: the Excel rows they were loaded from, a line of the
     history store (which a loaded table holds first) by its place there; data-row numbers for a master built in

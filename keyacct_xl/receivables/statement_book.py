@@ -6,17 +6,18 @@ the print setup (A4 by width, one page wide, the header row repeated, page x of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from keyacct_xl.currency import CNY, Money
-from keyacct_xl.errors import InputError
+from keyacct_xl.errors import InputError, KeyacctError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import DATE_FORMAT, workbook
+from keyacct_xl.progress import progress_bar
 from keyacct_xl.receivables.ageing import age_ledger
 from keyacct_xl.receivables.ageing_report import caption
 from keyacct_xl.receivables.master_lines import CustomerPositions, master_ledger
@@ -248,6 +249,22 @@ def _page_setup(sheet, header_row: int, last_row: int, lang: Lang, width_px: flo
     sheet.print_area(0, 0, last_row, LAST_COL)
 
 
+@dataclass(frozen=True)
+class Statements:
+    """What a statements run wrote, and each customer it could not write with the reason (its error)."""
+
+    paths: list[Path]
+    skipped: list[tuple[str, KeyacctError]]
+
+    def skipped_lines(self, lang: Lang) -> list[str]:
+        """A heading and one line per customer not written, saying why; none when every statement was written."""
+        if not self.skipped:
+            return []
+        heading = tr(lang, "{count:,} customer(s) without a statement:", count=len(self.skipped))
+        lines = (tr(lang, "{cid}: {reason}", cid=cid, reason=error.message(lang)) for cid, error in self.skipped)
+        return [heading, *("  " + line for line in lines)]
+
+
 def write_statements(
     master: Master,
     customers: list[str] | None,
@@ -257,20 +274,30 @@ def write_statements(
     out: Path,
     lang: Lang,
     progress: bool = False,
-) -> list[Path]:
-    """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``."""
+) -> Statements:
+    """Statements for ``customers`` (None: every customer whose balance at ``end`` is not zero) in ``out``.
+
+    For every customer, one that cannot be written (lines under an id Customers does not hold) is skipped with its
+    reason and the run goes on: one bad customer of thousands stopped the rest. Customers named are written or the
+    error is raised."""
     out.mkdir(parents=True, exist_ok=True)
     buckets = master.settings.ageing_buckets
     ledger = master_ledger(master, as_of=end)
     ageing = age_ledger(ledger, master.customers, buckets=buckets)
+    every = customers is None
     if customers is None:
         customers = ageing.loc[ageing["balance"].round(2) != 0, "customer_id"].tolist()
         if not customers:
             raise InputError(msg("no customer has a balance on {end:%Y-%m-%d}", end=end))
-    paths = []
+    written = Statements([], [])
     positions = CustomerPositions.of(master)
-    bar = tqdm(customers, disable=not progress, unit=tr(lang, "customer"), desc=tr(lang, "statements"))
-    for cid in bar:
-        data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang, positions=positions)
-        paths.append(write_statement(data, out / statement_filename(data, lang), lang=lang))
-    return paths
+    shown = progress_bar(customers, unit=tr(lang, "customer"), desc=tr(lang, "statements")) if progress else customers
+    for cid in shown:
+        try:
+            data = statement_data(master, cid, start=start, end=end, ageing=ageing, lang=lang, positions=positions)
+            written.paths.append(write_statement(data, out / statement_filename(data, lang), lang=lang))
+        except KeyacctError as error:
+            if not every:
+                raise
+            written.skipped.append((str(cid), error))
+    return written

@@ -21,9 +21,9 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import id_in_name
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.model import Master
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import Message, msg, tr
 from keyacct_xl.parsing import is_blank
-from keyacct_xl.receivables.master_lines import CustomerPositions, master_lines
+from keyacct_xl.receivables.master_lines import CustomerPositions, line_places, master_lines
 
 # The statement's marker: a veryHidden sheet of key / value rows under a key / value header.
 MARKER_SHEET = "_statement"
@@ -76,7 +76,7 @@ def statement_data(
     positions = positions or CustomerPositions.of(master, only=cid)
     customer = master.customers[master.customers["customer_id"].astype(str).str.strip() == cid]
     if customer.empty:
-        raise InputError(msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=cid))
+        raise InputError(_not_a_customer(master, cid, positions))
     info = customer.iloc[0]
     side = master_lines(master, cid, start=start, end=end, positions=positions)
     lines = side.lines
@@ -118,6 +118,22 @@ def statement_data(
         lines=table.reset_index(drop=True),
         closing=round(opening + float(amount.sum()), 2),
         ageing={c: float(aged[c].iloc[0]) if len(aged) else 0.0 for c in [*buckets, "unapplied_credit"]},
+    )
+
+
+def _not_a_customer(master: Master, cid: str, positions: CustomerPositions) -> Message:
+    """Why ``cid`` has no statement: Customers does not hold it; where its lines are, when it has any (the first
+    three rows, to find and correct the id or add the customer)."""
+    places = line_places(master, cid, positions)
+    if not places:
+        return msg("{path}: customer {cid} is not in the Customers table", path=master.path, cid=cid)
+    return msg(
+        "{path}: customer {cid} is not in the Customers table, though {count:,} line(s) name it ({places}); add the "
+        "customer to Customers or correct the id",
+        path=master.path,
+        cid=cid,
+        count=len(places),
+        places=", ".join(places[:3]) + (" …" if len(places) > 3 else ""),
     )
 
 
