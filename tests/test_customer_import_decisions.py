@@ -244,3 +244,24 @@ def test_new_id_on_a_customers_own_row_update_held_as_a_duplicate_is_refused_say
     err = capsys.readouterr().err
     assert "第 2 行（疑似重复，暂缓）：该行给的是客户 C0002 的编号，用它的值更新该客户已被暂缓" in err, err
     assert master.read_bytes() == before
+
+
+def test_a_probable_duplicate_giving_its_own_free_id_shows_it_and_keeps_it_by_new_id(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row giving its own id C0839 (free in the master), held as a probable duplicate of C0001 (same name, other
+    city): before, its 客户编号 was blank in the report and --new-id gave it C0003, so the ERP lines under C0839 could
+    never be connected; now the report shows C0839 and --new-id imports it under C0839."""
+    source = _city_list(tmp_path / "c.xlsx", [["C0839", "上海恒达润滑油有限公司", "杭州", "0571-88001234"]])
+    report = tmp_path / "r.xlsx"
+    assert _import(source, master, "--report", str(report)) == 0
+    assert "第 2 行：疑似重复，暂缓 C0839 上海恒达润滑油有限公司" in capsys.readouterr().out
+    rows = calamine.CalamineWorkbook.from_path(str(report)).get_sheet_by_index(1).to_python()
+    assert [r[:3] for r in rows if r and r[0] == 2] == [[2, "疑似重复，暂缓", "C0839"]]
+    assert _import(source, master, "--new-id", "2") == 0
+    out = capsys.readouterr().out
+    assert "第 2 行：已导入 C0839 上海恒达润滑油有限公司：按 --new-id 2 以名单中的编号 C0839 导入" in out, out
+    assert "不是与之相似的 C0001" in out, out
+    assert list(_customers(master)) == ["C0001", "C0002", "C0839"]
+    assert _import(source, master, "--undo") == 0
+    assert list(_customers(master)) == ["C0001", "C0002"]

@@ -391,7 +391,9 @@ def test_imported_lines_of_a_customer_the_master_does_not_hold_are_named_by_line
     demo_master: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An ERP export's sale to C0099, a customer the master does not hold, was imported without a word and surfaced
-    later as "master.kx: C0099"; the import names its line and the customer."""
+    later as "master.kx: C0099"; the import names its line and the customer, and says what the analyses do with it
+    in their words (before, it said the line counted in no customer's grade or ageing, which do count it);
+    master check names the store's table and the line's document number, grouped by the customer."""
     path = _copy(demo_master, tmp_path / "master")
     export = tmp_path / "erp.csv"
     export.write_text(ERP_EXPORT + "XS-2019-004,2019-04-09,C0099,黄油 15kg,1,210,210,沈勇芳\n", encoding="utf-8-sig")
@@ -401,6 +403,11 @@ def test_imported_lines_of_a_customer_the_master_does_not_hold_are_named_by_line
     assert len(notes) == 1 and "第 5 行" in notes[0] and "1 行" in notes[0]
     assert "C0001" not in said.err
     assert (load_master(path).transactions["customer_id"] == "C0099").sum() == 1  # imported, and told of
+    assert "这些记录照常计入分析，以编号列出，没有名称、等级和账期" in notes[0] and "不计入" not in notes[0], notes
+    assert main(["master", "check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "  C0099：历史库中的销售明细 1 行（单据编号 XS-2019-004）" in out, out
+    assert not [line for line in out if "master.kx" in line], out
 
 
 def test_an_export_whose_first_sheet_is_hidden_imports_the_lines_a_person_sees(

@@ -73,12 +73,11 @@ def test_master_check_lists_phantom_and_duplicate_ids_with_their_rows(
     problems = out[out.index(next(line for line in out if line.startswith("客户编号不在"))) :]
     assert problems == [
         "客户编号不在客户档案中的记录 6 行（销售明细 3，收款记录 1，拜访记录 1，报价单 1）",
-        "  销售明细 第 3 行: C999",
-        "  销售明细 第 5 行: C998",
-        "  销售明细 第 7 行: C999",
-        "  收款记录 第 2 行: C997",
-        "  拜访记录 第 3 行: C996",
-        "  报价单 第 3 行: C994",
+        "  C999：销售明细 2 行（第 3 行 单据编号 D1、第 7 行 单据编号 D5）",
+        "  C994：报价单 1 行（第 3 行）",
+        "  C996：拜访记录 1 行（第 3 行）",
+        "  C997：收款记录 1 行（第 2 行）",
+        "  C998：销售明细 1 行（第 5 行 单据编号 D3）",
         "客户档案中重复的客户编号 1 个，共 2 行",
         "  客户档案 第 3 行: C002",
         "  客户档案 第 4 行: C002",
@@ -94,7 +93,10 @@ def test_master_check_in_english_and_on_a_consistent_master(
     assert main(["master", "check", str(master), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)" in out
-    assert "  销售明细 row 3: C999" in out and "1 customer id(s) appear more than once in Customers, on 2 rows" in out
+    assert (
+        "  C999: 销售明细 2 row(s) (row 3 Doc No D1, row 7 Doc No D5)" in out
+        and "1 customer id(s) appear more than once in Customers, on 2 rows" in out
+    )
     clean = _master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False, lang="en")
     assert main(["master", "check", str(clean), "--lang", "en"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -124,9 +126,9 @@ def test_only_the_first_rows_are_listed(master: Path) -> None:
     lines = check_master_file(master).summary("en", shown=2)
     assert lines[:4] == [
         "6 row(s) name a customer id not in Customers (销售明细 3, 收款记录 1, 拜访记录 1, 报价单 1)",
-        "  销售明细 row 3: C999",
-        "  销售明细 row 5: C998",
-        "  … 4 more",
+        "  C999: 销售明细 2 row(s) (row 3 Doc No D1, row 7 Doc No D5)",
+        "  C994: 报价单 1 row(s) (row 3)",
+        "  … 3 more customer id(s), 3 row(s)",
     ]
 
 
@@ -259,10 +261,13 @@ def test_master_check_names_the_customer_an_id_in_another_case_was_meant_for(
     path = save_master(m, tmp_path / "master.xlsx", backup=False)
     assert main(["master", "check", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert "  销售明细 第 3 行: c0002（客户 C0002 的编号，只是大小写或全角半角不同）" in out
-    assert "  销售明细 第 4 行: C0099" in out
+    assert "  c0002（客户 C0002 的编号，只是大小写或全角半角不同）：销售明细 1 行（第 3 行 单据编号 D2）" in out
+    assert "  C0099：销售明细 1 行（第 4 行 单据编号 D3）" in out
     assert main(["master", "check", str(path), "--lang", "en"]) == 1
-    assert "  销售明细 row 3: c0002 (customer C0002 typed in another case or width)" in capsys.readouterr().out
+    assert (
+        "  c0002 (customer C0002 typed in another case or width): 销售明细 1 row(s) (row 3 Doc No D2)"
+        in capsys.readouterr().out
+    )
 
 
 def _breakdown_master(tmp_path: Path) -> Path:

@@ -30,7 +30,8 @@ HELP: dict[str, Message] = {
     ),
     "--new-id": msg(
         "import this held row (its row number in the file, as the report names it) as a new customer under the next "
-        "id; of a list imported already, only the rows decided are applied; repeatable"
+        "id (a probable duplicate giving its own id, one the master does not hold: under that id); of a list imported "
+        "already, only the rows decided are applied; repeatable"
     ),
     "--same": msg(
         "take this held row as the customer its id names (the same company) and update it, each value before and "

@@ -202,7 +202,7 @@ def _decided(
     if status not in HELD:
         raise not_held(number, status, decision)
     # a row --update held as a duplicate is its id's customer's: --same applies that update (and is refused there)
-    updated = status == "duplicate" and bool(outcome.customer_id)
+    updated = status == "duplicate" and _names_customer(outcome, plan)
     if status not in DECIDES[decision] and not updated:
         raise InputError(
             msg(
@@ -215,9 +215,14 @@ def _decided(
         )
     if decision == "same":
         return _same(typed, outcome, plan)
-    if outcome.customer_id:  # its id is a customer's: as a new one, would it be another customer's duplicate?
+    if _names_customer(outcome, plan):  # its id is a customer's: as a new one, would it be another's duplicate?
         _refuse_new_duplicate(typed, outcome, plan)
     return _new_id(typed, outcome, plan)
+
+
+def _names_customer(outcome: RowOutcome, plan: _Planning) -> bool:
+    """Whether a held row's id is a customer's of the master (not a new customer's own id the list gives)."""
+    return bool(outcome.customer_id) and id_key(outcome.customer_id) in plan.archive
 
 
 def _refuse_new_duplicate(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> None:
@@ -250,20 +255,28 @@ def _refuse_new_duplicate(typed: TypedRow, outcome: RowOutcome, plan: _Planning)
 
 
 def _new_id(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> tuple[RowOutcome, Mapping[str, object]]:
-    """A held row imported by ``--new-id`` as a new customer under the next id of the pattern."""
+    """A held row imported by ``--new-id`` as a new customer: under the list's own id when it is free (a duplicate
+    giving an id the master does not hold, as a row not held keeps it), else under the next id of the pattern."""
     values = {k: v for k, v in typed.values.items() if k != "customer_id"}
+    own = outcome.status == "duplicate" and bool(outcome.customer_id)
     # before the row is indexed: the customer it resembles is named, not itself
-    reason = _new_id_reason(typed, outcome, plan)
-    cid = plan.next_id()
+    reason = _new_id_reason(typed, outcome, plan, own)
+    warnings = outcome.warnings
+    if own:  # the list's id kept, as a row not held keeps it: the ERP lines under it belong to this customer
+        cid = pattern_spelling(plan.id_pattern, outcome.customer_id)
+        if cid != outcome.customer_id:
+            warnings += (_stored_as(typed, outcome.customer_id, cid, plan.id_pattern),)
+    else:
+        cid = plan.next_id()
     plan.from_list[cid] = outcome.row
     plan.index.add({**values, "customer_id": cid})
-    decided = RowOutcome(outcome.row, "imported", cid, outcome.name, reason(cid), (), outcome.warnings)
+    decided = RowOutcome(outcome.row, "imported", cid, outcome.name, reason(cid), (), warnings)
     return decided, {**values, "customer_id": cid}
 
 
-def _new_id_reason(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> Callable[[str], Message]:
-    """What a row given a new id by ``--new-id`` is said with, once its id is known: the company the list's id
-    names in the master, or the customer it resembles, left as they are."""
+def _new_id_reason(typed: TypedRow, outcome: RowOutcome, plan: _Planning, own: bool) -> Callable[[str], Message]:
+    """What a row imported by ``--new-id`` is said with, once its id is known (the list's own, or a new one): the
+    company the list's id names in the master, or the customer it resembles, left as they are."""
     row, values = outcome.row, typed.values
     if outcome.status == "another":
         current = plan.current(outcome.customer_id)
@@ -277,17 +290,22 @@ def _new_id_reason(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> Cal
         )
     match = plan.index.find_like(values)
     if match is None:  # held as a duplicate of a row the master's index no longer finds: only the decision said
-        return lambda cid: msg("given the new id {cid} by --new-id {row}", cid=cid, row=row)
+        return lambda cid: _new_id_lead(own, cid, row)
     return lambda cid: msg(
-        "given the new id {cid} by --new-id {row}: a new customer, not {other} {name} it resembles ({basis}, score "
-        "{score:g})",
-        cid=cid,
-        row=row,
+        "{decided}: a new customer, not {other} {name} it resembles ({basis}, score {score:g})",
+        decided=_new_id_lead(own, cid, row),
         other=match.customer_id,
         name=match.name,
         basis=CUSTOMERS.column(match.basis),
         score=match.score,
     )
+
+
+def _new_id_lead(own: bool, cid: str, row: int) -> Message:
+    """The id a row decided by ``--new-id`` got: the list's own (free in the master) or the next of the pattern."""
+    if own:
+        return msg("imported under the list's id {cid} by --new-id {row}", cid=cid, row=row)
+    return msg("given the new id {cid} by --new-id {row}", cid=cid, row=row)
 
 
 def _same(typed: TypedRow, outcome: RowOutcome, plan: _Planning) -> tuple[RowOutcome, Mapping[str, object]]:
@@ -384,8 +402,11 @@ def _plan_row(typed: TypedRow, plan: _Planning) -> tuple[RowOutcome, Mapping[str
             warnings += (_read_as(typed, given, cid),)
         return _existing(typed, current, cid, warnings, plan), {**values, "customer_id": cid}
     match = plan.index.find_like(values)
-    if match is not None:
-        return RowOutcome(number, "duplicate", "", name, _duplicate_reason(match, from_list), (), warnings), {}
+    if match is not None:  # the list's own id shown and reserved: --new-id imports the row under it
+        if given:
+            seen[id_key(given)] = typed
+        reason = _duplicate_reason(match, from_list)
+        return RowOutcome(number, "duplicate", given or "", name, reason, (), warnings), {}
     cid = pattern_spelling(plan.id_pattern, given) if given else plan.next_id()
     from_list[cid] = number
     if given:

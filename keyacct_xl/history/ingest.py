@@ -39,6 +39,7 @@ from keyacct_xl.history.store import (
 from keyacct_xl.history.takenout import set_aside
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import Spellings, meant_id
+from keyacct_xl.master.integrity import counted_under_their_ids
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.products import listed_text, run_rows_resting_on
 from keyacct_xl.master.reader import NOT_BLANK, REQUIRED_COLUMNS, load_master
@@ -125,10 +126,10 @@ def import_lines(master_path: Path, source: Path, table: str) -> Moved:
     if strangers:
         notify(
             msg(
-                "{count:,} imported line(s) name a customer the master's Customers do not hold, so they count in no "
-                "customer's grade or ageing until a customer card adds it: {lines}",
+                "{count:,} imported line(s) name a customer id the master's Customers do not hold: {lines}; {counted}",
                 count=len(strangers),
                 lines=listing(strangers[:MAX_NAMED]),
+                counted=counted_under_their_ids(),
             )
         )
     return Moved(batch.id, {schema.name: len(frame)}, already_held=held)

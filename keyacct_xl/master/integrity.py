@@ -18,7 +18,7 @@ import python_calamine as calamine
 
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header, resolve_headers
-from keyacct_xl.history.store import history_lines, store_path
+from keyacct_xl.history.store import history_lines, sheet_label
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.convert import to_texts
 from keyacct_xl.master.ids import Spellings, id_key, meant_id
@@ -32,9 +32,10 @@ from keyacct_xl.master.schema import (
     SETTINGS,
     TABLES_BY_NAME,
     TRANSACTIONS,
+    Column,
     TableSchema,
 )
-from keyacct_xl.messages import Listing, Location, Pair, Rendered, first_ids, joined, msg, tr
+from keyacct_xl.messages import Listing, Location, Message, Pair, Rendered, first_ids, joined, listing, msg, tr
 
 ProblemKind = Literal["unknown_customer", "blank_customer", "duplicate_customer", "contact_without_customer"]
 KINDS: tuple[ProblemKind, ...] = (
@@ -53,6 +54,12 @@ MAY_NAME_NO_CUSTOMER = frozenset({"WeeklyPlans", "MonthlyPlanAccounts"})
 # What the analyses read: RFM and ABC only sales lines; grading, credit, ageing and analyze the ledger and Customers.
 SALES_TABLES: tuple[TableSchema, ...] = (TRANSACTIONS,)
 LEDGER_TABLES: tuple[TableSchema, ...] = (CUSTOMERS, TRANSACTIONS, PAYMENTS)
+# The number a person finds a line by beside its row: a sale's document number, a payment's receipt number.
+LINE_NUMBERS: dict[str, Column] = {
+    TRANSACTIONS.name: TRANSACTIONS.column("doc_no"),
+    PAYMENTS.name: PAYMENTS.column("receipt_no"),
+}
+SHOWN_LINES = 3  # lines named per table of an unknown customer id; the count says how many there are
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,10 @@ class IdColumn:
     """The customer ids of one table: its name, its sheet, each row's id (None when blank) and Excel row."""
 
     table: str
-    sheet: str
+    sheet: str | Rendered  # the history store's lines: 历史库中的销售明细
     ids: Sequence[object]
     rows: Sequence[int] | None = None  # None when the rows' places in the sheet are not known
+    numbers: Sequence[object] | None = None  # each line's document or receipt number (LINE_NUMBERS)
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,11 @@ class Problem:
 
     kind: ProblemKind
     table: str
-    sheet: str
+    sheet: str | Rendered
     row: int | None
     customer_id: str
     meant: str | None = None  # the customer an unknown id is in another case or width (c0026 for C0026)
+    number: str | None = None  # the line's document or receipt number, where its table has one
 
     def shown(self, lang: Lang) -> str:
         """The id as the row gives it, with the customer it was meant for when it differs only in case or width."""
@@ -87,8 +96,18 @@ class Problem:
     def place(self, lang: Lang) -> str:
         """Sheet and row as a person finds them in Excel."""
         if self.row is None:
-            return self.sheet
+            return _in(lang, self.sheet)
         return tr(lang, "{sheet} row {row}", sheet=self.sheet, row=self.row)
+
+    def line(self, lang: Lang) -> str | None:
+        """The row and the document or receipt number a person finds the line by (None when it has neither)."""
+        number = None
+        if self.number is not None:
+            number = tr(lang, "{header} {number}", header=LINE_NUMBERS[self.table], number=self.number)
+        if self.row is None:
+            return number
+        row = tr(lang, "row {row}", row=self.row)
+        return row if number is None else f"{row} {number}"
 
 
 @dataclass(frozen=True)
@@ -116,9 +135,7 @@ class Integrity:
             found = self.of_kind(kind)
             if found:
                 lines.append(_headline(kind, found, lang))
-                lines += [f"  {p.place(lang)}: {p.shown(lang)}" for p in found[:shown]]
-                if len(found) > shown:
-                    lines.append("  " + tr(lang, "… {count:,} more", count=len(found) - shown))
+                lines += _by_customer(found, lang, shown) if kind == "unknown_customer" else _by_row(found, lang, shown)
         return lines
 
     def warning_lines(self, lang: Lang) -> list[str]:
@@ -138,15 +155,81 @@ class Integrity:
         )
 
 
+def _by_row(found: list[Problem], lang: Lang, shown: int) -> list[str]:
+    """The first ``shown`` problems, one line each: the place, then the id."""
+    lines = [f"  {p.place(lang)}: {p.shown(lang)}" for p in found[:shown]]
+    if len(found) > shown:
+        lines.append("  " + tr(lang, "… {count:,} more", count=len(found) - shown))
+    return lines
+
+
+def _by_customer(found: list[Problem], lang: Lang, shown: int) -> list[str]:
+    """Rows naming unknown ids, one line per id (most rows first): each table's count and its first lines, so an
+    ERP's hundreds of lines under a few missing customers read as those customers."""
+    ids: dict[str, list[Problem]] = {}
+    for problem in found:
+        ids.setdefault(problem.customer_id, []).append(problem)
+    ordered = sorted(ids.values(), key=lambda rows: (-len(rows), rows[0].customer_id))
+    lines = [f"  {_customer_rows(rows, lang)}" for rows in ordered[:shown]]
+    if len(ordered) > shown:
+        rest = ordered[shown:]
+        lines.append(
+            "  "
+            + tr(
+                lang,
+                "… {count:,} more customer id(s), {rows:,} row(s)",
+                count=len(rest),
+                rows=sum(len(rows) for rows in rest),
+            )
+        )
+    return lines
+
+
+def _customer_rows(rows: list[Problem], lang: Lang) -> str:
+    """One unknown id's rows: per table (by sheet, in table order) the count and the first lines by row and number."""
+    tables: dict[str, list[Problem]] = {}
+    for problem in rows:
+        tables.setdefault(_in(lang, problem.sheet), []).append(problem)
+    return tr(
+        lang,
+        "{cid}: {tables}",
+        cid=rows[0].shown(lang),
+        tables=joined(lang, (_table_rows(s, r, lang) for s, r in tables.items())),
+    )
+
+
+def _table_rows(sheet: str, rows: list[Problem], lang: Lang) -> str:
+    """``销售明细 600 行（第 3 行 单据编号 D1、…、…另有 597 行）``: a table's count and its first lines."""
+    lines = [p.line(lang) for p in rows]
+    # a document's several lines in the store (no row to tell them apart) are named once, by its number
+    named = [line for line in dict.fromkeys(lines) if line is not None][:SHOWN_LINES]
+    rest = sum(line not in named for line in lines)
+    if named and rest:
+        named.append(tr(lang, "… {count:,} more", count=rest))
+    if not named:
+        return tr(lang, "{sheet} {count:,} row(s)", sheet=sheet, count=len(rows))
+    return tr(lang, "{sheet} {count:,} row(s) ({lines})", sheet=sheet, count=len(rows), lines=listing(named))
+
+
+def _in(lang: Lang, sheet: str | Rendered) -> str:
+    """A sheet's name as shown: the workbook's own, or the history store's table in ``lang``."""
+    return sheet if isinstance(sheet, str) else sheet.render(lang)
+
+
+def counted_under_their_ids() -> Message:
+    """What the analyses do with lines naming a customer id Customers does not hold, said alike by every step that
+    meets them (an import into the history store, grading, RFM, ageing)."""
+    return msg(
+        "their lines are included, listed under the id with no name, grade or terms; add the customers or correct "
+        "the ids"
+    )
+
+
 def _warning(kind: ProblemKind, headline: str, ids: Listing, lang: Lang) -> str:
     """The analyses' warning line: what is wrong, the ids, and what the analysis does with those rows."""
     if kind == "unknown_customer":
         return tr(
-            lang,
-            "warning: {headline}: {ids}; their lines are included, listed under the id with no name, "
-            "grade or terms; add the customers or correct the ids",
-            headline=headline,
-            ids=ids,
+            lang, "warning: {headline}: {ids}; {counted}", headline=headline, ids=ids, counted=counted_under_their_ids()
         )
     if kind == "duplicate_customer":
         return tr(
@@ -160,7 +243,7 @@ def _warning(kind: ProblemKind, headline: str, ids: Listing, lang: Lang) -> str:
 
 
 def _headline(kind: ProblemKind, found: list[Problem], lang: Lang) -> str:
-    tables = Counter(p.sheet for p in found)
+    tables = Counter(_in(lang, p.sheet) for p in found)
     per_table = joined(lang, (f"{sheet} {count:,}" for sheet, count in tables.items()))
     if kind == "unknown_customer":
         return tr(
@@ -201,7 +284,8 @@ def check_integrity(customers: IdColumn, others: Iterable[IdColumn], *, blank_id
                 "contact_without_customer" if contacts else "blank_customer" if cid is None else "unknown_customer"
             )
             meant = meant_id(cid, known, spelled) if kind == "unknown_customer" else None
-            problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or "", meant))
+            number = _text(column.numbers[i]) if column.numbers is not None else None
+            problems.append(Problem(kind, column.table, column.sheet, _row(column, i), cid or "", meant, number))
     return Integrity(tuple(problems))
 
 
@@ -287,13 +371,25 @@ def check_master_file(path: str | Path, *, book: calamine.CalamineWorkbook | Non
 
 
 def _stored_id_columns(book: calamine.CalamineWorkbook, path: Path) -> list[IdColumn]:
-    """The customer ids of the lines in the master's history store, per table; their place is the store (no row)."""
+    """The customer ids of the lines in the master's history store, per table, with their document or receipt
+    numbers; their place is the store's table (历史库中的销售明细), with no row."""
     stored = history_lines(path, read_settings(book, path), {})
     return [
-        IdColumn(name, store_path(path).name, lines["customer_id"].tolist())
+        IdColumn(name, _stored(name), lines["customer_id"].tolist(), None, _numbers(lines, name))
         for name, lines in stored.items()
         if len(lines)
     ]
+
+
+def _stored(table: str) -> Message:
+    """The history store's lines of ``table``, as the undo's refusals name them."""
+    return msg("{table} in the history store", table=sheet_label(TABLES_BY_NAME[table]))
+
+
+def _numbers(lines: pd.DataFrame, table: str) -> list[object] | None:
+    """Each stored line's document or receipt number, when its table has one."""
+    column = LINE_NUMBERS.get(table)
+    return None if column is None or column.key not in lines else lines[column.key].tolist()
 
 
 def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColumn | None:
@@ -309,8 +405,15 @@ def _id_column(book: calamine.CalamineWorkbook, name: str, path: Path) -> IdColu
     if position is None:
         return None
     lines, rows = table_lines(table, path)
-    ids = to_texts([line[position] for line in lines], lambda i: Location(path.name, sheet=table.sheet, row=rows[i]))
-    return IdColumn(name, table.sheet, ids.tolist(), rows)
+
+    def texts(at: int) -> list[object]:  # a column's cells read as text: the ids, and the lines' numbers
+        return to_texts(
+            [line[at] for line in lines], lambda i: Location(path.name, sheet=table.sheet, row=rows[i])
+        ).tolist()
+
+    numbered = LINE_NUMBERS.get(name)
+    at = next((pos for pos, key in keys.items() if numbered and key == numbered.key), None) if numbered else None
+    return IdColumn(name, table.sheet, texts(position), rows, None if at is None else texts(at))
 
 
 def table_lines(table: calamine.CalamineTable, path: Path) -> tuple[list[list[object]], list[int]]:
