@@ -405,8 +405,7 @@ def _plan_row(typed: TypedRow, plan: _Planning) -> tuple[RowOutcome, Mapping[str
     if match is not None:  # the list's own id shown and reserved: --new-id imports the row under it
         if given:
             seen[id_key(given)] = typed
-        reason = _duplicate_reason(match, from_list)
-        return RowOutcome(number, "duplicate", given or "", name, reason, (), warnings), {}
+        return RowOutcome(number, "duplicate", given or "", name, _duplicate_reason(match, from_list), (), warnings), {}
     cid = pattern_spelling(plan.id_pattern, given) if given else plan.next_id()
     from_list[cid] = number
     if given:
