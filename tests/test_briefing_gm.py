@@ -574,7 +574,7 @@ def test_a_month_past_the_data_is_written_with_a_warning_on_the_console_and_the_
     assert main(["report", "gm", str(book), "--period", "2026-10"]) == 0  # the last full month: the latest sale 11-02
     # only the warning of the customers without payment terms (K2..K6): no month past the data
     warned = [line for line in capsys.readouterr().out.splitlines() if line.startswith("警告")]
-    assert len(warned) == 1 and "个有销售的客户没有账期（K2, K3, K4, K5, K6" in warned[0]
+    assert len(warned) == 1 and "个有销售的客户没有账期（K2、K3、K4、K5、K6" in warned[0]
     for month in ("2026-11", "2027-01"):
         assert main(["report", "gm", str(book), "--period", month]) == 0
         printed = capsys.readouterr().out.splitlines()

@@ -115,7 +115,7 @@ def test_the_master_check_use_case_gives_what_the_command_prints_and_its_exit_ru
     assert not check.ok
     assert main(["master", "check", str(master)]) == 1
     assert capsys.readouterr().out.splitlines() == check.lines("zh")
-    assert "  销售明细 row 3: C999" in check.lines("en")
+    assert "  C999: 销售明细 2 row(s) (row 3 Doc No D1, row 7 Doc No D5)" in check.lines("en")
     clean = run_master_check(_master(tmp_path / "clean.xlsx", phantoms=False, duplicates=False))
     assert clean.ok and dict(clean.rows)["销售明细"] == 4 and not clean.repeated and not clean.stray
     assert main(["master", "check", str(clean.path), "--lang", "en"]) == 0
