@@ -175,7 +175,7 @@ def test_the_demo_s_complaint_flags_its_customer_in_the_month_it_came(
     out, _ = demo_run
     master = out / "master.xlsx"
     assert main(["report", "gm", str(master), "--period", "2026-11", "--out", str(tmp_path / "gm.xlsx")]) == 0
-    risky = report_table(tmp_path / "gm.xlsx", "危险客户").set_index("客户编号")
+    risky = report_table(tmp_path / "gm.xlsx", "危险客户（全部）").set_index("客户编号")  # past the printed 50
     assert risky.loc["C0139", "未结投诉"] == 1 and "未结投诉 1 件" in risky.loc["C0139", "风险说明"]
     store = load_store(master)
     check = run_submissions_check(store.frames, store.settings, period="2026-11").reps.set_index("rep")

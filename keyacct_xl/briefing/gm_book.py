@@ -124,6 +124,9 @@ ACHIEVEMENT_RULE = msg(
 TARGETED_MONEY = ("sales_target", "ytd_target", "ytd_in_target_months")
 NAMED_REPS = 10  # the reps without a target the cover names; the rest are counted
 LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
+# How many risky customers the pack prints; the rest are on a sheet it hides, which no print takes.
+RISKY_PRINTED = 50
+UNPRINTED = frozenset({"risky_all"})
 RISK_COLUMNS = [
     "customer_id",
     "name",
@@ -447,7 +450,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
     late = _late_reports(pack, LATE_REPORTS, lang)
     if late is not None:
         found["late_reports"] = late
-    found["risky"] = _sheet(msg("Risky customers"), pack.risky[RISK_COLUMNS], lang)
+    found.update(_risky_sheets(pack.risky[RISK_COLUMNS], lang))
     if pack.pareto is not None:
         found["abc"] = _sheet(
             msg("ABC classes, 12 months"),
@@ -462,6 +465,27 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             charts=(Chart("line", tr(lang, "Cumulative share of revenue"), "customer_share", ("revenue_share",)),),
         )
     return found
+
+
+def _risky_sheets(risky: pd.DataFrame, lang: Lang) -> dict[str, Sheet]:
+    """The risky customers the pack prints, the ``RISKY_PRINTED`` first in its order (the most sales the year
+    before: the most at stake), and, when there are more, all of them on a sheet the pack hides (``UNPRINTED``): a
+    large company's thousands printed in a hundred pages nobody reads."""
+    if len(risky) <= RISKY_PRINTED:
+        return {"risky": _sheet(msg("Risky customers"), risky, lang)}
+    full = msg("Risky customers, all").render(lang)
+    note = tr(
+        lang,
+        "The {shown} risky customers with the most sales in the 12 months before; {more:,} more are on the sheet "
+        "{sheet}, hidden so the pack does not print them (right-click a sheet tab, Unhide).",
+        shown=RISKY_PRINTED,
+        more=len(risky) - RISKY_PRINTED,
+        sheet=full,
+    )
+    return {
+        "risky": _sheet(msg("Risky customers"), risky.head(RISKY_PRINTED), lang, notes=(note,)),
+        "risky_all": _sheet(msg("Risky customers, all"), risky, lang),
+    }
 
 
 def _write_cover(
@@ -542,7 +566,9 @@ def write_gm_pack(pack: GmPack, path: Path, *, lang: Lang) -> Path:
     with workbook(path, heading.report) as book:
         styles = Styles(book)
         cover = book.add_worksheet(tr(lang, "Cover"))
-        for number, sheet in enumerate(found.values(), start=1):
-            add_sheet(book, styles, sheet, heading=heading, lang=lang, table_name=f"Table{number}")
+        for number, (key, sheet) in enumerate(found.items(), start=1):
+            ws = add_sheet(book, styles, sheet, heading=heading, lang=lang, table_name=f"Table{number}")
+            if key in UNPRINTED:
+                ws.hide()
         _write_cover(cover, styles, pack, {k: s.title[:31] for k, s in found.items()}, heading, lang)
     return path

@@ -236,6 +236,23 @@ def place_charts(
     return ChartLayout(places, width, False, orientation)
 
 
+def charts_above(
+    layout: ChartLayout, *, title_pt: Sequence[float], table_pt: Sequence[float]
+) -> tuple[ChartLayout, int] | None:
+    """``layout``'s charts one under the other between the title block (rows ``title_pt`` high) and the table, and
+    the row the table's header moves to: where no repeated header row prints (a chart starting a page below a long
+    table printed alone under it). None when the charts and the table's first rows (``table_pt``) do not fit one
+    page at the scale the sheet prints at."""
+    chart_rows = int(-(-CHART_PT // ROW_PT)) + 1  # a blank row under each
+    count = len(layout.places)
+    needed = sum(title_pt) + count * chart_rows * ROW_PT + sum(table_pt)
+    if needed > printable_pt_high(layout.orientation) / print_scale(layout.width_px, layout.orientation):
+        return None
+    top = len(title_pt)
+    places = [Placement(top + k * chart_rows, 0, False) for k in range(count)]
+    return layout._replace(places=places), top + count * chart_rows
+
+
 def charts_held(room_pt: float) -> int:
     """How many charts fit one under the other, a gap between each, in ``room_pt`` points of a page."""
     return max(0, int((room_pt + GAP_PT) // (CHART_PT + GAP_PT)))

@@ -40,6 +40,7 @@ from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, va
 from keyacct_xl.reports.page import (
     BREAK_OFFSET_PX,
     ROW_PT,
+    charts_above,
     column_px,
     key_columns,
     place_charts,
@@ -134,8 +135,9 @@ def add_sheet(
     keys = [str(c) for c in frame.columns]
     kinds = [column_kind(key, frame[key], sheet.kinds) for key in keys]
     cell_kinds = _cell_kinds(sheet, keys)
-    heights = write_title(ws, styles, heading, sheet.title, lang, subtitle=sheet.subtitle)
-    header_row = len(heights)
+    title = _title_lines(heading, sheet.title, lang, sheet.subtitle)
+    heights = [height for _, _, height in title] + [ROW_PT]
+    top = len(heights)
     headers = [header_text(key, lang, sheet.headers) for key in keys]
     # Each column measured once: its width, and whether its text is long enough to wrap.
     widest = [
@@ -148,27 +150,45 @@ def add_sheet(
         kind == "text" and (most > TEXT_CAP or width < fit)
         for kind, most, width, fit in zip(kinds, widest, widths, fitted)
     ]
-    heights.append(max((header_lines(text, width) for text, width in zip(headers, widths)), default=1) * ROW_PT)
-    heights.extend(
-        _write_rows(ws, styles, frame, kinds, cell_kinds, widths, wrap, header_row + 1, sheet, heading.currency)
-    )
-    _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang, heading.currency)
-    if sheet.totals is not None:
-        heights.append(ROW_PT)
-    for j, width in enumerate(widths):
-        ws.set_column(j, j, width)
-    if heights[header_row] > ROW_PT:
-        ws.set_row(header_row, heights[header_row])
-    for note in sheet.notes:
-        heights.append(_write_note(ws, styles, len(heights), note, widths))
-    ws.freeze_panes(header_row + 1, 0)
+    header_pt = max((header_lines(text, width) for text, width in zip(headers, widths)), default=1) * ROW_PT
+    lines = _row_lines(frame, kinds, cell_kinds, widths, wrap, heading.currency)
+    body = [
+        header_pt,
+        *(n * ROW_PT for n in lines or [1]),
+        *([ROW_PT] if sheet.totals is not None else []),
+        *(_note_height(note, widths) for note in sheet.notes),
+    ]
     table_px = sum(column_px(w) for w in widths)
     layout = place_charts(
-        len(sheet.charts), header_row=header_row, row_heights_pt=heights, table_px=table_px, table_cols=len(keys)
+        len(sheet.charts), header_row=top, row_heights_pt=heights + body, table_px=table_px, table_cols=len(keys)
     )
+    breaking = any(place.break_before for place in layout.places)
+    above = charts_above(layout, title_pt=heights, table_pt=body[:2]) if breaking else None
+    if above is not None:
+        # a chart after a break printed on a page of its own under the repeated header row: above the header no
+        # repeated row prints, so the charts go there, between the title block and the table
+        layout, header_row = above
+    else:
+        header_row = top
+    _write_rows(ws, styles, frame, kinds, cell_kinds, wrap, lines, header_row + 1, sheet, heading.currency)
+    _add_table(ws, styles, sheet, keys, headers, kinds, header_row, table_name, lang, heading.currency)
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
+    if header_pt > ROW_PT:
+        ws.set_row(header_row, header_pt)
+    if above is None:  # frozen with charts above it, the header would leave the screen little room to scroll
+        ws.freeze_panes(header_row + 1, 0)
     in_strips = sheet.strips and prints_in_strips(layout.width_px, layout.orientation)
     below = in_strips and any(place.col == 0 for place in layout.places)
     key_cols = key_columns(keys, [column_px(w) for w in widths], layout.orientation, sheet.row_names, chart_below=below)
+    repeated = sum(widths[:key_cols]) if in_strips else math.inf
+    _write_title_lines(ws, styles, title, key_cols, repeated)
+    notes_from = header_row + 1 + max(len(frame), 1) + (1 if sheet.totals is not None else 0)
+    for row, note in enumerate(sheet.notes, start=notes_from):
+        # a line wider than the columns printed again on each strip starts right of them: from column A, the
+        # strips after the first printed it cut (the grading summary's 截至： without its date)
+        first = key_cols if text_width(note) > repeated else 0
+        _write_note(ws, styles, row, note, widths[first:], first)
     for place, chart in zip(layout.places, sheet.charts):
         # a chart starting a page is set a few pixels into its row: LibreOffice draws a frame starting on the row
         # a page break falls before at the foot of the page above too
@@ -199,11 +219,24 @@ def write_title(
     """The title block at the top of ``ws`` (company, report and sheet name, period, as-of date, preparer) and a
     blank row; returns the heights of the rows written, in points."""
     lines = _title_lines(heading, title, lang, subtitle)
+    _write_title_lines(ws, styles, lines, 0, math.inf)
+    return [height for _, _, height in lines] + [ROW_PT]
+
+
+def _write_title_lines(
+    ws: Worksheet,
+    styles: Styles,
+    lines: Sequence[tuple[str, dict[str, object], float]],
+    key_cols: int,
+    repeated: float,
+) -> None:
+    """The title block's lines from column A, but a line wider than the ``repeated`` characters of the ``key_cols``
+    columns printed again on each strip, which starts right of them: from column A the strips after the first
+    printed it cut (LibreOffice)."""
     for row, (text, props, height) in enumerate(lines):
-        ws.write_string(row, 0, text, styles.get(**props))
+        ws.write_string(row, key_cols if text_width(text) > repeated else 0, text, styles.get(**props))
         if height != ROW_PT:
             ws.set_row(row, height)
-    return [height for _, _, height in lines] + [ROW_PT]
 
 
 def table_header_row(heading: Heading, sheet: Sheet, lang: ReportLang) -> int:
@@ -282,28 +315,57 @@ def _fitted_widths(
     ]
 
 
-def _write_note(ws: Worksheet, styles: Styles, row: int, note: str, widths: Sequence[float]) -> float:
-    """A line under the table; one wider than the table wraps across the table's columns (overflowing to its right
-    it widened what fit-to-width fits, and a one-line warning printed the grading summary at 5 pt). Returns the
-    row's height."""
+def _write_note(ws: Worksheet, styles: Styles, row: int, note: str, widths: Sequence[float], first: int = 0) -> None:
+    """A line under the table from column ``first``; one wider than the table's columns ``widths`` from there wraps
+    across them (overflowing to its right it widened what fit-to-width fits, and a one-line warning printed the
+    grading summary at 5 pt)."""
     props: dict[str, object] = {"italic": True, "font_color": "#595959"}
-    table_width = sum(widths)
-    if text_width(note) <= table_width:
-        ws.write_string(row, 0, note, styles.get(**props))
-        return ROW_PT
+    if text_width(note) <= sum(widths):
+        ws.write_string(row, first, note, styles.get(**props))
+        return
     style = styles.get(**props, text_wrap=True, valign="top")
     if len(widths) > 1:
-        ws.merge_range(row, 0, row, len(widths) - 1, note, style)
+        ws.merge_range(row, first, row, first + len(widths) - 1, note, style)
     else:
-        ws.write_string(row, 0, note, style)
-    height = _wrapped_lines(note, table_width) * ROW_PT
-    ws.set_row(row, height)
-    return height
+        ws.write_string(row, first, note, style)
+    ws.set_row(row, _note_height(note, widths))
+
+
+def _note_height(note: str, widths: Sequence[float]) -> float:
+    """The height in points of the row holding ``note`` under a table of columns ``widths`` wide."""
+    table_width = sum(widths)
+    if text_width(note) <= table_width:
+        return ROW_PT
+    return _wrapped_lines(note, table_width) * ROW_PT
 
 
 def _wrapped_lines(text: str, width: float) -> int:
     room = max((width - PADDING) / WIDTH_FACTOR, 1)  # the characters a column of ``width`` holds in any font
     return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
+
+
+def _row_lines(
+    frame: pd.DataFrame,
+    kinds: Sequence[Kind],
+    cell_kinds: Mapping[tuple[int, int], Kind],
+    widths: Sequence[float],
+    wrap: Sequence[bool],
+    currency: Currency,
+) -> list[int]:
+    """The lines each data row is as tall as: those of its longest wrapped text (1 when nothing wraps)."""
+    wrapped = [j for j, flag in enumerate(wrap) if flag]
+    if not wrapped:
+        return [1] * len(frame)
+    return [
+        max(
+            [1]
+            + [
+                _wrapped_lines(formatted(record[j], cell_kinds.get((i, j), kinds[j]), currency), widths[j])
+                for j in wrapped
+            ]
+        )
+        for i, record in enumerate(frame.itertuples(index=False))
+    ]
 
 
 def _write_rows(
@@ -312,13 +374,13 @@ def _write_rows(
     frame: pd.DataFrame,
     kinds: Sequence[Kind],
     cell_kinds: Mapping[tuple[int, int], Kind],
-    widths: Sequence[float],
     wrap: Sequence[bool],
+    lines: Sequence[int],
     first: int,
     sheet: Sheet,
     currency: Currency,
-) -> list[float]:
-    """Write the data rows; a row whose long text wraps gets the height of its lines. Returns the rows' heights."""
+) -> None:
+    """Write the data rows; a row whose long text wraps gets the height of its ``lines``."""
     # a row that wraps in one column is as tall as its lines: every cell in it starts at the top, level with the
     # first line (a label at the foot of its row printed under its value)
     top = any(wrap)
@@ -326,25 +388,18 @@ def _write_rows(
     plain = [styles.get(**props) for props in base]
     marks = _marked(styles, sheet, frame, base)
     levels = _cell_levels(sheet, frame) if cell_kinds else {}
-    heights = []
     for i, record in enumerate(frame.itertuples(index=False)):
-        lines = 1
         for j, value in enumerate(record):
-            kind = cell_kinds.get((i, j), kinds[j])
-            if wrap[j]:
-                lines = max(lines, _wrapped_lines(formatted(value, kind, currency), widths[j]))
             if (i, j) in cell_kinds:
-                props = _base_props(kind, wrap[j], currency, top=top)
+                props = _base_props(cell_kinds[i, j], wrap[j], currency, top=top)
                 for level in levels.get((i, j), ()):
                     props.update(_LEVELS[level])
                 style = styles.get(**props)
             else:
                 style = marks.get((i, j), plain[j])
             write_cell(ws, first + i, j, value, style)
-        heights.append(lines * ROW_PT)
-        if lines > 1:
-            ws.set_row(first + i, lines * ROW_PT)
-    return heights or [ROW_PT]
+        if lines[i] > 1:
+            ws.set_row(first + i, lines[i] * ROW_PT)
 
 
 def _base_props(kind: Kind, wrapped: bool, currency: Currency, *, top: bool) -> dict[str, object]:
