@@ -79,7 +79,16 @@ def test_grade_apply_on_the_demo_writes_the_terms_of_the_final_credit_grade(demo
 
 
 def test_grade_apply_again_and_credit_apply_change_nothing(demo_applied, capsys) -> None:
-    path, _, _ = demo_applied
+    path, _, review = demo_applied
+    # The year's grading leaves out customers whose first trade came after it: the grading applied none of their
+    # terms, so a first credit apply writes theirs and no graded customer's.
+    graded = _terms(load_master(path))
+    assert main(["credit", "apply", str(path), "--date", "2026-01-06", "--lang", "en"]) == 0
+    applied = _terms(load_master(path))
+    changed = [cid for cid in applied.index if not applied.loc[cid].equals(graded.loc[cid])]
+    assert changed
+    assert set(changed).isdisjoint(review["customer_id"].astype(str))
+    capsys.readouterr()
     master = load_master(path)
     assert main(["grade", "apply", str(path), "--date", "2026-01-06", "--lang", "en"]) == 0
     assert main(["credit", "apply", str(path), "--date", "2026-01-06", "--lang", "en"]) == 0
@@ -311,7 +320,8 @@ def test_credit_apply_undo_finds_the_rows_of_a_master_in_english(tmp_path: Path,
         "credit terms of grade C",
     }
     assert main(["credit", "apply", str(path), "--undo"]) == 0
-    assert capsys.readouterr().out.splitlines()[-4] == "已撤销信用条件应用序号 1（2026-03-31 应用），涉及 3 个客户"
+    # an English master is answered in English without --lang
+    assert capsys.readouterr().out.splitlines()[-4] == "credit apply No. 1 (2026-03-31) undone for 3 customer(s)"
     pd.testing.assert_frame_equal(_terms(load_master(path)), before)
 
 
