@@ -40,6 +40,7 @@ from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
+from keyacct_xl.master.settings import masks_personal
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.messages import Message, Pair, msg
 from keyacct_xl.notices import notify
@@ -284,7 +285,7 @@ def consolidate(
         master,
         dry_run,
         now,
-        store.settings.report_personal_data == "mask",
+        masks_personal(store.settings, option=False),
     )
 
 
