@@ -85,6 +85,21 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="session")
+def demo_run_again(demo_run: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``keyacct-xl demo`` run a second time, into a copy of the first run's folder: what the reproducibility tests
+    compare with ``demo_run`` (a second run must start afresh, whatever the first left in its folder)."""
+    from keyacct_xl.cli.main import main
+
+    first, _ = demo_run
+    again = tmp_path_factory.mktemp("demo-run-again") / "demo"
+    shutil.copytree(first, again)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(again)]) == 0
+    return again, printed.getvalue()
+
+
+@pytest.fixture(scope="session")
 def stepless_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The master exactly as ``keyacct-xl demo`` writes it, before the features' demo steps add to it
     (consolidation, for one, merges returned forms into it); built once per test session, read only."""

@@ -11,16 +11,20 @@ a photo.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import random
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 from msoffcrypto.format.ooxml import OOXMLFile
+from msoffcrypto.method import ecma376_agile
+from msoffcrypto.method.container import ecma376_encrypted
 
 from keyacct_xl.consolidate.examples import load_example
 from keyacct_xl.consolidate.routes import ROUTES
-from keyacct_xl.consolidate.simulate import blank_form, fill_form
+from keyacct_xl.consolidate.simulate import FIXED_SAVED, blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.consolidate.usecase import run_consolidation
 from keyacct_xl.consolidate.variants import varied
@@ -180,9 +184,7 @@ def _submissions(master_path: Path, inbox: Path, seed: int) -> pd.Timestamp:
             },
         ),
     )
-    locked = io.BytesIO()
-    OOXMLFile(io.BytesIO((inbox / rep / "竞品月报.xlsx").read_bytes())).encrypt("123456", locked)
-    _write(inbox / reps[2] / "加密的回访记录.xlsx", locked.getvalue())
+    _write(inbox / reps[2] / "加密的回访记录.xlsx", _locked((inbox / rep / "竞品月报.xlsx").read_bytes(), seed))
     _write(inbox / reps[3] / "传了一半.xlsx", (inbox / reps[3] / f"周计划_{period}.xlsx").read_bytes()[:5000])
     _write(inbox / reps[3] / "拜访照片.jpg", b"\xff\xd8\xff\xe0 not really a photo")
     _every_form(inbox, reps, own, dict(zip(customers["customer_id"].astype(str), customers["name"].astype(str))))
@@ -205,6 +207,27 @@ def _every_form(inbox: Path, reps: list[str], own: dict[str, list[str]], names: 
             example, i + 1, rep=rep, customers=customers, new_customer=ROUTES[form_id].header_table == "Customers"
         )
         _write(inbox / rep / f"示例_{form_id}.xlsx", example.workbook())
+
+
+class _SavedAtFixedTime(dt.datetime):
+    """The clock msoffcrypto stamps its container with, stopped at the time the demo's files say they were saved."""
+
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _SavedAtFixedTime:
+        return cls.fromisoformat(FIXED_SAVED.decode().rstrip("Z"))
+
+
+def _locked(workbook: bytes, seed: int) -> bytes:
+    """``workbook`` saved with an open password, the same bytes on every run: msoffcrypto draws its key, salts and
+    verifier from ``secrets`` and stamps the container with the clock; the demo hands it a seeded source and a
+    stopped clock instead, so its files (and their hashes in the consolidation report) repeat."""
+    locked = io.BytesIO()
+    with (
+        mock.patch.object(ecma376_agile, "_random_buffer", random.Random(seed).randbytes),
+        mock.patch.object(ecma376_encrypted, "datetime", _SavedAtFixedTime),
+    ):
+        OOXMLFile(io.BytesIO(workbook)).encrypt("123456", locked)
+    return locked.getvalue()
 
 
 def consolidation_demo(master_path: Path, out_dir: Path, args: argparse.Namespace) -> list[str]:
