@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from reportbook import pdf_pages, table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.run import consolidate
@@ -221,19 +224,203 @@ def test_a_form_refused_while_read_is_named_by_its_meta_and_an_unknown_form_by_n
     }
 
 
+def _with_macros(form: bytes) -> bytes:
+    """``form`` saved as a macro-enabled workbook: a VBA project beside its sheets."""
+    saved = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(form)) as source, zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            package.writestr(info, source.read(info))
+        package.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    return saved.getvalue()
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("lang", "errors", "sheet", "whole", "macros"),
+    [("zh", "错误", "工作表", "整个文件", "含宏，已忽略"), ("en", "Errors", "Sheet", "Whole file", "macros present")],
+)
+def test_a_note_about_the_whole_file_names_it_where_a_sheet_would_be_on_screen_and_printed(
+    master: Path,
+    inbox: Path,
+    tmp_path: Path,
+    libreoffice: Callable[..., Path],
+    lang: str,
+    errors: str,
+    sheet: str,
+    whole: str,
+    macros: str,
+) -> None:
+    # Before, the Sheet column of a note about the whole file (macros ignored) was blank: read as a value missing.
+    form = fill_form(
+        blank_form("visit_record", lang="en", context=FormContext(rep="Priya Nair", period="2026-W49")),
+        rows={"visits": [{"date": dt.datetime(2026, 11, 30), "customer_id": "C0004", "content": "Fleet grows"}]},
+    )
+    (inbox / "visit_record_Priya_Nair_2026-W49.xlsm").write_bytes(_with_macros(form))
+    report = tmp_path / "report.xlsx"
+    assert main(["--lang", lang, "consolidate", str(inbox), "--into", str(master), "--report", str(report)]) == 0
+    header, *lines = table_rows(report, errors)
+    [note] = [dict(zip(header, line, strict=True)) for line in lines if macros in str(line)]
+    assert note[sheet] == whole
+    printed = [line for page in pdf_pages(libreoffice(report, "pdf")) for line in page.splitlines()]
+    assert any(whole in line and macros in line for line in printed), printed
+
+
 def test_files_that_are_no_forms_are_named_but_leave_the_exit_status_to_the_forms(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Exit 1 tells a script that a rep must send a form again. A note, or the lock file Excel leaves beside a form
-    open while the inbox was collected, is refused and named on the console, but no rep has anything to resend: the
-    run exits 0. A refused spreadsheet still exits 1."""
+    """Exit 1 tells a script that a rep must send a form again. A note, the lock file Excel leaves beside a form open
+    while the inbox was collected, or a file the system keeps in a folder is refused and named on the console, but no
+    rep has anything to resend: the run exits 0. A refused spreadsheet still exits 1."""
     master = save_master(Master.empty(), tmp_path / "master.xlsx", backup=False)
     inbox = tmp_path / "inbox"
-    inbox.mkdir()
+    (inbox / "__MACOSX" / "张三").mkdir(parents=True)
     (inbox / "notes.txt").write_text("本周收齐", encoding="utf-8")
+    (inbox / "说明.md").write_text("# 本周", encoding="utf-8")
     (inbox / "~$card.xlsx").write_bytes(b"xx")
+    # Before, Thumbs.db (a compound file, as an .xls is) was refused as a damaged Excel file: exit 1.
+    (inbox / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    (inbox / ".DS_Store").write_bytes(b"\0\0\0\x01Bud1" + b"\0" * 100)
+    (inbox / "desktop.ini").write_text("[.ShellClassInfo]\r\nIconResource=C:\\icon.ico\r\n", encoding="utf-16")
+    # What a zip made on a Mac holds beside each file: its resource fork, under the file's own name.
+    (inbox / "__MACOSX" / "张三" / "._周计划.xlsx").write_bytes(b"\0\x05\x16\x07\0\x02\0\0Mac OS X        ")
     assert main(["consolidate", str(inbox), "--into", str(master)]) == 0
     printed = capsys.readouterr().out
-    assert "拒收：notes.txt" in printed and "拒收：~$card.xlsx" in printed
+    for name in ("notes.txt", "说明.md", "~$card.xlsx", "Thumbs.db", ".DS_Store", "desktop.ini"):
+        assert f"拒收：{name}" in printed
+    assert "拒收：Thumbs.db：Windows 或 macOS 在文件旁自动保存的系统文件（缩略图、文件夹设置），不是表单\n" in printed
     (inbox / "card.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
     assert main(["consolidate", str(inbox), "--into", str(master)]) == 1
+
+
+def test_a_spreadsheet_refused_for_its_format_is_a_form_to_send_again(tmp_path: Path) -> None:
+    # One rule decides the exit status: a file named as a spreadsheet that is refused is a form to send again. Before,
+    # a form saved as a binary workbook was refused as "not a workbook" and the run exited 0, as for a note.
+    master = save_master(Master.empty(), tmp_path / "master.xlsx", backup=False)
+    form = io.BytesIO()
+    with zipfile.ZipFile(form, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    for name in ("周计划.xlsb", "周计划.xlsx", "周计划.et"):
+        inbox = tmp_path / name
+        inbox.mkdir()
+        (inbox / name).write_bytes(form.getvalue())
+        assert main(["consolidate", str(inbox), "--into", str(master)]) == 1, name
+
+
+# A scan, a phone's photo, a printout to PDF, a Word copy: what reps send instead of the workbook. The PDF is the
+# form as LibreOffice prints it and the pictures are its page as poppler renders it; the others are made by hand.
+_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+# An iPhone's photo: an ISO base media file whose ftyp box names the HEIC brand (the picture follows in its boxes).
+_HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00\x00\x01\x00meta" + b"\0" * 252
+
+
+def _word_document(text: str) -> bytes:
+    """A .docx holding one paragraph: the three parts Word needs to open it."""
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="word/document.xml"/></Relationships>'
+        ),
+        "word/document.xml": (
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+            f"<w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+        ),
+    }
+    document = io.BytesIO()
+    with zipfile.ZipFile(document, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, part in parts.items():
+            package.writestr(name, part)
+    return document.getvalue()
+
+
+def _picture_copies(tmp_path: Path, libreoffice: Callable[..., Path]) -> dict[str, bytes]:
+    """张三's weekly plan as he might send it instead of the workbook: printed to PDF, photographed, in Word."""
+    form = tmp_path / "printed" / "周计划_2026-W48.xlsx"
+    form.parent.mkdir()
+    form.write_bytes(blank_form("weekly_plan", context=FormContext(rep="张三", period="2026-W48")))
+    pdf = libreoffice(form, "pdf")
+    pictures = {}
+    for kind in ("png", "jpeg"):
+        page = tmp_path / "printed" / f"page-{kind}"
+        subprocess.run(["pdftoppm", f"-{kind}", "-r", "20", "-singlefile", str(pdf), str(page)], check=True)
+        pictures[kind] = page.with_suffix(".jpg" if kind == "jpeg" else ".png").read_bytes()
+    return {
+        "周计划_2026-W48.pdf": pdf.read_bytes(),
+        "回访记录.jpg": pictures["jpeg"],
+        "IMG_1234.JPG": pictures["jpeg"],
+        "截图.png": pictures["png"],
+        "IMG_1235.HEIC": _HEIC,
+        "表单.gif": _GIF,
+        "周计划.docx": _word_document("周计划 2026-W48"),
+        "周计划_2026-W49.xlsx": pdf.read_bytes(),  # a PDF renamed as the workbook: told by its bytes
+    }
+
+
+_WHAT = {
+    "周计划_2026-W48.pdf": "一份 PDF",
+    "回访记录.jpg": "一张图片（JPEG）",
+    "IMG_1234.JPG": "一张图片（JPEG）",
+    "截图.png": "一张图片（PNG）",
+    "IMG_1235.HEIC": "一张图片（HEIC）",
+    "表单.gif": "一张图片（GIF）",
+    "周计划.docx": "一份 Word 文档",
+    "周计划_2026-W49.xlsx": "一份 PDF",
+}
+
+
+@pytest.mark.libreoffice
+def test_a_picture_pdf_or_word_copy_of_a_form_is_refused_asking_its_rep_for_the_workbook(
+    tmp_path: Path, libreoffice: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "不是电子表格（.xlsx、.xlsm、.xls 或 .ods）" as for a stray notes.txt, and exit 0: the manager might never
+    # ask for the workbook, and the rep believed the form was sent.
+    m = Master.empty()
+    m.customers = pd.DataFrame({"customer_id": ["C0001"], "name": ["恒泰润滑油"], "rep": ["张三"]})
+    master = save_master(m, tmp_path / "master.xlsx", backup=False)
+    inbox = tmp_path / "inbox"
+    (inbox / "张三").mkdir(parents=True)
+    copies = _picture_copies(tmp_path, libreoffice)
+    for name, data in copies.items():
+        (inbox / "张三" / name).write_bytes(data)
+    (inbox / "扫描件.pdf").write_bytes(copies["周计划_2026-W48.pdf"])  # in no rep's folder
+    report, quarantined = tmp_path / "report.xlsx", tmp_path / "quarantine"
+    args = ["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--quarantine", str(quarantined)]
+    assert main(args) == 1
+    printed = capsys.readouterr().out
+    for name, what in _WHAT.items():
+        assert f"  拒收：张三/{name}：{what}，不是表单本身：请向 张三 要回表单的 Excel 工作簿\n" in printed
+    assert "  拒收：扫描件.pdf：一份 PDF，不是表单本身：请向发送该文件的业务员要回表单的 Excel 工作簿\n" in printed
+    header, *rows = table_rows(report, "文件")
+    lines = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    assert {n: (line["状态"], line["业务员"]) for n, line in lines.items()} == {
+        **{f"张三/{n}": ("拒收", "张三") for n in _WHAT},
+        "扫描件.pdf": ("拒收", ""),
+    }
+    # kept as a refused form is: copied to quarantine with its reason beside it
+    assert (quarantined / "张三" / "IMG_1234.JPG").read_bytes() == copies["IMG_1234.JPG"]
+    note = (quarantined / "张三" / "IMG_1234.JPG.reason.txt").read_text(encoding="utf-8")
+    assert "拒收原因：一张图片（JPEG），不是表单本身：请向 张三 要回表单的 Excel 工作簿" in note
+
+
+def test_a_picture_in_english_names_what_it_is_and_whom_to_ask(
+    master: Path, inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (inbox / "Priya Nair").mkdir()
+    (inbox / "Priya Nair" / "IMG_1235.HEIC").write_bytes(_HEIC)
+    (inbox / "visit.gif").write_bytes(_GIF)
+    assert main(["--lang", "en", "consolidate", str(inbox), "--into", str(master)]) == 1
+    printed = capsys.readouterr().out
+    assert (
+        "  rejected: Priya Nair/IMG_1235.HEIC: a picture (HEIC), not the form: ask Priya Nair for the workbook\n"
+        in (printed)
+    )
+    assert "  rejected: visit.gif: a picture (GIF), not the form: ask the rep who sent it for the workbook\n" in printed

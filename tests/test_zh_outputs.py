@@ -56,6 +56,8 @@ DOMAIN_TERMS: dict[str, str] = {
     "CNY": "the ISO 4217 currency code of the Settings sheet's currency (记账币种)",
     "Excel": "the program's name (Excel 工作簿, Excel 加载项)",
     "EMBA": "a degree Chinese writes as EMBA (学历 in the demo's contact data)",
+    # what a rep sent instead of a form, named by its format as Chinese names it (一份 PDF, 一张图片（JPEG）)
+    **dict.fromkeys(("PDF", "Word", "JPEG", "PNG", "GIF", "HEIC"), "a file format's name (PDF 文件, Word 文档)"),
 }
 # Token shapes that are ids, codes, file names or machine values; they are cut out before the words are looked at.
 TOKENS: dict[str, re.Pattern[str]] = {

@@ -143,6 +143,11 @@ class Issue:
         """The field's name as a reader of ``lang`` knows it."""
         return str(shown(self.field, lang))
 
+    @property
+    def whole_file(self) -> bool:
+        """Whether the issue is about the whole file: no sheet, cell or field of it (``FileOutcome.warn``)."""
+        return not (self.sheet or self.cell or self.field)
+
 
 @dataclass
 class CheckedRow:

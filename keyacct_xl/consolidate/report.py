@@ -307,7 +307,9 @@ def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
             # it in other words (the 1981-02 of a birthday 1981-02-30, the choice a word was read as).
             value, reason = MASK if value else value, withheld(reason)
         field = issue.field_label(lang)
-        rows.append([issue.file, issue.sheet, issue.cell, field, value, reason.render(lang), severity[issue.severity]])
+        # A blank sheet would read as one missing: a note about the whole file says so.
+        sheet = tr(lang, "Whole file") if issue.whole_file else issue.sheet
+        rows.append([issue.file, sheet, issue.cell, field, value, reason.render(lang), severity[issue.severity]])
     title = cmsg("consolidation report", "Errors").render(lang)
     return _sheet(title, columns, rows, row_names=("file", "sheet", "cell"))
 

@@ -25,9 +25,10 @@ from keyacct_xl.consolidate.merge import HistoryTooLong, Merger
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.normalize import record_stored, store_typed_text, stored_notices
 from keyacct_xl.consolidate.recognize import extract
-from keyacct_xl.consolidate.review import folder_reps, resolve_decisions
+from keyacct_xl.consolidate.review import folder_rep, folder_reps, resolve_decisions
 from keyacct_xl.consolidate.routes import ROUTES
-from keyacct_xl.consolidate.safety import Rejection, check_entry, check_file
+from keyacct_xl.consolidate.safety import WORKBOOK_SUFFIXES, Rejection, SentInstead, check_entry, check_file
+from keyacct_xl.consolidate.sentinstead import ask_for_workbook
 from keyacct_xl.consolidate.statements import reconciliation_folder, start_reconciliations
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files, load_store, save_store
 from keyacct_xl.consolidate.validate import check_form
@@ -40,12 +41,15 @@ from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.forms.vocabulary import with_master_words
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import MAX_SECONDS, Failure, Limits, Workers, short
+from keyacct_xl.master.schema import CUSTOMERS
 from keyacct_xl.master.settings import masks_personal
 from keyacct_xl.master.submissions import LEDGER
 from keyacct_xl.messages import Message, Pair, msg
 from keyacct_xl.notices import notify
 
-NO_FORM = ("lock_file", "not_workbook")  # refusal codes of files no rep sent as a form
+NO_FORM = ("lock_file", "system_file")  # refusal codes of files no rep sent as a form, whatever their name
+# A spreadsheet's name: the ones read, and a form saved in a format that is not (Excel's binary, WPS's, Apple's).
+SPREADSHEET_NAMES = (*WORKBOOK_SUFFIXES, ".xlsb", ".et", ".numbers")
 
 
 @dataclass
@@ -67,9 +71,9 @@ class RunResult:
 
     @property
     def forms_to_send_again(self) -> list[FileOutcome]:
-        """The refused files a rep must send again: every refusal but of files that are no forms (a note, the lock
-        file Excel leaves beside a form open when the inbox was collected), which are named all the same."""
-        return [o for o in self.outcomes if o.status == "rejected" and o.code not in NO_FORM]
+        """The refused files a rep must send again: every refusal but of files that are no forms, which are named
+        all the same (``sent_as_form``)."""
+        return [o for o in self.outcomes if o.status == "rejected" and sent_as_form(o)]
 
     @property
     def rows_added(self) -> int:
@@ -80,6 +84,16 @@ class RunResult:
     def rows_updated(self) -> int:
         """Rows the master held that this run changed."""
         return sum(o.rows_updated for o in self.outcomes)
+
+
+def sent_as_form(outcome: FileOutcome) -> bool:
+    """Whether a refused file was sent as a form: all but the lock file Excel leaves beside a form open when the inbox
+    was collected, the files the system keeps (Thumbs.db), and a note (a file named as no spreadsheet whose bytes are
+    no picture, PDF or document either). A spreadsheet's name refused for what it holds (a binary .xlsb) and a photo
+    of the form are forms to send again."""
+    if outcome.code in NO_FORM:
+        return False
+    return outcome.code != "not_workbook" or outcome.name.lower().endswith(SPREADSHEET_NAMES)
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,7 @@ class _Job:
     # (forms/vocabulary.py); a file is read (its fields, its instructions sheet) by the catalogue's own.
     checked_with: dict[str, FormSpec] = field(default_factory=dict)
     currency: Currency = CNY  # the master's book currency: amounts typed in another are refused
+    senders: Mapping[str, str] = field(default_factory=dict)  # file name -> the rep whose inbox folder it is in
 
 
 _JOB: _Job | None = None
@@ -123,6 +138,9 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
         return outcome
     try:
         return _screen_and_check(outcome, submission, data, job)
+    except SentInstead as sent:  # a photo or PDF of the form: the rep who sent it is asked for the workbook
+        outcome.rep = job.senders.get(submission.name, "")
+        return outcome.reject(sent.code, ask_for_workbook(sent.what, outcome.rep))
     except Rejection as rejection:
         return _as_meta_names(outcome.reject(rejection.code, rejection.wording), rejection.meta)
     except MemoryError:
@@ -190,6 +208,14 @@ def _checked(submissions: Sequence[Submission], job: _Job, jobs: int) -> Iterato
             yield _failed(FileOutcome(submission.name), result, job) if isinstance(result, Failure) else result
 
 
+def _senders(submissions: Sequence[Submission], store: Store) -> dict[str, str]:
+    """The rep each file came from, by its inbox folder, as the merge tells it (Settings rep_folders, else a folder
+    named like a rep of the master's customers)."""
+    folders = folder_reps(store.settings.rep_folders)
+    reps = frozenset(r for r in store.frame(CUSTOMERS.name)["rep"] if isinstance(r, str) and r)
+    return {s.name: rep for s in submissions if (rep := folder_rep(s.name, folders, reps))}
+
+
 def _merge_order(outcome: FileOutcome) -> tuple:
     fill_date = outcome.header.get("fill_date")
     route = ROUTES.get(outcome.form_id)
@@ -241,6 +267,10 @@ def consolidate(
         # Checked with the words the master already uses too; recognized by the catalogue's own hashes.
         checked_with = {k: with_master_words(s, store.frames) for k, s in specs.items()}
         hashes = {k: s.hash for k, s in specs.items()}
+        skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
+            [quarantine_dir] if quarantine_dir else []
+        )
+        submissions = collect(source, exclude=skipped)
         job = _Job(
             specs,
             hashes,
@@ -251,11 +281,8 @@ def consolidate(
             file_seconds,
             checked_with,
             store.settings.book_currency,
+            _senders(submissions, store),
         )
-        skipped = [master, backup_path(master), master_lock_path(master), reconciliation_folder(master), *exclude] + (
-            [quarantine_dir] if quarantine_dir else []
-        )
-        submissions = collect(source, exclude=skipped)
         checked = _checked(submissions, job, jobs)
         outcomes = list(progress(checked, len(submissions)) if progress else checked)
         start_reconciliations(outcomes, submissions, Path(master), lang=store.lang, dry_run=dry_run)

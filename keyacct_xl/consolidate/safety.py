@@ -25,9 +25,10 @@ from lxml import etree
 
 from keyacct_xl.cellformulas import biff_records, biff_sheets
 from keyacct_xl.consolidate.model import texts
+from keyacct_xl.consolidate.sentinstead import NOT_THE_FORM, sent_instead, system_file
 from keyacct_xl.disguised import OLE_MAGIC, ZIP_MAGIC, disguised_kind, disguised_reason
 from keyacct_xl.errors import InputError
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Message, msg
 from keyacct_xl.xlsx.package import open_package, sheet_parts
 
 # Fixed caps: a rep's form is a few hundred kB; anything far beyond is refused before it is parsed.
@@ -80,6 +81,17 @@ class Rejection(InputError):
             raise
 
 
+class SentInstead(Rejection):
+    """A picture, a PDF or a Word document where a workbook was expected; ``what`` says which."""
+
+    def __init__(self, what: Message) -> None:
+        super().__init__(NOT_THE_FORM, *texts(msg("{what}, not a spreadsheet (.xlsx, .xlsm, .xls or .ods)", what=what)))
+        self.what = what
+
+    def __reduce__(self) -> tuple:
+        return SentInstead, (self.what,)
+
+
 class ScreenedPackage(zipfile.ZipFile):
     """A package being screened, then read: the parts the screening read whole are not unpacked a second time."""
 
@@ -119,11 +131,19 @@ def check_file(name: str, data: bytes) -> Verdict:
             "lock_file",
             *texts(msg("an Excel/WPS lock file (the workbook was open when collected), not a form")),
         )
+    if system_file(name):
+        raise Rejection(
+            "system_file",
+            *texts(msg("a file Windows or macOS keeps beside the files (thumbnails, folder settings), not a form")),
+        )
     if len(data) > MAX_FILE_BYTES:
         raise Rejection(
             "oversized",
             *texts(msg("file is {size:,} bytes, above the {limit:,}-byte limit", size=len(data), limit=MAX_FILE_BYTES)),
         )
+    what = sent_instead(data)  # by its bytes: a photo named .xlsx is a photo, IMG_1234.JPG no note
+    if what is not None:
+        raise SentInstead(what)
     if data.startswith(OLE_MAGIC):
         return _check_ole(data)
     lowered = name.lower()
