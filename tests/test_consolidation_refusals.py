@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from reportbook import pdf_pages, table_rows
 
+from keyacct_xl.addin.cfb import write_compound_file
 from keyacct_xl.cli.main import main
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -342,6 +343,11 @@ def _word_document(text: str) -> bytes:
     return document.getvalue()
 
 
+# A Word 97 file as its container shows it (no Writer here to save one): a compound file holding the WordDocument
+# stream, whose File Information Block starts with Word's identifier 0xA5EC, and its table stream.
+_WORD_97 = write_compound_file({"WordDocument": b"\xec\xa5" + bytes(1022), "1Table": bytes(1024)})
+
+
 def _picture_copies(tmp_path: Path, libreoffice: Callable[..., Path]) -> dict[str, bytes]:
     """张三's weekly plan as he might send it instead of the workbook: printed to PDF, photographed, in Word."""
     form = tmp_path / "printed" / "周计划_2026-W48.xlsx"
@@ -361,6 +367,7 @@ def _picture_copies(tmp_path: Path, libreoffice: Callable[..., Path]) -> dict[st
         "IMG_1235.HEIC": _HEIC,
         "表单.gif": _GIF,
         "周计划.docx": _word_document("周计划 2026-W48"),
+        "周计划.doc": _WORD_97,
         "周计划_2026-W49.xlsx": pdf.read_bytes(),  # a PDF renamed as the workbook: told by its bytes
     }
 
@@ -373,6 +380,7 @@ _WHAT = {
     "IMG_1235.HEIC": "一张图片（HEIC）",
     "表单.gif": "一张图片（GIF）",
     "周计划.docx": "一份 Word 文档",
+    "周计划.doc": "一份 Word 文档",
     "周计划_2026-W49.xlsx": "一份 PDF",
 }
 

@@ -182,6 +182,8 @@ def _check_ole(data: bytes) -> Verdict:
             "password",
             *texts(_PASSWORD),
         )
+    if office.format == "doc97":  # a Word 97 document: a form copied into Word, sent instead of the workbook
+        raise SentInstead(msg("a Word document"))
     if not str(office.format).startswith("xls"):  # msoffcrypto names BIFF8 workbooks "xls97"
         raise Rejection(
             "not_workbook",
