@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from reportbook import pdf_pages, printed_sheets, report_table
+from reportbook import pages_with_line, pdf_pages, printed_sheets, report_table
 
 from keyacct_xl.briefing.usecase import run_gm_pack
 from keyacct_xl.cli.main import main
@@ -79,15 +79,68 @@ def test_no_chart_prints_on_a_page_of_its_own_under_the_repeated_header(gm_pack,
     assert not [ws.title for ws in book.worksheets if ws.row_breaks.brk]  # no chart needs a page of its own
 
 
-def test_no_strip_of_the_grading_summary_prints_a_cut_title_or_note(demo_master, libreoffice, tmp_path) -> None:
+@pytest.fixture(scope="module")
+def review(demo_master: Path, tmp_path_factory: pytest.TempPathFactory, libreoffice) -> tuple[Path, list[str]]:
+    """The grading review of 2025 and its printed pages."""
+    out = tmp_path_factory.mktemp("review") / "review.xlsx"
+    assert main(["grade", str(demo_master), "--year", "2025", "--date", "2025-12-25", "--out", str(out)]) == 0
+    return out, pdf_pages(libreoffice(out, "pdf"))
+
+
+def test_no_strip_of_the_grading_summary_prints_a_cut_title_or_note(review) -> None:
     """评级汇总 prints in two strips, 客户等级 repeated on each: the second showed the title block's line cut after
     截至： (its date gone) and the notes cut after a few words, drawn from the repeated column. A line wider than the
     repeated columns starts right of them: whole on the first strip, not cut on the next."""
-    out = tmp_path / "review.xlsx"
-    assert main(["grade", str(demo_master), "--year", "2025", "--date", "2025-12-25", "--out", str(out)]) == 0
+    out, pages = review
     assert openpyxl.load_workbook(out)["评级汇总"].print_title_cols  # it prints in strips, 客户等级 on each
-    pages = pdf_pages(libreoffice(out, "pdf", tmp_path))
     assert len([page for page in pages if "— 评级汇总" in page]) == 1  # the title block whole, on the first strip
     for page in pages:
         assert not re.search(r"截至：(?!\d{4}-\d\d-\d\d)", page), page
         assert not [line for line in page.splitlines() if line.strip().endswith("年度销售额：2025-01-01")], page
+
+
+def test_the_grading_summary_s_chart_prints_once_on_its_first_strip(review) -> None:
+    """评级汇总's chart, set right of the column repeated on each strip, printed its every text again on the second
+    strip (LibreOffice drew it clipped there, a sliver of its frame showing, its words in the PDF's text): it is
+    set a few pixels into its column, and prints once, whole, under the table on the first strip."""
+    pages = review[1]
+    strips = [i for i, page in enumerate(pages) if "客户等级" in page and "调为" in page]
+    assert len(strips) == 2, strips  # the summary's two strips
+    assert pages_with_line(pages, "调整前后的等级结构") == [strips[0]]
+    assert "原等级户数" not in pages[strips[1]]  # the chart's legend (and the first strip's header) not there
+
+
+@pytest.fixture(scope="module")
+def november(demo_master: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The pack of 2026-11, a month past the data: every report due in it not handed in."""
+    out = tmp_path_factory.mktemp("gm11") / "gm.xlsx"
+    return run_gm_pack(load_master(demo_master), load_store(demo_master).frames, period="2026-11", out=out)
+
+
+def test_the_pack_prints_the_reports_outstanding_longest_and_keeps_them_all_unprinted(november, libreoffice) -> None:
+    """未交与迟交报表 listed every report of the month not handed in or late: 352 lines in 11 pages on a trial of
+    5,000 customers. Printed, it holds the 20 outstanding longest (not handed in, earliest due first) on one page,
+    a line saying how many more there are and where; all of them, by rep, are on a hidden sheet no print takes."""
+    out = november.path
+    detail = november.submissions.detail
+    outstanding = detail[detail["submission"].isin(["missing", "late"])]
+    assert len(outstanding) > 20
+    shown = report_table(out, "未交与迟交报表")
+    assert len(shown) == 20
+    assert set(shown["提交情况"]) == {"未交"}
+    assert list(shown["应交日期"]) == sorted(shown["应交日期"])
+    assert shown["应交日期"].iloc[0] == outstanding.loc[outstanding["submission"] == "missing", "due_date"].min()
+    full = report_table(out, "未交与迟交报表（全部）")
+    assert len(full) == len(outstanding)
+    assert list(full["业务员"]) == sorted(full["业务员"])  # by rep, as the sheet without a cap lists them
+    book = openpyxl.load_workbook(out)
+    assert book["未交与迟交报表（全部）"].sheet_state == "hidden"
+    ws = book["未交与迟交报表"]
+    notes = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    more = f"另有 {len(outstanding) - 20:,} 份"
+    assert any(more in note and "未交与迟交报表（全部）" in note for note in notes), notes
+    assert ws.page_setup.paperSize == 9
+    pages = pdf_pages(libreoffice(out, "pdf"))
+    visible = [sheet.title for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    assert printed_sheets(pages, visible).count("未交与迟交报表") == 1
+    assert not [page for page in pages if "— 未交与迟交报表（全部）" in page]

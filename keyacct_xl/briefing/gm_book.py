@@ -9,7 +9,7 @@ number, formatted as money, count or percent). Arrows compare with last month an
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,6 +115,7 @@ COVER_HEADERS = (
     msg("On Last Year"),
 )
 LATE_REPORTS = msg("Reports missing or late")
+LATE_REPORTS_ALL = msg("Reports missing or late, all")
 # How an achievement is counted (performance.reps.target_achievement), under the sales by rep.
 ACHIEVEMENT_RULE = msg(
     "Achievement: a rep's sales in the months that have a target against those targets; to date, the sales of the "
@@ -124,9 +125,11 @@ ACHIEVEMENT_RULE = msg(
 TARGETED_MONEY = ("sales_target", "ytd_target", "ytd_in_target_months")
 NAMED_REPS = 10  # the reps without a target the cover names; the rest are counted
 LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
-# How many risky customers the pack prints; the rest are on a sheet it hides, which no print takes.
+# How many lines of a long list the pack prints (the risky customers in strips of two pages, the reports missing
+# or late on one page); all of them are on a sheet it hides, which no print takes.
 RISKY_PRINTED = 50
-UNPRINTED = frozenset({"risky_all"})
+LATE_PRINTED = 20
+UNPRINTED = frozenset({"risky_all", "late_reports_all"})
 RISK_COLUMNS = [
     "customer_id",
     "name",
@@ -339,22 +342,46 @@ def _submissions(pack: GmPack, late_sheet: Message, lang: Lang) -> Sheet:
     return _sheet(msg("Reports handed in"), reps[SUBMISSION_COLUMNS], lang, totals=totals, notes=notes)
 
 
-def _late_reports(pack: GmPack, title: Message, lang: Lang) -> Sheet | None:
-    """The month's reports not handed in or handed in late, by rep and due date (None when there is none)."""
+def _late_reports(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
+    """The month's reports not handed in or handed in late, by rep and due date (none when there is none); more
+    than ``LATE_PRINTED`` print as those outstanding longest, all of them on a hidden sheet."""
     detail = pack.submissions.detail
     shown = detail[detail["submission"].isin(["missing", "late"])]
     if shown.empty:
-        return None
-    shown = shown.sort_values(["rep", "due_date", "form"], kind="stable")[LATE_COLUMNS]
+        return {}
+    by_rep = shown.sort_values(["rep", "due_date", "form"], kind="stable")[LATE_COLUMNS].reset_index(drop=True)
+    # what a chase starts from: the reports not handed in before those handed in late, the earliest due first
+    longest = by_rep.sort_values(["submission", "due_date"], key=_missing_first, kind="stable")
     titles = {
         form: Pair(load_form(form).title.en, load_form(form).title.zh).render(lang) for form in set(shown["form"])
     }
-    frame = shown.assign(
-        form=shown["form"].map(titles),
-        submission=shown["submission"].map(lambda code: SUBMISSION_LABELS[code].render(lang)),
-    ).reset_index(drop=True)
-    missing = (shown["submission"] == "missing").tolist()
-    return _sheet(title, frame, lang, highlights=(Highlight(("submission",), tuple(missing), "alert"),))
+
+    def sheet(title: Message, frame: pd.DataFrame, notes: tuple[str, ...]) -> Sheet:
+        labelled = frame.assign(
+            form=frame["form"].map(titles),
+            submission=frame["submission"].map(lambda code: SUBMISSION_LABELS[code].render(lang)),
+        ).reset_index(drop=True)
+        missing = Highlight(("submission",), tuple((frame["submission"] == "missing").tolist()), "alert")
+        return _sheet(title, labelled, lang, highlights=(missing,), notes=notes)
+
+    def note(more: int, full: str) -> str:
+        return tr(
+            lang,
+            "The {shown} reports outstanding longest, those not handed in first; {more:,} more are on the sheet "
+            "{sheet}, hidden so the pack does not print them (right-click a sheet tab, Unhide).",
+            shown=LATE_PRINTED,
+            more=more,
+            sheet=full,
+        )
+
+    return _printed_and_all(
+        "late_reports", (LATE_REPORTS, LATE_REPORTS_ALL), by_rep, longest.head(LATE_PRINTED), sheet, note, lang
+    )
+
+
+def _missing_first(column: pd.Series) -> pd.Series:
+    """A sort key putting the reports not handed in before those handed in late (other columns as they are)."""
+    return column != "missing" if column.name == "submission" else column
 
 
 def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
@@ -447,9 +474,7 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
         "complaints": _complaints(pack.complaints, str(pack.month), lang),
         "submissions": _submissions(pack, LATE_REPORTS, lang),
     }
-    late = _late_reports(pack, LATE_REPORTS, lang)
-    if late is not None:
-        found["late_reports"] = late
+    found.update(_late_reports(pack, lang))
     found.update(_risky_sheets(pack.risky[RISK_COLUMNS], lang))
     if pack.pareto is not None:
         found["abc"] = _sheet(
@@ -469,22 +494,48 @@ def sections(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
 
 def _risky_sheets(risky: pd.DataFrame, lang: Lang) -> dict[str, Sheet]:
     """The risky customers the pack prints, the ``RISKY_PRINTED`` first in its order (the most sales the year
-    before: the most at stake), and, when there are more, all of them on a sheet the pack hides (``UNPRINTED``): a
-    large company's thousands printed in a hundred pages nobody reads."""
-    if len(risky) <= RISKY_PRINTED:
-        return {"risky": _sheet(msg("Risky customers"), risky, lang)}
-    full = msg("Risky customers, all").render(lang)
-    note = tr(
+    before: the most at stake), and, when there are more, all of them on a sheet the pack hides: a large company's
+    thousands printed in a hundred pages nobody reads."""
+
+    def note(more: int, full: str) -> str:
+        return tr(
+            lang,
+            "The {shown} risky customers with the most sales in the 12 months before; {more:,} more are on the sheet "
+            "{sheet}, hidden so the pack does not print them (right-click a sheet tab, Unhide).",
+            shown=RISKY_PRINTED,
+            more=more,
+            sheet=full,
+        )
+
+    return _printed_and_all(
+        "risky",
+        (msg("Risky customers"), msg("Risky customers, all")),
+        risky,
+        risky.head(RISKY_PRINTED),
+        lambda title, frame, notes: _sheet(title, frame, lang, notes=notes),
+        note,
         lang,
-        "The {shown} risky customers with the most sales in the 12 months before; {more:,} more are on the sheet "
-        "{sheet}, hidden so the pack does not print them (right-click a sheet tab, Unhide).",
-        shown=RISKY_PRINTED,
-        more=len(risky) - RISKY_PRINTED,
-        sheet=full,
     )
+
+
+def _printed_and_all(
+    key: str,
+    titles: tuple[Message, Message],
+    rows: pd.DataFrame,
+    printed: pd.DataFrame,
+    sheet: Callable[[Message, pd.DataFrame, tuple[str, ...]], Sheet],
+    note: Callable[[int, str], str],
+    lang: Lang,
+) -> dict[str, Sheet]:
+    """A long list as the pack prints it: the ``printed`` rows of ``rows`` with the line ``note`` (how many more, on
+    which sheet) under them, and all ``rows`` on the sheet ``{key}_all``, which the pack hides (``UNPRINTED``); the
+    list alone when ``printed`` holds every row. ``sheet`` makes a sheet of a title, rows and notes."""
+    title, full = titles
+    if len(printed) == len(rows):
+        return {key: sheet(title, rows, ())}
     return {
-        "risky": _sheet(msg("Risky customers"), risky.head(RISKY_PRINTED), lang, notes=(note,)),
-        "risky_all": _sheet(msg("Risky customers, all"), risky, lang),
+        key: sheet(title, printed, (note(len(rows) - len(printed), full.render(lang)),)),
+        f"{key}_all": sheet(full, rows, ()),
     }
 
 

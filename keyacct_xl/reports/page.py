@@ -112,7 +112,7 @@ def key_columns(
 def chart_on_first_strip(widths_px: Sequence[float], col: int, orientation: Orientation) -> bool:
     """Whether a chart set in column ``col`` of a sheet printed in strips ends on the first: a strip ends at a
     column's edge, and LibreOffice draws the columns up to a fifth wider (``columns.WIDTH_FACTOR``)."""
-    end = sum(widths_px[:col]) + CHART_PX[0]
+    end = sum(widths_px[:col]) + STRIP_OFFSET_PX + CHART_PX[0]
     edge, j = 0.0, 0
     while edge < end:
         edge += widths_px[j] if j < len(widths_px) else column_px(DEFAULT_WIDTH)
@@ -169,6 +169,9 @@ class Placement:
 CHART_PT = CHART_PX[1] * PT_PER_IN / PX_PER_IN
 GAP_PT = ROW_PT
 BREAK_OFFSET_PX = 4  # how far into its row a chart that starts a page is set
+# How far into its column a chart right of the columns printed on each strip is set: on the column's edge,
+# LibreOffice drew it again, clipped, beside them on every later strip (a sliver of its frame, its words in the text).
+STRIP_OFFSET_PX = 4
 
 
 class ChartLayout(NamedTuple):

@@ -40,6 +40,7 @@ from keyacct_xl.reports.model import Chart, Heading, Kind, ReportLang, Sheet, va
 from keyacct_xl.reports.page import (
     BREAK_OFFSET_PX,
     ROW_PT,
+    STRIP_OFFSET_PX,
     charts_above,
     column_px,
     key_columns,
@@ -195,7 +196,10 @@ def add_sheet(
         offset = {"y_offset": BREAK_OFFSET_PX} if place.break_before else {}
         # in strips a chart below the table starts right of the columns repeated on each strip: in column A it
         # printed an empty slice of its frame on every strip after the first (the grading review's summary)
-        col = key_cols if in_strips and place.col == 0 else place.col
+        col = place.col
+        if in_strips and place.col == 0 and key_cols:
+            col = key_cols
+            offset["x_offset"] = STRIP_OFFSET_PX
         ws.insert_chart(place.row, col, _chart(book, ws.name, frame, kinds, chart, header_row, lang), offset)
     breaks = [place.row for place in layout.places if place.break_before]
     if breaks:
