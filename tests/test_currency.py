@@ -145,3 +145,50 @@ def test_the_rep_evaluation_of_a_sgd_master_prints_and_writes_singapore_dollars(
     printed = capsys.readouterr().out
     assert "sales S$" in printed and "¥" not in printed
     assert '"S$"#,##0.00' in money_formats(out) and not any("¥" in f for f in money_formats(out))
+
+
+def returned_books(path, amounts: list[str]):
+    """The customer's own books for October, one payment line per amount typed as given (their debit: paid us)."""
+    rows = ["日期,凭证号,摘要,借方金额,贷方金额"]
+    rows += [f'2026-10-{10 + i},记-{i:04d},付货款,"{amount}",' for i, amount in enumerate(amounts)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_returned_statement_of_a_sgd_master_reads_its_dollars_and_refuses_yuan_at_the_cell(sgd_master, tmp_path):
+    """Before, "S$1,200.00" refused the whole file ("currencies mixed or not CNY") and "¥1,200" was read as 1,200."""
+    from keyacct_xl.consolidate.reconciling import run_reconciliation
+
+    theirs = returned_books(tmp_path / "theirs.csv", ["S$1,200.00", "1,200.00 SGD", "¥1,300", "1,400.00"])
+    run = run_reconciliation(theirs, sgd_master, tmp_path / "rec.xlsx", customer_id="C0001", lang="en")
+    lines = run.result.table
+    assert sorted(lines["theirs_amount"].dropna().tolist()) == [-1400.0, -1200.0, -1200.0]
+    [refused] = run.result.problems
+    assert (refused.row, refused.value) == (4, "¥1,300")
+    assert "not in SGD" in refused.reason.render("en") and "SGD" in refused.reason.render("zh")
+
+
+def test_a_sgd_masters_own_money_columns_show_singapore_dollars_after_a_save(sgd_master, tmp_path):
+    """Before, Transactions, Payments and the credit limits kept "¥"#,##0.00 in a SGD master, new or saved again."""
+    from keyacct_xl.master.reader import load_master
+
+    assert money_formats(sgd_master) == {'"S$"#,##0.00'}
+    cny = save_master(generate_demo(seed=7, customers=20, lang="zh"), tmp_path / "master.xlsx", backup=False)
+    book = openpyxl.load_workbook(cny)  # the user changes 记账币种 in Excel
+    [row] = [r for r in book["参数设置"].iter_rows() if r[0].value == "记账币种"]
+    row[1].value = "SGD"
+    book.save(cny)
+    save_master(load_master(cny), cny, backup=False)
+    book = openpyxl.load_workbook(cny)
+    shown = {(ws.title, c.number_format) for ws in book.worksheets for r in ws.iter_rows(min_row=2) for c in r}
+    assert {f for _, f in shown if "#,##0.00" in f} == {'"S$"#,##0.00'}
+    assert {("销售明细", '"S$"#,##0.00'), ("收款记录", '"S$"#,##0.00'), ("客户档案", '"S$"#,##0.00')} <= shown
+
+
+@pytest.mark.parametrize("command", [["credit", "check"], ["run", "credit_check", "--book"]])
+def test_the_credit_check_of_a_sgd_master_prints_singapore_dollars(sgd_master, command, capsys):
+    """Before: over the credit limit by ¥..., limit ¥..., open balance ¥... on a SGD master."""
+    assert main(["--lang", "en", *command, str(sgd_master), "--customer", "C0001", "--amount", "9000000"]) == 0
+    printed = capsys.readouterr().out
+    assert "over the credit limit by S$" in printed and "limit S$" in printed
+    assert "¥" not in printed
