@@ -192,3 +192,35 @@ def test_the_credit_check_of_a_sgd_master_prints_singapore_dollars(sgd_master, c
     printed = capsys.readouterr().out
     assert "over the credit limit by S$" in printed and "limit S$" in printed
     assert "¥" not in printed
+
+
+def test_our_statement_returned_to_a_sgd_master_is_reconciled_in_singapore_dollars(tmp_path, capsys):
+    """Before, consolidation read S$2,950.00 typed in our returned statement as unreadable ("not in CNY") and its
+    report line said "unexplained ¥0.00"; ¥5,000 is now refused at its cell instead of read as dollars."""
+    from test_consolidation_statements import report_rows
+    from test_receivables_adjustments import write_master
+
+    master, inbox = tmp_path / "master.xlsx", tmp_path / "inbox"
+    write_master(master)
+    book = openpyxl.load_workbook(master)  # the user changes 记账币种 in Excel
+    [setting] = [r for r in book["参数设置"].iter_rows() if r[0].value == "记账币种"]
+    setting[1].value = "SGD"
+    book.save(master)
+    args = ["forms", "generate", "account_statement", "--master", str(master), "--customer", "C1"]
+    assert main([*args, "--period", "2026-10", "--out", str(inbox)]) == 0
+    path = inbox / "account_statement_C1_2026-10.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    ((_, ref),) = book.defined_names["f_agreed"].destinations
+    sheet[ref.replace("$", "")] = "否"
+    lines = {r[1].value: r for r in sheet.iter_rows(min_row=15) if r[1].value in ("S1", "S2")}
+    lines["S2"][3].value, lines["S1"][3].value = "S$2,950.00", "¥5,000"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    line = next(str(v) for row in report_rows(report) for v in row if "reconciliation" in str(v) and "C1" in str(v))
+    assert "unexplained S$" in line and "¥" not in line
+    recon = master.parent / "reconciliations" / "reconcile_account_statement_C1_2026-10.xlsx"
+    texts = [str(v) for row in report_rows(recon) for v in row]
+    assert "'¥5,000' 不是总表记账币种 SGD 的金额：请先换算" in texts  # the master's language: zh
+    assert not any("S$2,950.00" in t for t in texts)  # read as 2,950, no unreadable value
