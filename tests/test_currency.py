@@ -224,3 +224,22 @@ def test_our_statement_returned_to_a_sgd_master_is_reconciled_in_singapore_dolla
     texts = [str(v) for row in report_rows(recon) for v in row]
     assert "'¥5,000' 不是总表记账币种 SGD 的金额：请先换算" in texts  # the master's language: zh
     assert not any("S$2,950.00" in t for t in texts)  # read as 2,950, no unreadable value
+
+
+def test_reconcile_apply_on_a_sgd_master_prints_its_balances_in_singapore_dollars(tmp_path, capsys):
+    """Before: "balance ¥8,500.00 → ¥8,450.00" and "S2 (...): ¥3,000.00 → ¥2,950.00" on a SGD master."""
+    from test_receivables_adjustments import decide, write_master, write_theirs
+
+    master, recon = tmp_path / "master.xlsx", tmp_path / "recon.xlsx"
+    write_master(master)
+    book = openpyxl.load_workbook(master)
+    [setting] = [r for r in book["参数设置"].iter_rows() if r[0].value == "记账币种"]
+    setting[1].value = "SGD"
+    book.save(master)
+    theirs = write_theirs(tmp_path / "对账单_甲公司.xlsx")
+    assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon)]) == 0
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    capsys.readouterr()
+    assert main(["--lang", "en", "reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    printed = capsys.readouterr().out
+    assert "S$3,000.00 → S$2,950.00" in printed and "balance S$" in printed and "¥" not in printed
