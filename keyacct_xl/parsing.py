@@ -205,6 +205,12 @@ def _without_currency(text: str, value: object, kind: NumberKind, currency: Curr
     return _CURRENCY_MARK.sub("", text)
 
 
+def names_currency(text: str, currency: Currency) -> bool:
+    """Whether ``text`` alone is a mark of ``currency``: its code, its symbol or a word for it (SGD, S$, 新加坡元)."""
+    mark = unicodedata.normalize("NFKC", text).strip().casefold()
+    return currency.code in _MARK_CURRENCIES.get(mark, frozenset())
+
+
 def parse_percent(value: str, read: Callable[[str], float | None] = parse_money) -> float | None:
     """The fraction a percentage typed as text says (``80%``, ``80 %``, ``８０％``: 0.8), the number before its sign
     read by ``read`` (``parse_money`` unless a caller reads numbers its own way); None when ``value`` ends in no

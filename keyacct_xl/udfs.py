@@ -543,9 +543,9 @@ def CREDIT_CHECK(
     texts: list[object] = []
     if present:
         rows = positions.loc[[key for _, (key, _) in present]].reset_index(drop=True)
-        decided = decide(
-            rows, np.array([value for _, (_, value) in present]), approval_days=approval_days, lang=language
-        )
+        amounts = np.array([value for _, (_, value) in present])
+        currency = _settings(settings).book_currency  # the reasons' amounts in the workbook's 记账币种
+        decided = decide(rows, amounts, approval_days=approval_days, lang=language, currency=currency)
         sep = "：" if language == "zh" else ": "
         texts = [decision_label(d, language) + sep + r for d, r in zip(decided["decision"], decided["reason"])]
     n = max(len(v) for v in columns.values())

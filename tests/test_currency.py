@@ -145,3 +145,101 @@ def test_the_rep_evaluation_of_a_sgd_master_prints_and_writes_singapore_dollars(
     printed = capsys.readouterr().out
     assert "sales S$" in printed and "¥" not in printed
     assert '"S$"#,##0.00' in money_formats(out) and not any("¥" in f for f in money_formats(out))
+
+
+def returned_books(path, amounts: list[str]):
+    """The customer's own books for October, one payment line per amount typed as given (their debit: paid us)."""
+    rows = ["日期,凭证号,摘要,借方金额,贷方金额"]
+    rows += [f'2026-10-{10 + i},记-{i:04d},付货款,"{amount}",' for i, amount in enumerate(amounts)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_returned_statement_of_a_sgd_master_reads_its_dollars_and_refuses_yuan_at_the_cell(sgd_master, tmp_path):
+    """Before, "S$1,200.00" refused the whole file ("currencies mixed or not CNY") and "¥1,200" was read as 1,200."""
+    from keyacct_xl.consolidate.reconciling import run_reconciliation
+
+    theirs = returned_books(tmp_path / "theirs.csv", ["S$1,200.00", "1,200.00 SGD", "¥1,300", "1,400.00"])
+    run = run_reconciliation(theirs, sgd_master, tmp_path / "rec.xlsx", customer_id="C0001", lang="en")
+    lines = run.result.table
+    assert sorted(lines["theirs_amount"].dropna().tolist()) == [-1400.0, -1200.0, -1200.0]
+    [refused] = run.result.problems
+    assert (refused.row, refused.value) == (4, "¥1,300")
+    assert "not in SGD" in refused.reason.render("en") and "SGD" in refused.reason.render("zh")
+
+
+def test_a_sgd_masters_own_money_columns_show_singapore_dollars_after_a_save(sgd_master, tmp_path):
+    """Before, Transactions, Payments and the credit limits kept "¥"#,##0.00 in a SGD master, new or saved again."""
+    from keyacct_xl.master.reader import load_master
+
+    assert money_formats(sgd_master) == {'"S$"#,##0.00'}
+    cny = save_master(generate_demo(seed=7, customers=20, lang="zh"), tmp_path / "master.xlsx", backup=False)
+    book = openpyxl.load_workbook(cny)  # the user changes 记账币种 in Excel
+    [row] = [r for r in book["参数设置"].iter_rows() if r[0].value == "记账币种"]
+    row[1].value = "SGD"
+    book.save(cny)
+    save_master(load_master(cny), cny, backup=False)
+    book = openpyxl.load_workbook(cny)
+    shown = {(ws.title, c.number_format) for ws in book.worksheets for r in ws.iter_rows(min_row=2) for c in r}
+    assert {f for _, f in shown if "#,##0.00" in f} == {'"S$"#,##0.00'}
+    assert {("销售明细", '"S$"#,##0.00'), ("收款记录", '"S$"#,##0.00'), ("客户档案", '"S$"#,##0.00')} <= shown
+
+
+@pytest.mark.parametrize("command", [["credit", "check"], ["run", "credit_check", "--book"]])
+def test_the_credit_check_of_a_sgd_master_prints_singapore_dollars(sgd_master, command, capsys):
+    """Before: over the credit limit by ¥..., limit ¥..., open balance ¥... on a SGD master."""
+    assert main(["--lang", "en", *command, str(sgd_master), "--customer", "C0001", "--amount", "9000000"]) == 0
+    printed = capsys.readouterr().out
+    assert "over the credit limit by S$" in printed and "limit S$" in printed
+    assert "¥" not in printed
+
+
+def test_our_statement_returned_to_a_sgd_master_is_reconciled_in_singapore_dollars(tmp_path, capsys):
+    """Before, consolidation read S$2,950.00 typed in our returned statement as unreadable ("not in CNY") and its
+    report line said "unexplained ¥0.00"; ¥5,000 is now refused at its cell instead of read as dollars."""
+    from test_consolidation_statements import report_rows
+    from test_receivables_adjustments import write_master
+
+    master, inbox = tmp_path / "master.xlsx", tmp_path / "inbox"
+    write_master(master)
+    book = openpyxl.load_workbook(master)  # the user changes 记账币种 in Excel
+    [setting] = [r for r in book["参数设置"].iter_rows() if r[0].value == "记账币种"]
+    setting[1].value = "SGD"
+    book.save(master)
+    args = ["forms", "generate", "account_statement", "--master", str(master), "--customer", "C1"]
+    assert main([*args, "--period", "2026-10", "--out", str(inbox)]) == 0
+    path = inbox / "account_statement_C1_2026-10.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    ((_, ref),) = book.defined_names["f_agreed"].destinations
+    sheet[ref.replace("$", "")] = "否"
+    lines = {r[1].value: r for r in sheet.iter_rows(min_row=15) if r[1].value in ("S1", "S2")}
+    lines["S2"][3].value, lines["S1"][3].value = "S$2,950.00", "¥5,000"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", "en"]) == 0
+    line = next(str(v) for row in report_rows(report) for v in row if "reconciliation" in str(v) and "C1" in str(v))
+    assert "unexplained S$" in line and "¥" not in line
+    recon = master.parent / "reconciliations" / "reconcile_account_statement_C1_2026-10.xlsx"
+    texts = [str(v) for row in report_rows(recon) for v in row]
+    assert "'¥5,000' 不是总表记账币种 SGD 的金额：请先换算" in texts  # the master's language: zh
+    assert not any("S$2,950.00" in t for t in texts)  # read as 2,950, no unreadable value
+
+
+def test_reconcile_apply_on_a_sgd_master_prints_its_balances_in_singapore_dollars(tmp_path, capsys):
+    """Before: "balance ¥8,500.00 → ¥8,450.00" and "S2 (...): ¥3,000.00 → ¥2,950.00" on a SGD master."""
+    from test_receivables_adjustments import decide, write_master, write_theirs
+
+    master, recon = tmp_path / "master.xlsx", tmp_path / "recon.xlsx"
+    write_master(master)
+    book = openpyxl.load_workbook(master)
+    [setting] = [r for r in book["参数设置"].iter_rows() if r[0].value == "记账币种"]
+    setting[1].value = "SGD"
+    book.save(master)
+    theirs = write_theirs(tmp_path / "对账单_甲公司.xlsx")
+    assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon)]) == 0
+    decide(recon, {"S2": ("以对方为准", "王经理", "价格折让 50")})
+    capsys.readouterr()
+    assert main(["--lang", "en", "reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    printed = capsys.readouterr().out
+    assert "S$3,000.00 → S$2,950.00" in printed and "balance S$" in printed and "¥" not in printed

@@ -504,6 +504,14 @@ def test_credit_check_decides_at_the_boundaries(excel) -> None:
     ).startswith("需审批：")
 
 
+def test_credit_check_shows_the_amounts_in_the_settings_book_currency(excel) -> None:
+    """Before, a workbook keeping its books in SGD read "over the credit limit by ¥0.01"."""
+    sgd = (("参数", "值"), ("记账币种", "SGD"))
+    args = (CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 31), "en", sgd)
+    reason = one(excel.call("CREDIT_CHECK", "C1", 600.01, *args))
+    assert reason.startswith("refuse: over the credit limit by S$0.01 (limit S$1,000.00") and "¥" not in reason
+
+
 def test_customer_code_positions(excel) -> None:
     customers = (
         ("客户编号", "客户名称", "客户类别", "首次交易日期"),

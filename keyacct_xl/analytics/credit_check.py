@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from keyacct_xl.analytics.credit_terms import Terms
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.ageing import available_credit
@@ -73,9 +74,12 @@ def _cents(values: np.ndarray) -> np.ndarray:
     return np.round(np.nan_to_num(values, nan=0.0) * 100).astype("int64")
 
 
-def decide(positions: pd.DataFrame, amounts: np.ndarray, *, approval_days: int, lang: Lang) -> pd.DataFrame:
+def decide(
+    positions: pd.DataFrame, amounts: np.ndarray, *, approval_days: int, lang: Lang, currency: Currency = CNY
+) -> pd.DataFrame:
     """Each position row against the order amount beside it: available after the order, the decision (allow /
-    approval / refuse) and its reason in ``lang``; amounts are compared in whole cents."""
+    approval / refuse) and its reason in ``lang``, amounts shown in ``currency`` (the master's book currency);
+    amounts are compared in whole cents."""
     amounts = np.asarray(amounts, dtype="float64")
     after = np.round(positions["available_credit"].to_numpy(dtype="float64") - amounts, 2)
     after_cents = _cents(after)
@@ -98,6 +102,7 @@ def decide(positions: pd.DataFrame, amounts: np.ndarray, *, approval_days: int, 
             int(days[i]),
             approval_days,
             lang,
+            currency,
         )
         decisions.append(decision)
         reasons.append(reason)
@@ -117,6 +122,7 @@ def _decide_one(
     days: int,
     approval_days: int,
     lang: Lang,
+    currency: Currency,
 ) -> tuple[str, str]:
     # Over the limit comes first, whatever the grade (none included): a grade-C customer owing more than its limit
     # is told that, not that its credit of ¥0.00 does not cover the order.
@@ -125,10 +131,10 @@ def _decide_one(
             lang,
             "over the credit limit by ¥{over:,.2f} (limit ¥{limit:,.2f}, open balance "
             "¥{balance:,.2f}, order ¥{amount:,.2f})",
-            over=-after,
-            limit=row["credit_limit"],
-            balance=row["balance"],
-            amount=amount,
+            over=Money(-after, currency),
+            limit=Money(row["credit_limit"], currency),
+            balance=Money(row["balance"], currency),
+            amount=Money(amount, currency),
         )
     if not isinstance(handling, str):
         return "approval", tr(
@@ -139,26 +145,28 @@ def _decide_one(
     if no_limit and handling != "prepay":
         return "approval", tr(lang, "no credit limit recorded in Customers: the sales manager decides")
     if handling == "prepay":
-        return _prepay(row, amount, credit_cents, lang)
+        return _prepay(row, amount, credit_cents, lang, currency)
     if handling == "approval_when_overdue" and days > approval_days:
         return "approval", tr(
             lang,
             "¥{overdue:,.2f} overdue up to {days} days (more than {limit} days): needs the sales manager's approval",
-            overdue=row["overdue_amount"],
+            overdue=Money(row["overdue_amount"], currency),
             days=days,
             limit=approval_days,
         )
-    return "allow", tr(lang, "within the credit limit: ¥{after:,.2f} available after this order", after=after)
+    return "allow", tr(
+        lang, "within the credit limit: ¥{after:,.2f} available after this order", after=Money(after, currency)
+    )
 
 
-def _prepay(row: dict, amount: float, credit_cents: int, lang: Lang) -> tuple[str, str]:
+def _prepay(row: dict, amount: float, credit_cents: int, lang: Lang, currency: Currency) -> tuple[str, str]:
     """Cash or prepayment only (C): allowed when the customer's credit covers the whole order; a customer who owes
     is told what it owes, not that a credit of ¥0.00 does not cover the order."""
     if credit_cents >= round(amount * 100):
         return "allow", tr(
             lang,
             "cash or prepayment only: the customer's credit ¥{credit:,.2f} covers the order",
-            credit=credit_cents / 100,
+            credit=Money(credit_cents / 100, currency),
         )
     if credit_cents < 0:
         return "refuse", tr(
@@ -166,16 +174,16 @@ def _prepay(row: dict, amount: float, credit_cents: int, lang: Lang) -> tuple[st
             "cash or prepayment only (credit grade {grade}): the customer owes ¥{owed:,.2f} and holds no prepayment "
             "or credit to cover ¥{amount:,.2f}",
             grade=row["credit_grade"],
-            owed=-credit_cents / 100,
-            amount=amount,
+            owed=Money(-credit_cents / 100, currency),
+            amount=Money(amount, currency),
         )
     return "refuse", tr(
         lang,
         "cash or prepayment only (credit grade {grade}): the customer's credit "
         "¥{credit:,.2f} does not cover ¥{amount:,.2f}",
         grade=row["credit_grade"],
-        credit=credit_cents / 100,
-        amount=amount,
+        credit=Money(credit_cents / 100, currency),
+        amount=Money(amount, currency),
     )
 
 
@@ -195,12 +203,13 @@ class CreditCheck:
     available_after: float
     decision: str
     reason: str
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol
 
     def summary(self, lang: Lang) -> str:
         """The decision, the reason, then the figures it rests on, as ``credit check`` prints them."""
         p = self.position
         limit = p["credit_limit"]
-        shown = "—" if pd.isna(limit) else f"¥{limit:,.2f}"
+        shown = "—" if pd.isna(limit) else self.currency.shown(limit)
         return "\n".join(
             [
                 tr(
@@ -219,16 +228,16 @@ class CreditCheck:
                     "limit {limit}, open balance ¥{balance:,.2f}, available ¥{available:,.2f}, order "
                     "¥{amount:,.2f}, available after ¥{after:,.2f}",
                     limit=shown,
-                    balance=p["balance"],
-                    available=0.0 if pd.isna(p["available_credit"]) else p["available_credit"],
-                    amount=self.amount,
-                    after=0.0 if pd.isna(self.available_after) else self.available_after,
+                    balance=Money(p["balance"], self.currency),
+                    available=Money(0.0 if pd.isna(p["available_credit"]) else p["available_credit"], self.currency),
+                    amount=Money(self.amount, self.currency),
+                    after=Money(0.0 if pd.isna(self.available_after) else self.available_after, self.currency),
                 ),
                 "  "
                 + tr(
                     lang,
                     "overdue ¥{overdue:,.2f}, most days overdue {days}",
-                    overdue=p["overdue_amount"],
+                    overdue=Money(p["overdue_amount"], self.currency),
                     days=p["max_days_overdue"],
                 ),
             ]

@@ -94,9 +94,9 @@ def run_credit_check(
     )
     policy = policy or load_credit_policy()
     positions = credit_positions(customers.head(1), ledger, grade_terms(policy, master.settings))
-    decided = decide(
-        positions, np.array([amount]), approval_days=approval_overdue_days(policy, master.settings), lang=lang
-    ).iloc[0]
+    currency = master.settings.book_currency
+    approval_days = approval_overdue_days(policy, master.settings)
+    decided = decide(positions, np.array([amount]), approval_days=approval_days, lang=lang, currency=currency).iloc[0]
     position = {str(k): v for k, v in positions.iloc[0].items()}
     return CreditCheck(
         position,
@@ -105,4 +105,5 @@ def run_credit_check(
         float(decided["available_after"]),
         str(decided["decision"]),
         str(decided["reason"]),
+        currency,
     )

@@ -727,7 +727,12 @@ def drop_added_columns(store: Store, sha: str) -> bool:
     kept = [c for c in frame.columns if c not in added]
     headers = {k: v for k, v in store.headers.get(CUSTOMERS.name, {}).items() if k not in added}
     write_tables(
-        store.path, {PLAIN_CUSTOMERS: frame[kept]}, lang=store.lang, headers={CUSTOMERS.name: headers}, backup=False
+        store.path,
+        {PLAIN_CUSTOMERS: frame[kept]},
+        lang=store.lang,
+        headers={CUSTOMERS.name: headers},
+        backup=False,
+        currency=store.settings.book_currency,
     )
     return True
 

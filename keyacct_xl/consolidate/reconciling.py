@@ -95,16 +95,21 @@ def run_reconciliation(
         refuse_writing_over(written, None, [theirs_path, ours_path])
     refuse_decided(out)
     period = (start, end) if start is not None and end is not None else None
-    theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period, customer_id=customer_id)
-    company, currency = None, CNY
-    if is_master_workbook(ours_path):
-        if not customer_id:
+    ours_master = is_master_workbook(ours_path)
+    # read first when it will be reconciled: their amounts are read in its book currency
+    master = load_master(ours_path) if ours_master and customer_id else None
+    currency = master.settings.book_currency if master is not None else CNY
+    theirs, returned = read_theirs(
+        theirs_path, perspective=perspective, period=period, customer_id=customer_id, currency=currency
+    )
+    company = None
+    if ours_master:
+        if master is None:
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
         named = statement_period(theirs)
-        master = load_master(ours_path)
         refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
         theirs = set_aside_other_customers(theirs, master.customers, customer_id)
-        company, currency = master.settings.company_name, master.settings.book_currency
+        company = master.settings.company_name
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
         ours = read_statement(ours_path, perspective="ours")
@@ -206,12 +211,17 @@ def refuse_decided(out: Path) -> None:
 
 
 def read_theirs(
-    path: Path, *, perspective: Perspective = "customer", period: Period | None = None, customer_id: str = ""
+    path: Path,
+    *,
+    perspective: Perspective = "customer",
+    period: Period | None = None,
+    customer_id: str = "",
+    currency: Currency = CNY,
 ) -> tuple[Statement, ReturnedStatement | None]:
     """The customer's statement at ``path`` from one read of the file, and the returned form when it is our
-    statement form sent back (read again by its fields: only then). Our customer statement returned is read in our
-    perspective whatever ``perspective`` says; one naming another customer than ``customer_id`` is refused, as is a
-    master workbook."""
+    statement form sent back (read again by its fields: only then), its amounts in ``currency`` (the master's). Our
+    customer statement returned is read in our perspective whatever ``perspective`` says; one naming another
+    customer than ``customer_id`` is refused, as is a master workbook."""
     if is_master_workbook(path):  # from its tables, before the whole master is read as a statement
         _refuse_master(path)
     sheets = read_sheets(path, SUFFIXES, formulas=True)
@@ -221,7 +231,7 @@ def read_theirs(
     if _is_returned_form(sheets):
         returned = read_returned(path)
         if returned is not None:
-            return returned_lines(path.name, returned), returned
+            return returned_lines(path.name, returned, currency), returned
     marker = statement_marker([(sheet.name, sheet.cells) for sheet in sheets])
     if marker is not None:
         named = marker.customer_id
@@ -236,12 +246,12 @@ def read_theirs(
                 )
             )
         shown = [sheet for sheet in sheets if sheet.name != MARKER_SHEET]
-        ours = statement_from_sheets(path, shown, perspective="ours", period=period)
+        ours = statement_from_sheets(path, shown, perspective="ours", period=period, currency=currency)
         # The rows we printed under the lines (ageing, confirmation) stay listed as notes; only those the customer
         # wrote in (the differences box, a remark) are quoted as theirs.
         theirs = {row: text for row, text in ours.note_texts.items() if text not in marker.printed}
         return replace(ours, note_texts=theirs), None
-    return statement_from_sheets(path, sheets, perspective=perspective, period=period), None
+    return statement_from_sheets(path, sheets, perspective=perspective, period=period, currency=currency), None
 
 
 def _refuse_master(path: Path) -> None:

@@ -23,6 +23,7 @@ from keyacct_xl.consolidate.intake import Submission
 from keyacct_xl.consolidate.model import FileOutcome, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.fileio import NAME_MAX, fitted_name, system_problem
 from keyacct_xl.forms.catalog import load_form
@@ -36,6 +37,7 @@ from keyacct_xl.receivables.adjustments import read_decisions
 from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, reconciliation_name
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import Problem, Statement
 
 RETURNED_FORM = "account_statement"
@@ -122,8 +124,9 @@ def differences_found(returned: ReturnedStatement) -> bool:
     return bool(returned.differences) or agreed in _NO
 
 
-def returned_lines(name: str, returned: ReturnedStatement) -> Statement:
-    """The returned lines as a statement in our layout (debit = sales, credit = receipts), values unreadable named."""
+def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = CNY) -> Statement:
+    """The returned lines as a statement in our layout (debit = sales, credit = receipts), amounts in ``currency``
+    (the master's book currency; one in another is unreadable at its cell), values unreadable named."""
     rows, problems = [], []
     for row, values in returned.lines:
         if all(is_blank(v) for v in values.values()):
@@ -131,7 +134,7 @@ def returned_lines(name: str, returned: ReturnedStatement) -> Statement:
         amount, date = 0.0, None
         for key, sign in (("debit", 1.0), ("credit", -1.0)):
             try:
-                amount += sign * (0.0 if is_blank(values.get(key)) else parse_money(values.get(key)))
+                amount += sign * (0.0 if is_blank(values.get(key)) else parse_money(values.get(key), currency=currency))
             except ParseError as exc:
                 problems.append(Problem(name, returned.sheet, row, key, cell_text(values.get(key)), exc.wording))
                 amount = float("nan")
@@ -144,11 +147,14 @@ def returned_lines(name: str, returned: ReturnedStatement) -> Statement:
     frame = pd.DataFrame(rows, columns=["row", "date", "ref", "description", "amount"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
+    opening, closing = _money(returned.opening, currency), _money(returned.closing, currency)
+    return Statement(name, returned.sheet, frame, opening, closing, [], [], problems, {}, returned_period(returned))
+
+
+def returned_period(returned: ReturnedStatement) -> Period | None:
+    """The period the returned statement names, None unless both its days are read."""
     start, end = (_day(v) for v in returned.period)
-    known = (start, end) if start is not None and end is not None else None
-    return Statement(
-        name, returned.sheet, frame, _money(returned.opening), _money(returned.closing), [], [], problems, {}, known
-    )
+    return (start, end) if start is not None and end is not None else None
 
 
 def _day(value: object) -> pd.Timestamp | None:
@@ -158,9 +164,9 @@ def _day(value: object) -> pd.Timestamp | None:
         return None
 
 
-def _money(value: object) -> float | None:
+def _money(value: object, currency: Currency) -> float | None:
     try:
-        return None if is_blank(value) else parse_money(value)
+        return None if is_blank(value) else parse_money(value, currency=currency)
     except ParseError:
         return None
 
@@ -231,22 +237,26 @@ def _started(
             customer=returned.customer_id,
             out=started,
         )
-    theirs = returned_lines(name, returned)  # its path under SOURCE: the reconciliation's name tells same names apart
-    if not returned.customer_id or theirs.period is None:
+    period = returned_period(returned)
+    if not returned.customer_id or period is None:
         return msg(
             "returned statement with differences, but without a customer ID or period: reconcile it by hand "
             "(keyacct-xl reconcile)"
         )
     try:
         book = books()
-        ours = master_lines(book, returned.customer_id, start=theirs.period[0], end=theirs.period[1])
+        # its path under SOURCE: the reconciliation's name tells same names apart
+        theirs = returned_lines(name, returned, book.settings.book_currency)
+        ours = master_lines(book, returned.customer_id, start=period[0], end=period[1])
     except KeyacctError as exc:
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
     result = with_customer_note(reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id), returned, lang)
     if not dry_run:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            write_reconciliation(result, out, lang=lang, company=book.settings.company_name)
+            write_reconciliation(
+                result, out, lang=lang, company=book.settings.company_name, currency=book.settings.book_currency
+            )
         except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
             problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
             return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
@@ -256,6 +266,6 @@ def _started(
         customer=returned.customer_id,
         out=out,
         count=int((result.table["difference"].fillna(1) != 0).sum()),
-        remainder=result.remainder,
+        remainder=Money(result.remainder, book.settings.book_currency),
         dry=msg(" (dry run: not written)") if dry_run else "",
     )

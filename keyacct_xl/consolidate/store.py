@@ -166,6 +166,7 @@ def save_store(store: Store, names: Iterable[str], *, edited: Iterable[str] = ()
         unchanged_rows=unchanged,
         rows={n: store.rows[n] for n in names if n in store.rows},
         off_kind=store.off_kind,
+        currency=store.settings.book_currency,
     )
     for n in names:  # the rows are now one after the other; a table relabelled since says no more where they are
         where, frame, off = store.rows.pop(n, None), store.frames[n], store.off_kind.pop(n, {})

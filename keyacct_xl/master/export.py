@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, currency
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import (
     atomic_write,
@@ -141,7 +142,9 @@ def export_master(
     settings = private.get(SETTINGS.name)
     if settings is not None:  # the store's lines are in the workbook now: the export names no batch of a store
         settings.frame = _without_batches(settings.frame)
-    company = _company(settings.frame) if settings else ""
+    company = _setting_text(settings.frame, "company_name") if settings else ""
+    # the export keeps its money cells in the master's book currency
+    book_currency = currency(_setting_text(settings.frame, "currency")) if settings else CNY
     with _terminated_as_exit():
         write_new_workbook(
             out,
@@ -150,6 +153,7 @@ def export_master(
             company=company,
             headers={n: t.headers for n, t in private.items()},
             backup=keeps_backup(out),
+            currency=book_currency,
         )
     # The load cache of the file just replaced holds every table as it was last loaded, contacts included; the
     # export names no batch, so nothing of that folder is its own.
@@ -296,8 +300,9 @@ def _without_batches(settings: pd.DataFrame) -> pd.DataFrame:
     return settings
 
 
-def _company(settings: pd.DataFrame) -> str:
-    values = settings.loc[settings["setting"].map(setting_key) == "company_name", "value"]
+def _setting_text(settings: pd.DataFrame, key: str) -> str:
+    """The text of the Settings row ``key`` ("" when it is missing or holds no text)."""
+    values = settings.loc[settings["setting"].map(setting_key) == key, "value"]
     return str(values.iloc[0]) if len(values) and isinstance(values.iloc[0], str) else ""
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from keyacct_xl.currency import CNY
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import atomic_write, backup_path, master_write_lock, written_path
 from keyacct_xl.history.spill import rows_below, spill_past_last_row
@@ -69,7 +69,7 @@ from keyacct_xl.xlsx.timeformats import column_format, value_format
 from keyacct_xl.xlsx.xmlpart import PartError, naming_file
 
 DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = CNY.money_format  # a master's book currency other than CNY: Currency.money_format
+MONEY_FORMAT = CNY.money_format  # a master's book currency other than CNY: Currency.money_format (kind_formats)
 KIND_FORMATS = {
     "text": "@",
     "int": "0",
@@ -82,6 +82,13 @@ KIND_FORMATS = {
     # time their own (xlsx/timeformats.py). A column of the user's times or durations takes theirs.
     "cells": "General",
 }
+
+
+def kind_formats(currency: Currency) -> dict[str, str]:
+    """The number format of each column kind in a master keeping its books in ``currency``: money in its symbol."""
+    return {**KIND_FORMATS, "money": currency.money_format}
+
+
 TABLE_STYLE = "Table Style Medium 2"
 TABLE_STYLE_XML = "TableStyleMedium2"  # the same style as named inside a table part
 _CHOICES = {("Customers", "grade"): ["VIP", "A", "B", "C"], ("Customers", "credit_grade"): ["A", "B", "C"]}
@@ -132,12 +139,12 @@ def set_table_print(sheet: xlsxwriter.worksheet.Worksheet, widths: list[float], 
     sheet.set_footer(setup.footer)
 
 
-def skeleton_bytes(lang: Lang, company: str) -> bytes:
-    """A new master with every table (header and one empty body row), formats, widths, frozen headers and an A4
-    print setup."""
+def skeleton_bytes(lang: Lang, company: str, currency: Currency = CNY) -> bytes:
+    """A new master with every table (header and one empty body row), formats (money in ``currency``), widths,
+    frozen headers and an A4 print setup."""
     buffer = io.BytesIO()
     book = xlsx_book(buffer, title=tr(lang, "Key Account Master"), company=company)
-    formats = {kind: book.add_format({"num_format": code}) for kind, code in KIND_FORMATS.items()}
+    formats = {kind: book.add_format({"num_format": code}) for kind, code in kind_formats(currency).items()}
     for schema in ALL_TABLES:
         sheet = book.add_worksheet(schema.sheet(lang))
         widths = [header_fit(col.width, col.header(lang)) for col in schema.columns]
@@ -208,8 +215,8 @@ def save_master(
     if master.spilled and SETTINGS not in chosen:  # the save that names the new batch is the one that moves it
         chosen.append(SETTINGS)
     frames = {s: settings_frame(master) if s is SETTINGS else rows[s.name] for s in chosen}
-    company = master.settings.company_name
-    skeleton = None if target.exists() else skeleton_bytes(master.lang, company)
+    company, currency = master.settings.company_name, master.settings.book_currency
+    skeleton = None if target.exists() else skeleton_bytes(master.lang, company, currency)
     origins = _origins(master, rows, target, stored) if skeleton is None else {}
     read_to = {name: where.last() for name, where in master.rows.items() if name in rows} if origins else {}
     as_typed = _as_typed(master, rows, stored) if origins else {}
@@ -224,6 +231,7 @@ def save_master(
         origins=origins,
         read_to=read_to,
         as_typed=as_typed,
+        currency=currency,
     )
     _rows_written(master, rows, as_typed)
     for spilled in master.spilled:
@@ -300,8 +308,10 @@ def write_tables(
     unchanged_rows: Mapping[str, int] | None = None,
     rows: Mapping[str, SheetRows] | None = None,
     off_kind: Mapping[str, OffKind] | None = None,
+    currency: Currency = CNY,
 ) -> Path:
-    """Write each frame into its schema's table of the existing workbook ``path``, part by part.
+    """Write each frame into its schema's table of the existing workbook ``path``, part by part, its money cells in
+    ``currency`` (the master's book currency).
 
     A table the workbook lacks is added on a new sheet named for ``lang``; every part that neither holds a
     written table nor lists the sheets (workbook.xml, its rels, content types, styles) keeps its exact bytes.
@@ -330,6 +340,7 @@ def write_tables(
         origins=origins,
         read_to={s.name: found[s.name].last() for s in frames if s.name in found},
         as_typed=typed,
+        currency=currency,
     )
     return target
 
@@ -350,9 +361,10 @@ def write_new_workbook(
     company: str,
     headers: Mapping[str, Mapping[str, str]] | None = None,
     backup: bool = False,
+    currency: Currency = CNY,
 ) -> Path:
-    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, atomically; a file already at
-    ``path`` is kept as its backup when ``backup``.
+    """Write ``frames`` into a new workbook at ``path`` made from the skeleton, its money cells in ``currency``,
+    atomically; a file already at ``path`` is kept as its backup when ``backup``.
 
     Nothing of a file already at ``path`` is read into the new one; tables the skeleton lacks are added on new sheets.
     """
@@ -363,8 +375,9 @@ def write_new_workbook(
         lang=lang,
         headers=headers or {},
         backup=backup,
-        skeleton=skeleton_bytes(lang, company),
+        skeleton=skeleton_bytes(lang, company, currency),
         add_missing=True,
+        currency=currency,
     )
     return target
 
@@ -382,6 +395,7 @@ def _write(
     origins: Mapping[str, np.ndarray] | None = None,
     read_to: Mapping[str, int] | None = None,
     as_typed: Mapping[str, Mapping[str, Mapping[int, object]]] | None = None,
+    currency: Currency = CNY,
 ) -> None:
     # Locked from reading the parts to the rename: the parts not written are copied from the file as it is now.
     # A part that cannot be read or edited is one error naming the file and the part.
@@ -401,6 +415,7 @@ def _write(
             replaced,
             read_to,
             as_typed or {},
+            kind_formats(currency),
         )
         if isinstance(source, io.BytesIO):
             source.seek(0)
@@ -422,6 +437,7 @@ def _replacements(
     replaced: list[Replaced],
     read_to: Mapping[str, int] | None = None,
     as_typed: Mapping[str, Mapping[str, Mapping[int, object]]] | None = None,
+    formats: Mapping[str, str] = KIND_FORMATS,
 ) -> tuple[dict, frozenset[str]]:
     with open_package(source) as archive:
         located = locate_tables(archive)
@@ -431,7 +447,7 @@ def _replacements(
                 msg("{path}: the workbook has no table {tables} to write to", path=target, tables=listing(missing))
             )
         styles_xml = read_part(archive, STYLES_PART)
-        codes = set(KIND_FORMATS.values()).union(*(own_formats(frame, schema) for schema, frame in frames.items()))
+        codes = set(formats.values()).union(*(own_formats(frame, schema) for schema, frame in frames.items()))
         styles, indices = ensure_formats(styles_xml, sorted(codes))
         replacements: dict = {}
         if styles != styles_xml:
@@ -439,7 +455,7 @@ def _replacements(
         sheet_names = set(sheet_parts(archive))
         kept = False  # whether a rewrite keeps a formula or an error
         for schema, frame in frames.items():
-            columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices)
+            columns = cell_columns(frame, schema, headers.get(schema.name, {}), lang, indices, formats)
             refuse_non_finite(columns, schema.name)
             refuse_overlong_text(columns, schema.name, first=unchanged_rows.get(schema.name, 0))
             _refuse_blank_keys(
@@ -777,9 +793,15 @@ def column_order(frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, s
 
 
 def cell_columns(
-    frame: pd.DataFrame, schema: TableSchema, found: Mapping[str, str], lang: Lang, styles: Mapping[str, int]
+    frame: pd.DataFrame,
+    schema: TableSchema,
+    found: Mapping[str, str],
+    lang: Lang,
+    styles: Mapping[str, int],
+    formats: Mapping[str, str] = KIND_FORMATS,
 ) -> list[CellColumn]:
-    """The columns to write for ``frame``, in ``column_order``, each with its header, kind and style."""
+    """The columns to write for ``frame``, in ``column_order``, each with its header, kind and style (the number
+    format of its kind in ``formats``)."""
     known, present = set(schema.keys), set(frame.columns)
     blank = pd.Series([None] * len(frame), dtype=object)  # a schema column the frame lacks
     columns = []
@@ -790,7 +812,7 @@ def cell_columns(
         values = frame[label] if label in present else blank
         kind = col.kind if col else own_kind(values)
         code = None if col else column_format(values, kind)  # the user's times, durations, dates with a time
-        style = styles[code or KIND_FORMATS[kind]]
+        style = styles[code or formats[kind]]
         columns.append(CellColumn(header, values, kind, style, styles[DATE_FORMAT], styles))
     return columns
 

@@ -451,7 +451,7 @@ def write_evaluation_forms(evaluation: RepEvaluation, master: Master, folder: Pa
                 "actual": _number(r["actual"]),
                 "weight": _number(r["weight"]),
                 "score": _number(r["score"]),
-                "comment": _comment(str(r["kpi"]), r["score"], total, form_lang),
+                "comment": _comment(str(r["kpi"]), r["score"], total, form_lang, evaluation.currency),
             }
             for r in rows.to_dict("records")
         ]
@@ -489,9 +489,10 @@ def _form_line_types(kinds: Mapping[str, Kind]) -> dict[str, str]:
     return {key: form_types[kinds[key]] for key in ("target", "actual") if kinds.get(key) in form_types}
 
 
-def _comment(kpi: str, score: Any, kpis: pd.DataFrame, lang: Lang) -> str | None:
-    """A form line's comment: why a KPI is not scored; for the overdue share, the overdue money at the previous
-    period's end and the change since (the target and actual columns hold the receivables and the overdue)."""
+def _comment(kpi: str, score: Any, kpis: pd.DataFrame, lang: Lang, currency: Currency) -> str | None:
+    """A form line's comment: why a KPI is not scored; for the overdue share, the overdue money (in ``currency``) at
+    the previous period's end and the change since (the target and actual columns hold the receivables and the
+    overdue)."""
     if _number(score) is None:
         return NO_VALUE[kpi].render(lang)
     if kpi == "overdue_share" and len(kpis):
@@ -499,7 +500,7 @@ def _comment(kpi: str, score: Any, kpis: pd.DataFrame, lang: Lang) -> str | None
         return tr(
             lang,
             "overdue at the last period's end ¥{before:,.2f}, change {change:+,.2f}",
-            before=float(row["overdue_before"]),
+            before=Money(float(row["overdue_before"]), currency),
             change=float(row["overdue_change"]),
         )
     return None

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from keyacct_xl.cellformulas import formula_reader
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import master_write_lock
 from keyacct_xl.i18n import Lang
@@ -455,6 +456,7 @@ class ReconcileApplied:
     # decisions, reasons and approvers of the adjustments taken out that the workbook does not hold
     unlike_workbook: list[Message] = field(default_factory=list)
     adjustments_sheet: str = ""  # the master's Adjustments sheet as its file names it
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol
 
     def summary(self, lang: Lang) -> str:
         """The changes, one line each, after a line of counts; then the cells taken out unlike the workbook."""
@@ -471,8 +473,8 @@ class ReconcileApplied:
             ours=self.kept.get("ours", 0),
             transit=self.kept.get("in_transit", 0),
             undecided=self.undecided,
-            before=self.balance_before,
-            after=self.balance_after,
+            before=Money(self.balance_before, self.currency),
+            after=Money(self.balance_after, self.currency),
         )
         changes = [
             tr(
@@ -481,8 +483,8 @@ class ReconcileApplied:
                 sign=sign,
                 ref=c.ref or "-",
                 line=c.line,
-                before=c.before,
-                after=c.after,
+                before=Money(c.before, self.currency),
+                after=Money(c.after, self.currency),
                 decision=c.decision,
             )
             for sign, group in (("+", self.added), ("−", self.removed))
@@ -561,7 +563,8 @@ def run_reconcile_apply(
         if not undo:
             _refuse_changed_decisions(existing, new, decisions, customer)
         fresh = pd.Series([k not in held for k in natural_keys(new)], index=new.index, dtype=bool)
-        booked = {} if undo else booked_elsewhere(existing, new[fresh], decisions, customer, documents)
+        currency = master.settings.book_currency
+        booked = {} if undo else booked_elsewhere(existing, new[fresh], decisions, customer, documents, currency)
         fresh &= ~new.index.isin(list(booked))
         before = customer_balance(master, customer)
         if undo:
@@ -584,6 +587,7 @@ def run_reconcile_apply(
                 headers={ADJUSTMENTS.name: master.headers.get(ADJUSTMENTS.name, {})},
                 rows={ADJUSTMENTS.name: where} if where is not None else None,
                 off_kind=master.off_kind,
+                currency=currency,
             )
         master.adjustments = written.reset_index(drop=True)
         changes = _changes(changed, decisions, undo)
@@ -603,6 +607,7 @@ def run_reconcile_apply(
             undo=undo,
             unlike_workbook=unlike,
             adjustments_sheet=adjustment_places(master).sheet,
+            currency=currency,
         )
 
 

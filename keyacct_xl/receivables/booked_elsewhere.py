@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Location, msg, tr
@@ -32,6 +33,7 @@ class Booked:
     amount: float
     date: pd.Timestamp | None
     holds: float | None  # the master's amount under ``ref`` now (None for a line without a document number)
+    currency: Currency = CNY  # the master's book currency: the amounts' symbol
 
     def render(self, lang: Lang) -> str:
         """One line of the summary: which cell, which document, which reconciliation booked it, what the master
@@ -42,7 +44,7 @@ class Booked:
             "where": self.where,
             "source": self.reconciliation,
             "file": self.source_file or "-",
-            "amount": self.amount,
+            "amount": Money(self.amount, self.currency),
             "date": "-" if self.date is None else f"{self.date:%Y-%m-%d}",
         }
         if self.holds is None:
@@ -56,13 +58,18 @@ class Booked:
             lang,
             "  = {ref} ({line}), {where}: already booked by reconciliation {source} (applied from {file}: "
             "¥{amount:,.2f} on {date}); not booked again: the master holds ¥{holds:,.2f} for {ref}",
-            holds=self.holds,
+            holds=Money(self.holds, self.currency),
             **params,
         )
 
 
 def booked_elsewhere(
-    existing: pd.DataFrame, new: pd.DataFrame, decisions: Decisions, customer: str, documents: Mapping[str, float]
+    existing: pd.DataFrame,
+    new: pd.DataFrame,
+    decisions: Decisions,
+    customer: str,
+    documents: Mapping[str, float],
+    currency: Currency = CNY,
 ) -> dict[Any, Booked]:
     """The ``new`` adjustments (by index) of lines with no document of ours that another reconciliation of the
     customer has booked: two copies of one statement (resent under another name, saved as .xls and .ods, decided by
@@ -96,9 +103,10 @@ def booked_elsewhere(
                 amount=key[2],
                 date=key[1],
                 holds=documents.get(ref) if ref else None,
+                currency=currency,
             )
         elif ref and (ref, key[1]) in {k[:2] for k in pool}:
-            _refuse_booked_otherwise(others, line, key, documents)
+            _refuse_booked_otherwise(others, line, key, documents, currency)
     return found
 
 
@@ -115,7 +123,11 @@ def _identities(frame: pd.DataFrame) -> list[tuple[str, pd.Timestamp | None, flo
 
 
 def _refuse_booked_otherwise(
-    others: pd.DataFrame, line: DecidedLine, key: tuple[str, pd.Timestamp | None, float], documents: Mapping[str, float]
+    others: pd.DataFrame,
+    line: DecidedLine,
+    key: tuple[str, pd.Timestamp | None, float],
+    documents: Mapping[str, float],
+    currency: Currency,
 ) -> None:
     """A line with no document of ours whose document number and date another reconciliation booked at another
     amount: refused, naming its cell, what the master holds and the reconciliation that booked it."""
@@ -127,11 +139,11 @@ def _refuse_booked_otherwise(
             "{file}); this line would book ¥{amount:,.2f} on {date} more; reconcile again and decide on the new "
             "workbook",
             where=line.places["decision"],
-            holds=documents.get(ref, round(float(row["amount"]), 2)),
+            holds=Money(documents.get(ref, round(float(row["amount"]), 2)), currency),
             ref=ref,
             source=str(row["reconciliation"]).strip(),
             file="-" if is_blank(row["source_file"]) else str(row["source_file"]).strip(),
-            amount=amount,
+            amount=Money(amount, currency),
             date="-" if date is None else f"{date:%Y-%m-%d}",
         )
     )

@@ -26,12 +26,13 @@ import python_calamine as calamine
 
 from keyacct_xl.cellformulas import SheetMarks, ods_sheet_marks, xls_sheet_marks
 from keyacct_xl.consolidate import safety
+from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.disguised import disguised_sheets
 from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.messages import Location, Pair, Rendered, cell_text, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, parse_date, parse_money
+from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, names_currency, parse_date, parse_money
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.package import open_package, read_part, sheet_parts
@@ -228,34 +229,44 @@ class Statement:
 
 
 def read_statement(
-    path: str | Path, *, perspective: Perspective = "customer", period: Period | None = None
+    path: str | Path,
+    *,
+    perspective: Perspective = "customer",
+    period: Period | None = None,
+    currency: Currency = CNY,
 ) -> Statement:
     """Find the header row, classify every row, parse dates and amounts (see the module docstring).
 
     ``period`` (default: the one the title names, keyacct_xl.receivables.statement_dates) gives dates without a
     year their year; lines dated before it are added to the opening balance and named, not matched one by one.
+    Amounts are read in ``currency``, the master's book currency (``_check_currency``).
     """
     path = Path(path)
     return statement_from_sheets(
-        path, read_sheets(path, SUFFIXES, formulas=True), perspective=perspective, period=period
+        path, read_sheets(path, SUFFIXES, formulas=True), perspective=perspective, period=period, currency=currency
     )
 
 
 def statement_from_sheets(
-    path: Path, sheets: Sequence[SheetCells], *, perspective: Perspective = "customer", period: Period | None = None
+    path: Path,
+    sheets: Sequence[SheetCells],
+    *,
+    perspective: Perspective = "customer",
+    period: Period | None = None,
+    currency: Currency = CNY,
 ) -> Statement:
-    """The statement in the ``sheets`` already read from ``path``: the first sheet with a header row (see
-    ``read_statement``)."""
+    """The statement in the ``sheets`` already read from ``path``: the first sheet with a header row, its amounts
+    in ``currency`` (see ``read_statement``)."""
     for shown in (s for s in sheets if s.visible):
         sheet, grid = shown.name, shown.cells
         found = _find_header(grid, shown.hidden_columns)
         if found is not None:
             header_at, roles = found
             named = period or title_period(grid[:header_at])
-            statement = _parse(path, sheet, grid, header_at, roles, perspective, named)
+            statement = _parse(path, sheet, grid, header_at, roles, perspective, named, currency)
             if period is None and named is not None and not _inside(statement, named):
                 # A date in the title that no line falls in (a print date, another year) is not the period.
-                statement = _parse(path, sheet, grid, header_at, roles, perspective, None)
+                statement = _parse(path, sheet, grid, header_at, roles, perspective, None, currency)
             statement = replace(
                 statement,
                 title="\n".join(row_text(row) for row in grid[:header_at]),
@@ -438,6 +449,7 @@ def _parse(
     roles: dict[str, int],
     perspective: Perspective,
     period: Period | None,
+    currency: Currency,
 ) -> Statement:
     name = path.name
     headers = {role: str(grid[header_at][c]) for role, c in roles.items()}
@@ -457,7 +469,7 @@ def _parse(
             return _month_day(months.get(excel_row, cell(row, "month")), cell(row, "day"))
         return cell(row, "date")
 
-    _check_currency(path, sheet, body, roles, cell)
+    _check_currency(path, sheet, body, roles, cell, currency)
     amount_roles = [r for r in ("debit", "credit", "amount") if r in roles]
     day_first = _day_first(path, [date_of(r, row) for r, row in body])
     no_year = yearless_dates([date_of(r, row) for r, row in body], period, day_first)
@@ -500,7 +512,7 @@ def _parse(
         shifted = {r for r, c in roles.items() if split and c >= min(roles[r] for r in split)}
         split_amount = bool(shifted & {"debit", "credit", "amount"})
         try:
-            balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective)
+            balance = _balance(cell(row, "balance"), cell(row, "direction"), perspective, currency)
         except ParseError as exc:
             quoted = cell_text(cell(row, "balance"))
             problems.append(Problem(name, sheet, excel_row, headers["balance"], quoted, exc.wording))
@@ -512,7 +524,7 @@ def _parse(
         if _OPENING.search(text):
             balance_rows.append(excel_row)
             if opening is None:
-                opening = balance if balance is not None or split_amount else _signed(row, roles, cell, flip)
+                opening = balance if balance is not None or split_amount else _signed(row, roles, cell, flip, currency)
             continue
         if _CLOSING.search(text) or not has_amount:
             if _CLOSING.search(text):
@@ -520,14 +532,14 @@ def _parse(
                 if ended and balance is None and sum(not is_blank(cell(row, r)) for r in amount_roles) == 1:
                     # No balance: the closing balance stands in an amount column, as the opening does (one amount:
                     # a debit and a credit on the closing row are the period's totals, not a balance).
-                    stated, bad = _amount(row, roles, cell, flip)
+                    stated, bad = _amount(row, roles, cell, flip, currency)
                     problems += [Problem(name, sheet, excel_row, headers[r], cell_text(v), why) for r, v, why in bad]
                     closing = closing if bad or split_amount else stated
             else:
                 notes.append(excel_row)
                 note_texts[excel_row] = row_text(row)
             continue
-        amount, bad = _amount(row, roles, cell, flip)
+        amount, bad = _amount(row, roles, cell, flip, currency)
         for role, value, reason in bad:
             problems.append(Problem(name, sheet, excel_row, headers[role], cell_text(value), reason))
         if split_amount:
@@ -697,15 +709,18 @@ def _text(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell) -> None:
-    """Amounts in two currencies cannot be summed: refuse the file, naming the currencies and rows."""
+def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell, currency: Currency) -> None:
+    """Amounts in two currencies cannot be summed: refuse the file whose currency column names another than
+    ``currency`` (the master's), naming the currencies and rows. A CNY book refuses amounts marked in a foreign
+    currency here as well; a book in another currency reads each amount in it and refuses one marked in another
+    (¥1,300 in SGD) at its cell, as forms read money (``parse_money``)."""
     seen: dict[str, list[int]] = {}
     for excel_row, row in body:
         marks = set()
         code = cell(row, "currency")
-        if not is_blank(code) and normalize_header(code) not in _CNY:
+        if not is_blank(code) and not _names_book_currency(code, currency):
             marks.add(unicodedata.normalize("NFKC", str(code)).strip().upper())
-        for role in ("debit", "credit", "amount"):
+        for role in ("debit", "credit", "amount") if currency == CNY else ():
             value = cell(row, role)
             if isinstance(value, str) and (m := _FOREIGN.search(unicodedata.normalize("NFKC", value))):
                 marks.add(m[1].upper())
@@ -713,13 +728,25 @@ def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell) -
             seen.setdefault(mark, []).append(excel_row)
     if seen:
         listed = "; ".join(f"{mark} in row(s) {', '.join(map(str, rows[:8]))}" for mark, rows in sorted(seen.items()))
+        where = Location(path, sheet=sheet or None)
+        if currency == CNY:
+            raise InputError(
+                msg("{where}: currencies mixed or not CNY ({listed}); convert to CNY first", where=where, listed=listed)
+            )
         raise InputError(
             msg(
-                "{where}: currencies mixed or not CNY ({listed}); convert to CNY first",
-                where=Location(path, sheet=sheet or None),
+                "{where}: currencies mixed or not {currency}, the master's currency ({listed}); convert to {currency} "
+                "first",
+                where=where,
+                currency=currency.code,
                 listed=listed,
             )
         )
+
+
+def _names_book_currency(code: object, currency: Currency) -> bool:
+    """Whether a currency column's ``code`` names the book's ``currency`` (CNY: also 人民币, RMB, 元, ¥)."""
+    return normalize_header(code) in _CNY if currency == CNY else names_currency(str(code), currency)
 
 
 def _day_first(path: Path, values: list[object]) -> bool | None:
@@ -742,7 +769,7 @@ def _date(value: object, day_first: bool | None, no_year: YearlessDates) -> pd.T
         return exc.wording
 
 
-def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, object, Rendered]]]:
+def _amount(row, roles, cell, flip: float, currency: Currency) -> tuple[float, list[tuple[str, object, Rendered]]]:
     """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read.
 
     An amount marked DR/CR (借/贷) in the one amount column is a debit or credit of the statement's books."""
@@ -753,7 +780,7 @@ def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, objec
         if role not in roles or is_blank(value):
             continue
         try:
-            side, amount = _marked_money(value, role)
+            side, amount = _marked_money(value, role, currency)
         except ParseError as exc:
             bad.append((role, value, exc.wording))
             continue
@@ -767,8 +794,8 @@ def _amount(row, roles, cell, flip: float) -> tuple[float, list[tuple[str, objec
     return flip * (parts.get("debit", 0.0) - parts.get("credit", 0.0)), bad
 
 
-def _signed(row, roles, cell, flip: float) -> float | None:
-    amount, bad = _amount(row, roles, cell, flip)
+def _signed(row, roles, cell, flip: float, currency: Currency) -> float | None:
+    amount, bad = _amount(row, roles, cell, flip, currency)
     return None if bad or amount != amount else amount
 
 
@@ -793,11 +820,11 @@ def side_mark(value: object) -> tuple[str | None, object]:
     return _SIDE_WORDS[found["side"].lower()], found["number"]
 
 
-def _marked_money(value: object, role: str) -> tuple[str | None, float]:
+def _marked_money(value: object, role: str, currency: Currency) -> tuple[str | None, float]:
     """The amount of a cell, and the side its DR/CR (借/贷) mark gives; a mark that contradicts its debit or credit
     column, or a minus sign beside a mark, leaves the side ambiguous: a ParseError naming it."""
     side, number = side_mark(value)
-    amount = parse_money(number)
+    amount = parse_money(number, currency=currency)
     if side is None:
         return None, amount
     if amount < 0:
@@ -824,12 +851,12 @@ _DIRECTIONS = {side: "debit" for side in ("借", "dr", "d", "debit")} | {
 }
 
 
-def _balance(value: object, direction: object, perspective: Perspective) -> float | None:
+def _balance(value: object, direction: object, perspective: Perspective, currency: Currency) -> float | None:
     """A running balance as what the customer owes us; 借/贷 beside it (or DR/CR marking it) gives its side."""
     if is_blank(value):
         return None
     mark, number = side_mark(value)
-    amount = parse_money(number)
+    amount = parse_money(number, currency=currency)
     side = _DIRECTIONS.get(normalize_header(direction)) if not is_blank(direction) else None
     if mark is not None:
         if amount < 0:
