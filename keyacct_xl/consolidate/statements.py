@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from keyacct_xl.consolidate.intake import Submission
-from keyacct_xl.consolidate.model import FileOutcome, texts
+from keyacct_xl.consolidate.model import CellValue, FileOutcome, TableRows, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
 from keyacct_xl.currency import CNY, Currency, Money
@@ -38,7 +39,7 @@ from keyacct_xl.receivables.master_lines import master_lines
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, reconciliation_name
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_dates import Period
-from keyacct_xl.receivables.statement_reader import Problem, Statement
+from keyacct_xl.receivables.statement_reader import Problem, Statement, disputed_in, remark, row_text
 
 RETURNED_FORM = "account_statement"
 FOLDER = "reconciliations"  # beside the master
@@ -65,6 +66,9 @@ class ReturnedStatement:
     closing: object
     sheet: str
     lines: list[tuple[int, dict[str, object]]]  # (sheet row, field key -> raw value)
+    # (sheet row, cell, value) of what the customer wrote beyond the figures: text outside the form's fields on its
+    # lines' sheet, and a dispute written into a line's description; quoted, never dropped.
+    written: tuple[tuple[int, str, object], ...] = ()
 
 
 def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
@@ -97,7 +101,21 @@ def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
         closing=field("closing_balance"),
         sheet=table.sheet,
         lines=lines,
+        written=_written(found.outside, table),
     )
+
+
+def _written(outside: Sequence[CellValue], table: TableRows) -> tuple[tuple[int, str, object], ...]:
+    """What the customer wrote beyond the figures on the lines' sheet: the text outside the fields, and each line's
+    description that disputes it (有异议 added to 摘要)."""
+    beside = [(int(c.ref.lstrip(string.ascii_uppercase)), c.ref, c.value) for c in outside if c.sheet == table.sheet]
+    described = ((row, dict(zip(table.columns, values)).get("description")) for row, values in table.rows)
+    disputes = [
+        (row, table.ref("description", row), text)
+        for row, text in described
+        if isinstance(text, str) and disputed_in(text)
+    ]
+    return (*beside, *disputes)
 
 
 def read_returned(path: Path) -> ReturnedStatement | None:
@@ -148,7 +166,15 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
     opening, closing = _money(returned.opening, currency), _money(returned.closing, currency)
-    return Statement(name, returned.sheet, frame, opening, closing, [], [], problems, {}, returned_period(returned))
+    on_lines = set(frame["row"].tolist())
+    remarks = [remark(row, cell, value) for row, cell, value in returned.written if row in on_lines]
+    beside = {row: row_text([value]) for row, _, value in returned.written if row not in on_lines}
+    return replace(
+        Statement(name, returned.sheet, frame, opening, closing, [], [], problems, {}, returned_period(returned)),
+        remarks=remarks,
+        notes=sorted(beside),
+        note_texts=beside,
+    )
 
 
 def returned_period(returned: ReturnedStatement) -> Period | None:

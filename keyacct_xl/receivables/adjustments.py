@@ -301,14 +301,9 @@ def _decided(
                     choices=", ".join(decision_labels("en") + decision_labels("zh")),
                 )
             )
+        undetermined = difference is None
         if difference is None:
-            raise InputError(
-                msg(
-                    "{where}: the difference is blank or unreadable, so this line cannot be decided; leave its "
-                    "decision blank",
-                    where=where("difference"),
-                )
-            )
+            difference = _undetermined_difference(code, where("difference"))
         approver = "" if is_blank(cell("approver")) else str(cell("approver")).strip()
         if code in ADJUSTING and not approver:
             raise InputError(msg("{where}: a change to our books needs an approver", where=where("approver")))
@@ -316,7 +311,9 @@ def _decided(
         shown = {key: status if key == "status" else cell(key) for key in LINE_FACTS}
         refuse_retyped_line(record, line, shown, where, Location(path.name, sheet, row=n))
         ours = _money(cell("ours_amount"), where, "ours_amount")
-        _refuse_difference_not_its_own(difference, ours, _money(cell("theirs_amount"), where, "theirs_amount"), where)
+        if not undetermined:  # accepting ours without their amount: no difference of the line's own to hold
+            theirs = _money(cell("theirs_amount"), where, "theirs_amount")
+            _refuse_difference_not_its_own(difference, ours, theirs, where)
         only_theirs = status == "only_theirs"
         ref_key = "theirs_ref" if only_theirs or is_blank(cell("ours_ref")) else "ours_ref"
         ref = cell(ref_key)
@@ -343,6 +340,23 @@ def _decided(
             )
         )
     return lines, undecided
+
+
+def _undetermined_difference(decision: str, where: Location) -> float:
+    """The difference booked for a line whose difference is blank or unreadable (their amount could not be read):
+    none for accepting ours, which needs no figure of theirs; any other decision needs it, and is refused."""
+    if decision == "ours":
+        return 0.0
+    raise InputError(
+        msg(
+            "{where}: the difference is blank or unreadable (their amount could not be read), so {decision} has no "
+            "amount to go by; decide {ours}, which needs no figure of theirs, or leave the decision blank until "
+            "their amount is known",
+            where=where,
+            decision=DECISIONS[decision],
+            ours=DECISIONS["ours"],
+        )
+    )
 
 
 def _documents_of(refs: object) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from keyacct_xl.messages import joined, listing, row_ranges, tr
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_dates import Period
-from keyacct_xl.receivables.statement_reader import Problem, Statement
+from keyacct_xl.receivables.statement_reader import Problem, Remark, Statement
 
 STATUS_ORDER = {"amount_mismatch": 0, "only_ours": 1, "only_theirs": 2, "matched": 3}
 
@@ -73,6 +73,7 @@ def reconcile(
         _order=table["status"].map(STATUS_ORDER), _date=table["ours_date"].fillna(table["theirs_date"])
     )
     table = table.sort_values(["_order", "_date"], kind="stable").drop(columns=["_order", "_date"])
+    table = _with_remarks(table, theirs, lang)
     explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
     # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "-¥0.00".
     difference = round(ours_closing - theirs_closing, 2) or 0.0
@@ -85,6 +86,7 @@ def reconcile(
     tail = [(tr(lang, "unexplained remainder"), "", remainder)]
     summary = pd.DataFrame([*head, *explanation, *tail], columns=["item", "rows", "amount"])
     notes = [*result.notes, *_structure_notes(ours, "ours", lang), *_structure_notes(theirs, "theirs", lang)]
+    notes += _remark_notes(theirs, table, customer_id, lang) + _worded_notes(ours, lang) + _worded_notes(theirs, lang)
     out = table[OUTPUT_COLUMNS].reset_index(drop=True)
     problems = [*ours.problems, *theirs.problems]
     return Reconciliation(
@@ -278,3 +280,92 @@ def _quoted(statement: Statement, rows: list[int], lang: Lang) -> list[str]:
             )
         )
     return quoted
+
+
+def _remark_hint(remark: Remark, lang: Lang) -> str:
+    """A remark as its line's result shows it: ``对方有异议（G18）：有异议`` or ``对方注明（G20）：…``."""
+    if remark.disputed:
+        return tr(lang, "disputed by them ({cell}): {text}", cell=remark.cell, text=remark.text)
+    return tr(lang, "their remark ({cell}): {text}", cell=remark.cell, text=remark.text)
+
+
+def _lines_by_their_row(table: pd.DataFrame) -> dict[int, int]:
+    """Each of their rows -> the position of the result row holding it (a group's rows are joined by ``;``)."""
+    return {
+        int(row): at
+        for at, rows in enumerate(table["theirs_row"].tolist())
+        for row in str(rows or "").split(";")
+        if row.strip().isdigit()
+    }
+
+
+def _reconciled_remarks(theirs: Statement, at: dict[int, int]) -> list[Remark]:
+    """The remarks on lines the reconciliation's table holds (not on another customer's lines set aside, nor on lines
+    before the period, which the opening balance holds: the notes quote those)."""
+    return [remark for remark in theirs.remarks if remark.row in at]
+
+
+def _with_remarks(table: pd.DataFrame, theirs: Statement, lang: Lang) -> pd.DataFrame:
+    """``table`` with what the customer wrote on each line quoted in its hint: a line they dispute is never shown
+    as matching without their words beside it."""
+    if not theirs.remarks:
+        return table
+    at = _lines_by_their_row(table)
+    hints = table["hint"].tolist()
+    for remark in _reconciled_remarks(theirs, at):
+        i = at[remark.row]
+        said = _remark_hint(remark, lang)
+        hints[i] = tr(lang, "{hint}; {remark}", hint=hints[i], remark=said) if hints[i] else said
+    return table.assign(hint=hints)
+
+
+def _remark_notes(theirs: Statement, table: pd.DataFrame, customer_id: str, lang: Lang) -> list[str]:
+    """Each remark in the notes, with the customer, the document and the cell, so the printed summary names it."""
+    at = _lines_by_their_row(table)
+    refs = table["theirs_ref"].tolist()
+    notes = []
+    set_aside = {row for row, _ in theirs.set_aside}  # another customer's lines: not this customer's words
+    # Disputes first: a column of remarks on every line of a long export is counted past the first few, not printed.
+    remarks = sorted((r for r in theirs.remarks if r.row not in set_aside), key=lambda r: not r.disputed)
+    for remark in remarks[:QUOTED_NOTES]:
+        said = (
+            tr(lang, "disputed by them: {text}", text=remark.text)
+            if remark.disputed
+            else tr(lang, "their remark: {text}", text=remark.text)
+        )
+        notes.append(
+            tr(
+                lang,
+                "customer {customer}, document {ref}, {file} cell {cell}: {said}",
+                customer=customer_id or "-",
+                ref=(refs[at[remark.row]] or "-") if remark.row in at else "-",
+                file=theirs.file,
+                cell=remark.cell,
+                said=said,
+            )
+        )
+    if len(remarks) > QUOTED_NOTES:
+        notes.append(
+            tr(
+                lang,
+                "{file}: {count:,} more cell(s) with text on lines, not quoted here: each is quoted in its line's hint",
+                file=theirs.file,
+                count=len(remarks) - QUOTED_NOTES,
+            )
+        )
+    return notes
+
+
+def _worded_notes(statement: Statement, lang: Lang) -> list[str]:
+    """Each amount read from a cell with words around it, the cell quoted: finance checks the words."""
+    return [
+        tr(
+            lang,
+            "{file} cell {cell}: amount {amount:,.2f} read from {text}",
+            file=statement.file,
+            cell=worded.cell,
+            amount=worded.amount,
+            text=worded.text,
+        )
+        for worded in statement.worded
+    ]

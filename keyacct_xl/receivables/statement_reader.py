@@ -35,6 +35,7 @@ from keyacct_xl.messages import Location, Pair, Rendered, cell_text, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, names_currency, parse_date, parse_money
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
+from keyacct_xl.xlsx.ooxml import column_letter
 from keyacct_xl.xlsx.package import open_package, read_part, sheet_parts
 from keyacct_xl.xlsx.sheetxml import formula_cells, hidden_rows_columns
 
@@ -198,6 +199,27 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Remark:
+    """Text the customer typed on a ledger line outside the columns read (a 备注, a mark beside the figures), or a
+    dispute written into its description: quoted on the line's result, never dropped."""
+
+    row: int
+    cell: str  # as the sheet names it: G18
+    text: str
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class WordedAmount:
+    """An amount read from a cell holding words around it (我方记录 12,300.00): named with the cell as typed."""
+
+    row: int
+    cell: str
+    text: str
+    amount: float  # as the cell says it, before any change of perspective
+
+
+@dataclass(frozen=True)
 class Statement:
     """The lines of one statement; ``row`` is the Excel (or CSV line) number of each line."""
 
@@ -226,6 +248,8 @@ class Statement:
     # Rows under it that read as lines (an amount, and a date or a document number): typed after the balance was
     # struck, not reconciled, and named rather than listed as notes without an amount.
     below_end: list[int] = field(default_factory=list)
+    remarks: list[Remark] = field(default_factory=list)  # what the customer wrote on lines beside what is read
+    worded: list[WordedAmount] = field(default_factory=list)
 
 
 def read_statement(
@@ -484,6 +508,18 @@ def _parse(
     opening: float | None = None
     closing: float | None = None
     end_row: int | None = None
+    remarks: list[Remark] = []
+    worded: list[WordedAmount] = []
+
+    def read_amount(excel_row: int, row: list[object]) -> tuple[float, list[tuple[str, object, Rendered]]]:
+        """The row's amount (``_amount``), each amount read from among words kept to be named."""
+        amount, bad, among_words = _amount(row, roles, cell, flip, currency)
+        worded.extend(
+            WordedAmount(excel_row, f"{column_letter(roles[role] + 1)}{excel_row}", cell_text(value), number)
+            for role, value, number in among_words
+        )
+        return amount, bad
+
     for excel_row, row in body:
         # Balance and total rows carry no document number; a line that has one is a ledger line whatever its 摘要.
         # A 合计 or 期初余额 typed in the document-number column is such a label, not a number.
@@ -524,7 +560,7 @@ def _parse(
         if _OPENING.search(text):
             balance_rows.append(excel_row)
             if opening is None:
-                opening = balance if balance is not None or split_amount else _signed(row, roles, cell, flip, currency)
+                opening = balance if balance is not None or split_amount else _readable(*read_amount(excel_row, row))
             continue
         if _CLOSING.search(text) or not has_amount:
             if _CLOSING.search(text):
@@ -532,14 +568,17 @@ def _parse(
                 if ended and balance is None and sum(not is_blank(cell(row, r)) for r in amount_roles) == 1:
                     # No balance: the closing balance stands in an amount column, as the opening does (one amount:
                     # a debit and a credit on the closing row are the period's totals, not a balance).
-                    stated, bad = _amount(row, roles, cell, flip, currency)
+                    stated, bad = read_amount(excel_row, row)
                     problems += [Problem(name, sheet, excel_row, headers[r], cell_text(v), why) for r, v, why in bad]
                     closing = closing if bad or split_amount else stated
             else:
                 notes.append(excel_row)
                 note_texts[excel_row] = row_text(row)
             continue
-        amount, bad = _amount(row, roles, cell, flip, currency)
+        amount, bad = read_amount(excel_row, row)
+        if balance is None:
+            closing = None  # a balance stated above a line without one is no longer the last balance
+        remarks += _remarks(excel_row, row, roles)
         for role, value, reason in bad:
             problems.append(Problem(name, sheet, excel_row, headers[role], cell_text(value), reason))
         if split_amount:
@@ -586,7 +625,39 @@ def _parse(
         counterparties=counterparties,
         end_row=end_row,
         below_end=below_end,
+        remarks=remarks,
+        worded=worded,
     )
+
+
+# What a customer writes on a line to dispute it (有异议, 有争议, 不认可, 不符, Disputed, Query).
+_DISPUTE = re.compile(r"异议|争议|不认可|不承认|不符|拒付|disput|quer(?:y|ied)", re.IGNORECASE)
+
+
+def _remarks(excel_row: int, row: list[object], roles: dict[str, int]) -> list[Remark]:
+    """Words typed on a ledger line in a column not read (a 备注, 有异议 beside the figures), and a dispute written
+    into its description; a number or a date beside a line is no remark."""
+    read = set(roles.values())
+    described = roles.get("description")
+    found = []
+    for c, value in enumerate(row):
+        if not isinstance(value, str) or (c in read and c != described) or not any(ch.isalpha() for ch in value):
+            continue
+        said = remark(excel_row, f"{column_letter(c + 1)}{excel_row}", value)
+        if c != described or said.disputed:
+            found.append(said)
+    return found
+
+
+def remark(row: int, cell: str, value: object) -> Remark:
+    """What the customer typed in ``cell`` on the line of ``row``, a dispute when its words say so."""
+    text = " ".join(str(value).split())
+    return Remark(row, cell, text, disputed_in(text))
+
+
+def disputed_in(text: str) -> bool:
+    """Whether ``text`` (a line's description) says the customer disputes the line."""
+    return bool(_DISPUTE.search(text))
 
 
 def _reads_as_a_line(ref: object, labelled: bool, text: str, has_amount: bool, date: object) -> bool:
@@ -769,11 +840,15 @@ def _date(value: object, day_first: bool | None, no_year: YearlessDates) -> pd.T
         return exc.wording
 
 
-def _amount(row, roles, cell, flip: float, currency: Currency) -> tuple[float, list[tuple[str, object, Rendered]]]:
-    """Debit minus credit (or the signed amount) in our perspective, and the cells that could not be read.
+def _amount(
+    row, roles, cell, flip: float, currency: Currency
+) -> tuple[float, list[tuple[str, object, Rendered]], list[tuple[str, object, float]]]:
+    """Debit minus credit (or the signed amount) in our perspective, the cells that could not be read, and the cells
+    whose amount was read from among words (role, value, amount).
 
     An amount marked DR/CR (借/贷) in the one amount column is a debit or credit of the statement's books."""
     bad: list[tuple[str, object, Rendered]] = []
+    among_words: list[tuple[str, object, float]] = []
     parts: dict[str, float] = {}
     for role in ("debit", "credit", "amount"):
         value = cell(row, role)
@@ -782,21 +857,51 @@ def _amount(row, roles, cell, flip: float, currency: Currency) -> tuple[float, l
         try:
             side, amount = _marked_money(value, role, currency)
         except ParseError as exc:
-            bad.append((role, value, exc.wording))
-            continue
+            try:
+                side, amount = None, _amount_among_words(value, exc, currency)
+            except ParseError as among:
+                bad.append((role, value, among.wording))
+                continue
+            among_words.append((role, value, amount))
         # A marked amount is a debit or credit where the layout has no such columns (it would count twice beside them).
         key = side if side and not ({"debit", "credit"} & roles.keys()) else role
         parts[key] = parts.get(key, 0.0) + amount
     if bad:
-        return float("nan"), bad
+        return float("nan"), bad, among_words
     if "amount" in parts and not ({"debit", "credit"} & parts.keys()):
-        return parts["amount"], bad  # a signed amount means "raises the balance" in either perspective
-    return flip * (parts.get("debit", 0.0) - parts.get("credit", 0.0)), bad
+        return parts["amount"], bad, among_words  # a signed amount means "raises the balance" in either perspective
+    return flip * (parts.get("debit", 0.0) - parts.get("credit", 0.0)), bad, among_words
 
 
-def _signed(row, roles, cell, flip: float, currency: Currency) -> float | None:
-    amount, bad = _amount(row, roles, cell, flip, currency)
+def _readable(amount: float, bad: Sequence[object]) -> float | None:
+    """``amount`` when every cell of it was read, else None."""
     return None if bad or amount != amount else amount
+
+
+# A number as an amount cell holds it, with its sign, currency mark, grouping, decimals and unit.
+_NUMBER_IN_TEXT = re.compile(r"[-+]?[¥￥]?\s*\d[\d,]*(?:\.\d+)?\s*[万元]?")
+
+
+def _amount_among_words(value: object, refused: ParseError, currency: Currency) -> float:
+    """The one amount of a cell that holds words around it (``我方记录 12,300.00``, ``12,300.00（已付）``, ``Our
+    record 23,035.00``); a cell of words and several numbers, or none, is refused for that reason."""
+    text = unicodedata.normalize("NFKC", value) if isinstance(value, str) else ""
+    words = _NUMBER_IN_TEXT.sub(" ", text)
+    if not any(ch.isalpha() for ch in words) or side_mark(value)[0] is not None:
+        raise refused  # the amount itself is malformed (1850,00), or its DR/CR mark leaves the side ambiguous
+    numbers = _NUMBER_IN_TEXT.findall(text)
+    if not numbers:
+        raise refused
+    if len(numbers) > 1:
+        raise ParseError(
+            msg(
+                "{value}: words and {count} numbers in one cell: which one is the amount is not clear; keep only "
+                "the amount in the cell",
+                value=cell_text(value),
+                count=len(numbers),
+            )
+        )
+    return parse_money(numbers[0], currency=currency)
 
 
 _SIDE_WORDS = {"dr": "debit", "借": "debit", "cr": "credit", "贷": "credit"}
