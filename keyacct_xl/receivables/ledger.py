@@ -50,6 +50,16 @@ APPLICATION_COLUMNS = ["customer_id", "receipt_no", "payment_date", "doc_no", "a
 
 
 @dataclass(frozen=True)
+class Settlements:
+    """The applications without their text, one entry each: the settled invoice's row in ``Ledger.invoices``, the
+    day of the payment or credit note (days since 1970-01-01) and the cents it settled."""
+
+    row: np.ndarray
+    day: np.ndarray
+    cents: np.ndarray
+
+
+@dataclass(frozen=True)
 class Ledger:
     """Open items as of ``as_of``.
 
@@ -57,13 +67,15 @@ class Ledger:
     ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0); built from ``invoice_rows`` when first
     read (``invoice_figures`` has its other columns, row for row, without the text). ``applications``: what each receipt
     (kind ``payment``) or credit note (kind ``credit_note``) settled, built from ``application_rows`` when first
-    read (the review, the ageing and the credit grades never read it). ``unapplied``: per customer, payment money
+    read (the review, the ageing and the credit grades never read it; the credit grades read ``settlements``, the
+    same without the text, built from ``settlement_rows``). ``unapplied``: per customer, payment money
     not used by any invoice (<= 0). Always: open_amount.sum() + unapplied.sum() == amount.sum() - payments.
     """
 
     as_of: pd.Timestamp
     invoice_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+    settlement_rows: Callable[[], Settlements] = field(repr=False, compare=False)
     unapplied: pd.Series
     # Each invoice row's customer as a code into ``customers``, when the ledger was built knowing them.
     invoice_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -90,6 +102,19 @@ class Ledger:
         return self.application_rows()
 
     @cached_property
+    def settlements(self) -> Settlements:
+        """What each payment or credit note settled, by invoice row and day."""
+        return self.settlement_rows()
+
+    def paid_by(self, deadline: pd.Series) -> np.ndarray:
+        """Per invoice row, what payments and credit notes settled on it on or before that row's ``deadline`` date
+        (yuan): a part payment counts by its own date, not the day the last part came."""
+        limit = deadline.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+        done = self.settlements
+        in_time = done.day <= limit[done.row]
+        return np.bincount(done.row[in_time], weights=done.cents[in_time], minlength=len(limit)) / 100
+
+    @cached_property
     def invoice_customers(self) -> tuple[np.ndarray, np.ndarray]:
         """Each invoice row's customer as a code, and the customer ids the codes index (found once for every figure
         grouped by customer)."""
@@ -114,6 +139,7 @@ class _Item:
     remaining: int
     settled: int | None = None
     refs: tuple[str, ...] = field(default=())
+    row: int = -1  # a document's place among the replayed documents' rows
 
 
 def build_ledger(
@@ -138,6 +164,7 @@ def build_ledger(
     paid, open_cents, settled = _document_state(events, applied)
     unapplied = _unapplied(events, applied, len(ids), slow)
     app_rows: list[tuple] = []
+    at = np.empty(0, dtype="int64")  # the replayed customers' documents, in the replay's order
     if len(slow):
         # The rare customers the queue merge cannot decide are replayed one by one with the same rule.
         inv_rows: list[tuple] = []
@@ -161,11 +188,14 @@ def build_ledger(
     )
     invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
     applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
+    settlements = partial(_settlements, events, applied, doc_events, slow, at, app_rows)
     held = np.flatnonzero(unapplied)  # ids are sorted: the customers holding money in the order of their ids
     left = dict(zip(ids[held].tolist(), unapplied[held].tolist()))
     unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
     codes = events.cust[doc_events]
-    return Ledger(as_of, invoices, applications, unapplied_series, codes, ids, figures, receipts=not payments.empty)
+    return Ledger(
+        as_of, invoices, applications, settlements, unapplied_series, codes, ids, figures, receipts=not payments.empty
+    )
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
@@ -248,6 +278,28 @@ def _application_frame(
     )
 
 
+def _settlements(
+    events: fifo.Events,
+    applied: fifo.Applied,
+    doc_events: np.ndarray,
+    slow: np.ndarray,
+    replayed_at: np.ndarray,
+    replayed: list[tuple],
+) -> Settlements:
+    """The merge's applications and the replayed customers' (``replayed_at``: the event of each replayed document,
+    in the order the replay numbered them), by invoice row."""
+    keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
+    events_at = applied.invoice[keep]
+    day = events.day[applied.credit[keep]]
+    cents = applied.cents[keep]
+    if replayed:
+        more = list(zip(*replayed))
+        events_at = np.r_[events_at, replayed_at[np.asarray(more[6], dtype="int64")]]
+        day = np.r_[day, np.asarray(more[2], dtype="int64")]
+        cents = np.r_[cents, np.asarray(more[4], dtype="int64")]
+    return Settlements(np.searchsorted(doc_events, events_at), day.astype("int64"), cents.astype("int64"))
+
+
 def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
@@ -328,6 +380,7 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
     all_docs: list[_Item] = []
     for day, kind, _, item in events:
         if kind == 0:
+            item.row = len(inv_rows) + len(all_docs)
             all_docs.append(item)
             by_doc[item.key] = item
             if item.remaining == 0:
@@ -340,6 +393,7 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
         else:
             source_kind = "credit_note" if kind == 1 else "payment"
             if kind == 1:
+                item.row = len(inv_rows) + len(all_docs)
                 all_docs.append(item)
                 item.remaining = -item.remaining  # what the credit note can still settle, positive
             targets = [by_doc[r] for r in item.refs if r in by_doc and by_doc[r].remaining > 0]
@@ -378,7 +432,7 @@ def _apply(cid: str, source: _Item, invoice: _Item, kind: str, day: int, app_row
     invoice.remaining -= amount
     if not invoice.remaining:
         invoice.settled = day
-    app_rows.append((cid, source.key, source.day, invoice.key, amount, kind))
+    app_rows.append((cid, source.key, source.day, invoice.key, amount, kind, invoice.row))
 
 
 def _objects(values: np.ndarray) -> pd.Series:
