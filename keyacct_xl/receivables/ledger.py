@@ -5,6 +5,9 @@ negative doc is a credit note. Its due date is the invoice date plus the custome
 blank). Events are replayed per customer in date order (invoices, then credit notes, then payments on the same
 day): a payment settles the doc_no(s) it references first, then the oldest open invoices (FIFO); a credit note
 settles the oldest open invoices; what is left of either is credit the customer holds, used by the next invoices.
+An invoice is due by the terms in force the day it was issued: where GradeHistory records that an apply changed a
+customer's terms (terms_before -> terms_after from applied_at), an invoice issued before that day keeps the terms
+before it; one issued on or after the last change, or of a customer without such a row, has the terms of Customers.
 Amounts are replayed in whole cents so balances are exact.
 """
 
@@ -149,9 +152,11 @@ def build_ledger(
     *,
     as_of: pd.Timestamp | None = None,
     customer_ids: tuple[np.ndarray, pd.Index] | None = None,
+    terms_history: pd.DataFrame | None = None,
 ) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table);
-    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it for its own figures."""
+    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it for its own figures;
+    ``terms_history``: the master's GradeHistory, whose changes of terms date each invoice's terms."""
     as_of = _resolve_as_of(transactions, payments, as_of)
     tx_customer = coded(transactions["customer_id"], customer_ids)
     pay_customer = coded(payments["customer_id"])
@@ -176,14 +181,14 @@ def build_ledger(
         open_cents[at] = np.asarray(replayed[5], dtype="int64")
         settled[at] = np.array([np.nan if d is None else d for d in replayed[6]], dtype="float64")
     doc_events = np.flatnonzero(events.kind != fifo.KIND_PAYMENT)
-    terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
+    terms = _invoice_terms(customers, terms_history, ids, events.cust[doc_events], events.day[doc_events])
     figures = _invoice_figures(
         events.day[doc_events],
         events.cents[doc_events],
         paid[doc_events],
         open_cents[doc_events],
         settled[doc_events],
-        terms[events.cust[doc_events]],
+        terms,
         as_of,
     )
     invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
@@ -355,6 +360,47 @@ def _dates(days: pd.Series) -> pd.Series:
 def _terms(customers: pd.DataFrame) -> pd.Series:
     days = pd.to_numeric(customers["payment_terms_days"], errors="coerce").fillna(0).astype("int64")
     return pd.Series(days.to_numpy(), index=customers["customer_id"].astype(str).str.strip()).groupby(level=0).first()
+
+
+def _invoice_terms(
+    customers: pd.DataFrame, history: pd.DataFrame | None, ids: np.ndarray, cust: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """Each invoice's payment terms in days, those in force on its day: the terms before the customer's first change
+    of terms dated after it, else the customer's terms today (0 when blank)."""
+    today = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")[cust]
+    changed = _term_changes(history, ids)
+    if changed.empty:
+        return today
+    # One sorted key of (customer, day): the first change after an invoice is the first key above the invoice's.
+    keys = changed["cust"].to_numpy() * _KEY_SPAN + changed["day"].to_numpy()
+    at = np.searchsorted(keys, cust.astype("int64") * _KEY_SPAN + (day - _FIRST_DAY), side="right")
+    found = np.minimum(at, len(keys) - 1)
+    hit = (at < len(keys)) & (changed["cust"].to_numpy()[found] == cust)
+    return np.where(hit, changed["terms_before"].to_numpy()[found], today)
+
+
+_KEY_SPAN = 2 * (_LAST_DAY + 1)  # wider than any day number's range, negative days included
+
+
+def _term_changes(history: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFrame:
+    """GradeHistory's rows that changed a ledger customer's terms: its code, the day (shifted to be non-negative)
+    and the terms before, by customer and day (rows of one day in the sheet's order)."""
+    if history is None or history.empty:
+        return pd.DataFrame(columns=["cust", "day", "terms_before"])
+    before = pd.to_numeric(history["terms_before"], errors="coerce")
+    after = pd.to_numeric(history["terms_after"], errors="coerce")
+    when = pd.to_datetime(history["applied_at"], errors="coerce")
+    cust = pd.Index(ids).get_indexer(history["customer_id"].astype(str).str.strip())
+    moved = (before.fillna(-1) != after.fillna(-1)).to_numpy() & (cust >= 0) & when.notna().to_numpy()
+    days = when[moved].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+    changes = pd.DataFrame(
+        {
+            "cust": cust[moved].astype("int64"),
+            "day": days - _FIRST_DAY,
+            "terms_before": before[moved].fillna(0).to_numpy(dtype="int64"),  # blank terms: due on the day, as today
+        }
+    )
+    return changes.sort_values(["cust", "day"], kind="stable").reset_index(drop=True)
 
 
 def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[tuple], app_rows: list[tuple]) -> int:
