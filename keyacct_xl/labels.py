@@ -57,7 +57,8 @@ HEADERS: dict[str, Message] = {
     "sales_prior_12m": msg("Sales, 12 months before"),
     "sales_change": msg("Sales Change"),
     "days_since_purchase": msg("Days Since Purchase"),
-    "max_days_overdue": msg("Max Days Overdue"),
+    # of the invoices still unpaid past their due date only: beside the average of every invoice due, it says so
+    "max_days_overdue": msg("Max Days Overdue (Unpaid Invoices)"),
     "sales_drop": msg("Sales Drop"),
     "overdue": msg("Overdue"),
     "silent": msg("Silent"),
@@ -112,8 +113,8 @@ HEADERS: dict[str, Message] = {
     "customers_after": msg("Customers (proposed grade)"),
     "invoices": msg("Invoices"),
     # of the invoices due in the policy's window, paid or not: beside the open invoices' Max Days Overdue, a bare
-    # "Average Days Late" read as the average of those (7.95 beside a maximum of 0)
-    "avg_days_late": msg("Average Days Late (Invoices Due)"),
+    # "Average Days Late" read as the average of those (7.95 beside a maximum of 0), and "(Invoices Due)" did too
+    "avg_days_late": msg("Average Days Late (Invoices Due in the Window, Paid or Not)"),
     "overdue_amount": msg("Overdue Amount"),
     "bad_debt_amount": msg("Bad-Debt Amount"),
     "credit_change": msg("Credit Change"),

@@ -304,8 +304,16 @@ def test_credit_and_analyze_commands(master_path: Path, tmp_path: Path, libreoff
     assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit)]) == 0
     grades = report_table(credit, 0).set_index("客户编号")["信用等级"].to_dict()
     assert grades == {"C1": "A", "C2": "C", "C3": "C", "C4": "B"}
-    # the two measures of lateness say which invoices they are over (an average above the maximum read as wrong)
-    assert {"平均逾期天数（到期发票）", "最长逾期天数"} <= set(report_table(credit, 0).columns)
+    # the two measures of lateness say which invoices they are over: the average of every invoice due in the window,
+    # paid or not, read above the maximum of the unpaid ones as wrong (414 of 603 rows in the finance trial)
+    assert {"平均逾期天数（期内到期发票，含已付）", "最长逾期天数（未付发票）"} <= set(report_table(credit, 0).columns)
+    credit_en = tmp_path / "credit_en.xlsx"
+    assert main(["credit", str(master_path), "--as-of", "2025-12-31", "--out", str(credit_en), "--lang", "en"]) == 0
+    headers = set(report_table(credit_en, 0).columns)
+    assert {
+        "Average Days Late (Invoices Due in the Window, Paid or Not)",
+        "Max Days Overdue (Unpaid Invoices)",
+    } <= headers
     # the limit of each credit grade is a suggestion, not the limit Customers holds (read as the current one)
     assert "建议信用额度" in report_table(credit, 0).columns and "信用额度" not in report_table(credit, 0).columns
     out = tmp_path / "analysis.xlsx"

@@ -223,6 +223,53 @@ def test_credit_grades_hand_example() -> None:
     )
 
 
+def test_on_time_rate_counts_each_part_payment_by_its_own_date() -> None:
+    """The documented definition: the share of the amount paid within grace_days, each part by its own date. An
+    invoice paid 40 % on time and 60 % 19 days late is 40 % on time, not wholly late (the trial's XS2026030236)."""
+    tx = pd.DataFrame(
+        {
+            "doc_no": ["I1", "I2"],
+            "customer_id": ["A", "A"],
+            "date": pd.to_datetime(["2025-03-01", "2025-11-01"]),
+            "amount": [1000.0, 500.0],
+        }
+    )
+    pay = pd.DataFrame(
+        {
+            "receipt_no": ["R1", "R2", "R3"],
+            "customer_id": ["A", "A", "A"],
+            "date": pd.to_datetime(["2025-03-20", "2025-04-19", "2025-11-05"]),
+            "amount": [400.0, 600.0, 100.0],
+            "reference": [None, None, None],
+        }
+    )
+    customers = pd.DataFrame({"customer_id": ["A"], "name": ["a"], "credit_grade": ["B"], "payment_terms_days": [30]})
+    ledger = build_ledger(tx, pay, customers, as_of=pd.Timestamp("2025-12-10"))
+    table = credit_grades(customers, ledger, policy=load_credit_policy(), lang="en").set_index("customer_id")
+    # I1 due 03-31: 400 paid 03-20 on time, 600 paid 04-19 (19 days late > 15). I2 due 12-01: 100 paid, 400 open
+    # 9 days past due, within the grace: on time. (400 + 500) / 1500.
+    assert table.loc["A", "on_time_rate"] == pytest.approx(900 / 1500)
+
+
+def test_a_customer_without_history_or_a_grade_is_told_why_it_gets_the_policy_grade() -> None:
+    """A new customer with nothing due and no credit grade before gets the policy's no_history_grade: its reason
+    says so, not that it kept a grade it never had (the trial's C0596)."""
+    customers, ledger = _ledger_case()
+    customers = pd.concat([customers, pd.DataFrame({"customer_id": ["E"], "name": ["e"], "credit_grade": [None]})])
+    for lang, kept, first in [
+        (
+            "en",
+            "no invoice due in the window: credit grade kept",
+            "no invoice due in the window and no credit grade "
+            "before: C, the credit policy's grade for a customer without payment history",
+        ),
+        ("zh", "无到期发票：保持原信用等级", "无到期发票，原无信用等级：按信用政策给无付款记录的客户评为 C"),
+    ]:
+        table = credit_grades(customers, ledger, policy=load_credit_policy(), lang=lang).set_index("customer_id")
+        assert table.loc["E", "credit_grade"] == "C" and table.loc["E", "credit_reason"] == first
+        assert table.loc["D", "credit_reason"] == kept
+
+
 def test_attribute_code_hand_example() -> None:
     customers = pd.DataFrame(
         {

@@ -348,3 +348,17 @@ def test_the_monthly_table_repeats_its_header_on_every_page_it_runs_onto(
         assert re.match(r"\s*月份\s+食品\s+饮料\s+合计", lines[first - 1]), pages[i]
     assert months[-1] == len(pages) - 1  # the last section
     assert all("月份" not in page for i, page in enumerate(pages) if i not in months)
+
+
+def test_the_ageing_block_prints_on_one_page(master_path: Path, tmp_path: Path, libreoffice) -> None:
+    """The ageing block split across two pages (the finance trial's acct_C0017.pdf: 信用额度 and 未到期 at the foot
+    of page 2, the buckets, balance and 超额度 on page 3; K1's here the same): it starts a page when it would."""
+    out = sheets(master_path, customer_ids=["K1"], as_of=OCTOBER_END, out=tmp_path / "k1.xlsx").path
+    pages = pdf_pages(libreoffice(out, "pdf"))
+    block = {
+        i
+        for i, page in enumerate(pages)
+        for part in ("应收账款账龄分析表", "未到期", "逾期1-30天", "超额度")
+        if part in page
+    }
+    assert len(block) == 1, block

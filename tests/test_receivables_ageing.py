@@ -129,6 +129,9 @@ def check_workbook(path):
     assert sheet.cell(top + 1, captions.index("余额") + 1).number_format == '"¥"#,##0.00'
     total = [c.value for c in sheet[top + 1 + len(table)]]
     assert total[0] == "合计"
+    # The totals row gives the credit limits' total and the count over their limit, as the .csv's does.
+    shown = [c.value for c in openpyxl.load_workbook(path, data_only=True).active[top + 1 + len(table)]]
+    assert shown[captions.index("信用额度")] == 1000 and shown[captions.index("超额度")] == 2
     cal = calamine.CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name("Ageing")
     rows = cal.to_python()
     assert cal.columns == captions and rows[0][0] == "C1"
@@ -153,6 +156,9 @@ def test_workbook_opens_in_libreoffice(tmp_path, libreoffice):
     path = write_ageing(age_ledger(ledger, CUSTOMERS), tmp_path / "ageing.xlsx", as_of=ledger.as_of, lang="en")
     csv = libreoffice(path, "csv:Text - txt - csv (StarCalc):44,34,76").read_text(encoding="utf-8")  # 76: UTF-8
     assert "C1" in csv and "¥1,100.00" in csv and "Err:" not in csv  # shown as formatted; totals calculate
+    # calculated again, the totals row still counts the customers over their limit and totals their limits
+    total = next(line for line in csv.splitlines() if line.startswith("Total"))
+    assert total.endswith('"¥1,000.00",,2'), total
 
 
 def test_the_report_shows_the_balance_beside_the_customer_then_its_buckets_then_credit():

@@ -226,6 +226,13 @@ def assert_replayed(ledger, transactions: pd.DataFrame, payments: pd.DataFrame, 
     invoices, applications = replayed_frames(transactions, payments, terms, ledger.as_of)
     pd.testing.assert_frame_equal(ledger.invoices, invoices)
     pd.testing.assert_frame_equal(ledger.applications.reset_index(drop=True), applications)
+    # The settlements the on-time rate reads are the same applications, by invoice row and day.
+    done = ledger.settlements
+    settled = ledger.invoices.iloc[done.row]
+    days = pd.to_datetime(done.day, unit="D")
+    got = sorted(zip(settled["customer_id"], settled["doc_no"], days, done.cents.tolist()))
+    want = applications[["customer_id", "doc_no", "payment_date", "applied_amount"]]
+    assert got == sorted((c, d, p, round(a * 100)) for c, d, p, a in want.itertuples(index=False))
 
 
 def undecided(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp) -> tuple[int, int]:

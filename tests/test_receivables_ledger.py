@@ -168,3 +168,55 @@ def test_balance_is_invoiced_minus_paid(docs, receipts):
     assert (positive["open_amount"] >= 0).all() and (positive["open_amount"] <= positive["amount"]).all()
     # An invoice is settled exactly when nothing is open on it.
     assert (positive["settled_date"].notna() == (positive["open_amount"] == 0)).all()
+
+
+def test_paid_by_counts_each_part_payment_on_its_own_date():
+    # I1 1000 paid 400 on 02-01 and 600 on 03-01; I2 500 covered on its day by the 100 overpaid, then 400 on 04-01.
+    ledger = build_ledger(
+        tx(("C1", "I1", "2026-01-01", 1000), ("C1", "I2", "2026-03-15", 500)),
+        pay(
+            ("C1", "R1", "2026-02-01", 400, None),
+            ("C1", "R2", "2026-03-01", 700, None),
+            ("C1", "R3", "2026-04-01", 400, None),
+        ),
+        cust(("C1", 30)),
+        as_of=D("2026-12-31"),
+    )
+    deadline = pd.Series(pd.to_datetime(["2026-02-15", "2026-03-20"]))
+    assert ledger.paid_by(deadline).tolist() == [400.0, 100.0]
+    assert ledger.paid_by(pd.Series(pd.to_datetime(["2026-03-01", "2026-04-01"]))).tolist() == [1000.0, 500.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    docs=st.lists(
+        st.tuples(st.sampled_from(["C1", "C2"]), st.sampled_from(["S1", "S2", "S3", "S4"]), day, money), max_size=12
+    ),
+    receipts=st.lists(
+        st.tuples(
+            st.sampled_from(["C1", "C2"]),
+            day,
+            st.integers(min_value=0, max_value=400_000).map(lambda c: c / 100),
+            st.sampled_from([None, "S1", "S3", "S9"]),
+        ),
+        max_size=8,
+    ),
+    cutoff=day,
+)
+def test_paid_by_agrees_with_the_applications(docs, receipts, cutoff):
+    """What ``paid_by`` reads per invoice is what the applications list settled on it by the deadline, whether the
+    queue merge or the one-by-one replay decided the customer."""
+    transactions = tx(*docs)
+    payments = pay(*[(c, f"R{i}", d, a, r) for i, (c, d, a, r) in enumerate(receipts)])
+    ledger = build_ledger(transactions, payments, cust(("C1", 30), ("C2", 0)), as_of=D("2026-12-31"))
+    invoices = ledger.invoices
+    deadline = pd.Series(pd.Timestamp(cutoff), index=invoices.index)
+    apps = ledger.applications
+    apps = apps[apps["payment_date"] <= pd.Timestamp(cutoff)]
+    expected = apps.groupby(["customer_id", "doc_no"])["applied_amount"].sum()
+    keys = pd.MultiIndex.from_frame(invoices[["customer_id", "doc_no"]])
+    want = expected.reindex(keys, fill_value=0.0).to_numpy()
+    assert ledger.paid_by(deadline) == pytest.approx(want)
+    everything = ledger.paid_by(pd.Series(pd.Timestamp("2027-01-01"), index=invoices.index))
+    positive = (invoices["amount"] >= 0).to_numpy()
+    assert everything[positive] == pytest.approx(invoices["paid"].to_numpy()[positive])

@@ -2,7 +2,8 @@
 
 Metrics per customer, as of the evaluation date (the ledger's as_of):
 - on_time_rate: of the invoices falling due in the last ``window_months``, the share of their amount paid (or,
-  while open, not yet overdue) within ``grace_days`` after the due date;
+  while open, not yet overdue) within ``grace_days`` after the due date, each part payment by its own date (an
+  invoice paid partly on time is on time for that part, not wholly late because its last part was);
 - avg_days_late: the same invoices' days late, weighted by amount;
 - max_days_overdue, overdue_amount: over every invoice still open past its due date, whatever its age;
 - bad_debt_amount: the open amount of invoices overdue more than ``bad_debt_days``.
@@ -53,10 +54,11 @@ def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_d
     start = ledger.as_of - pd.DateOffset(months=window_months)
     owed = amount > 0
     due = owed & ((due_date > start) & (due_date <= ledger.as_of)).to_numpy(dtype=bool)
+    on_time = _paid_on_time(ledger, grace_days)
     grouped = pd.DataFrame(
         {
             "amount": amount[due],
-            "on_time": np.where(days_late[due] <= grace_days, amount[due], 0.0),
+            "on_time": on_time[due],
             "weighted_late": amount[due] * days_late[due],
         }
     ).groupby(codes[due])
@@ -81,6 +83,16 @@ def credit_metrics(ledger: Ledger, *, window_months: int, grace_days: int, bad_d
     for column in ("max_days_overdue", "overdue_amount", "bad_debt_amount"):
         table[column] = table[column].astype("float64").fillna(0.0)
     return table[CREDIT_METRICS]
+
+
+def _paid_on_time(ledger: Ledger, grace_days: int) -> np.ndarray:
+    """Per invoice row, the amount paid within ``grace_days`` after its due date, each part payment by its own date,
+    plus what is still open while that deadline has not passed (not yet late)."""
+    inv = ledger.invoice_figures
+    deadline = inv["due_date"] + pd.Timedelta(days=grace_days)
+    still_in_time = (deadline >= ledger.as_of).to_numpy(dtype=bool)
+    open_amount = inv["open_amount"].to_numpy(dtype="float64")
+    return ledger.paid_by(deadline) + np.where(still_in_time, np.maximum(open_amount, 0.0), 0.0)
 
 
 def credit_grades(
@@ -117,7 +129,14 @@ def credit_grades(
     valid_current = table["current_credit_grade"].isin(policy.grades)
     keep = np.where(valid_current, table["current_credit_grade"], policy.no_history_grade)
     grades = np.where(no_history, keep, grades)
-    note = tr(lang, "no invoice due in the window: credit grade kept")
+    kept = tr(lang, "no invoice due in the window: credit grade kept")
+    first = tr(
+        lang,
+        "no invoice due in the window and no credit grade before: {grade}, the credit policy's grade for a customer "
+        "without payment history",
+        grade=policy.no_history_grade,
+    )
+    note = np.where(valid_current, kept, first)
     table["credit_grade"] = grades
     table["credit_reason"] = np.where(no_history, note, np.asarray(reasons, dtype=object))
     limits = {lv.grade: lv.credit_limit for lv in levels}

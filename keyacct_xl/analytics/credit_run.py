@@ -91,6 +91,7 @@ def run_credit_check(
         _one_customer(master.payments, customer_id),
         customers,
         as_of=as_of,
+        terms_history=master.grade_history,
     )
     policy = policy or load_credit_policy()
     positions = credit_positions(customers.head(1), ledger, grade_terms(policy, master.settings))

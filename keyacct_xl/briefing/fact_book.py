@@ -2,8 +2,9 @@
 
 A section is a bold title and a small table (headers in the user's language, a number format per column kind,
 widths from the formatted values, as the report layer measures them); an empty section says so in one line. The
-monthly sales get a native stacked column chart, placed so that no page break cuts it; their table comes last, its
-header row repeated on every page it runs onto (print titles). A4, one page wide.
+monthly sales get a native stacked column chart, placed so that no page break cuts it, with the ageing block under
+it on the same page; their table comes last, its header row repeated on every page it runs onto (print titles).
+A4, one page wide.
 """
 
 from __future__ import annotations
@@ -197,12 +198,15 @@ def _chart(book: xlsxwriter.workbook.Workbook, ws: Worksheet, sheet: FactSheet, 
     return chart
 
 
-def _chart_break(layout: _Layout, chart_row: int, title_pt: Sequence[float], width_px: float) -> bool:
-    """Whether the chart at ``chart_row`` must start a page: it does when the first page, at the scale the sheet's
-    width prints at, cannot hold the rows above it and the chart."""
+def _chart_break(layout: _Layout, rows: tuple[int, int], title_pt: Sequence[float], width_px: float) -> bool:
+    """Whether the chart at ``rows[0]`` must start a page: it does when the first page, at the scale the sheet's
+    width prints at, cannot hold the rows above it, the chart and the rows under it down to ``rows[1]`` (excluded)
+    that print with it."""
+    chart_row, last = rows
     orientation = orientation_for(width_px)
     above = sum(title_pt) + layout.height_pt(len(title_pt), chart_row)
-    return above + CHART_ROWS * ROW_PT > printable_pt_high(orientation) / print_scale(width_px, orientation)
+    under = layout.height_pt(chart_row + CHART_ROWS, last)
+    return above + CHART_ROWS * ROW_PT + under > printable_pt_high(orientation) / print_scale(width_px, orientation)
 
 
 def _widths(layout: _Layout) -> list[float]:
@@ -233,6 +237,11 @@ def write_customer(
     # The chart comes before the 36 months it draws: on the first page, where the rows above it are known.
     chart_row = layout.row + 1
     layout.row += CHART_ROWS
+    # The ageing block right under the chart, on the page the chart is kept on: a block of pairs further down split
+    # across two pages wherever a page happened to end (acct_C0017: 信用额度 and 未到期 at the foot of page 2, the
+    # buckets and 超额度 on page 3), and where a page ends depends on the reader's fonts; the chart's page does not.
+    _pairs(ws, styles, layout, _through(msg("Receivables ageing"), sheet), _ageing(sheet, lang), lang)
+    with_chart = (chart_row, layout.row)
     for title, frame, table in (
         (msg("Grade and credit history"), sheet.grades, GRADE_HISTORY),
         (msg("Open quotations"), sheet.quotes, None),
@@ -241,7 +250,6 @@ def write_customer(
         (msg("Open complaints"), deadline_labels(sheet.complaints, lang), None),
     ):
         _table(ws, styles, layout, title, frame, lang, table=table)
-    _pairs(ws, styles, layout, _through(msg("Receivables ageing"), sheet), _ageing(sheet, lang), lang)
     _table(ws, styles, layout, msg("Open account-plan actions"), sheet.actions, lang, table=ACCOUNT_PLAN_ACTIONS)
     # The 36 months last: their header row is the sheet's print titles, printed above every page after its own,
     # which are then the table's only (a section below would have printed under the months' header).
@@ -258,7 +266,7 @@ def write_customer(
         ws.set_row(row, lines * ROW_PT)
     width_px = sum(column_px(w) for w in widths)
     # the rows below the chart are the same either way: whether it starts a page is known once the width is
-    if _chart_break(layout, chart_row, title_pt, width_px):
+    if _chart_break(layout, with_chart, title_pt, width_px):
         ws.set_h_pagebreaks([chart_row])
     # column A names every block's rows (the archive's labels, a contact, a month): each strip repeats it; the
     # months' header row heads each page the table runs onto

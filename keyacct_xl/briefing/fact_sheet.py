@@ -185,15 +185,18 @@ def ageing_of(
     *,
     as_of: pd.Timestamp,
     buckets: Sequence[int],
+    terms_history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ageing report's rows of the customers ``ids``, from one ledger of their own lines (a customer's items
-    are replayed on their own, so its row is the one the whole ledger gives); empty when none has an item."""
+    are replayed on their own, so its row is the one the whole ledger gives); empty when none has an item.
+    ``terms_history``: the master's GradeHistory, dating each invoice's terms as the ageing report does."""
     chosen = set(ids)
     lines = transactions[_ids(transactions).isin(chosen).to_numpy() & (transactions["date"] <= as_of).to_numpy()]
     paid = payments[_ids(payments).isin(chosen).to_numpy()]
     if lines.empty and paid.empty:
         return pd.DataFrame(columns=ageing_columns(buckets))
-    return age_ledger(build_ledger(lines, paid, customers, as_of=as_of), customers, buckets=buckets)
+    ledger = build_ledger(lines, paid, customers, as_of=as_of, terms_history=terms_history)
+    return age_ledger(ledger, customers, buckets=buckets)
 
 
 def open_actions(actions: pd.DataFrame) -> pd.DataFrame:

@@ -513,7 +513,15 @@ def run_fact_sheet(
     recent = twelve_month_sales(master.transactions, as_of=through)
     lines = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)  # the master's balances
     buckets = master.settings.ageing_buckets
-    aged = ageing_of(lines, master.payments, master.customers, ids, as_of=through, buckets=buckets)
+    aged = ageing_of(
+        lines,
+        master.payments,
+        master.customers,
+        ids,
+        as_of=through,
+        buckets=buckets,
+        terms_history=master.grade_history,
+    )
     sheets = tuple(
         fact_sheet(
             cid,

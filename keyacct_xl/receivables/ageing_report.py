@@ -108,7 +108,7 @@ def ageing_sheet(
         table,
         kinds={column: "money" for column in amounts if column in table.columns},
         headers={column: caption(column, lang) for column in table.columns},
-        totals={k: v for k, v in totals.items() if k not in ("credit_limit", "over_limit")},
+        totals=totals,
         highlights=tuple(marks),
         notes=notes,
     )

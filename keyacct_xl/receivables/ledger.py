@@ -5,6 +5,9 @@ negative doc is a credit note. Its due date is the invoice date plus the custome
 blank). Events are replayed per customer in date order (invoices, then credit notes, then payments on the same
 day): a payment settles the doc_no(s) it references first, then the oldest open invoices (FIFO); a credit note
 settles the oldest open invoices; what is left of either is credit the customer holds, used by the next invoices.
+An invoice is due by the terms in force the day it was issued: where GradeHistory records that an apply changed a
+customer's terms (terms_before -> terms_after from applied_at), an invoice issued before that day keeps the terms
+before it; one issued on or after the last change, or of a customer without such a row, has the terms of Customers.
 Amounts are replayed in whole cents so balances are exact.
 """
 
@@ -50,6 +53,16 @@ APPLICATION_COLUMNS = ["customer_id", "receipt_no", "payment_date", "doc_no", "a
 
 
 @dataclass(frozen=True)
+class Settlements:
+    """The applications without their text, one entry each: the settled invoice's row in ``Ledger.invoices``, the
+    day of the payment or credit note (days since 1970-01-01) and the cents it settled."""
+
+    row: np.ndarray
+    day: np.ndarray
+    cents: np.ndarray
+
+
+@dataclass(frozen=True)
 class Ledger:
     """Open items as of ``as_of``.
 
@@ -57,13 +70,15 @@ class Ledger:
     ``as_of``; for a credit note ``open_amount`` is its unused part (<= 0); built from ``invoice_rows`` when first
     read (``invoice_figures`` has its other columns, row for row, without the text). ``applications``: what each receipt
     (kind ``payment``) or credit note (kind ``credit_note``) settled, built from ``application_rows`` when first
-    read (the review, the ageing and the credit grades never read it). ``unapplied``: per customer, payment money
+    read (the review, the ageing and the credit grades never read it; the credit grades read ``settlements``, the
+    same without the text, built from ``settlement_rows``). ``unapplied``: per customer, payment money
     not used by any invoice (<= 0). Always: open_amount.sum() + unapplied.sum() == amount.sum() - payments.
     """
 
     as_of: pd.Timestamp
     invoice_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     application_rows: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+    settlement_rows: Callable[[], Settlements] = field(repr=False, compare=False)
     unapplied: pd.Series
     # Each invoice row's customer as a code into ``customers``, when the ledger was built knowing them.
     invoice_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -90,6 +105,19 @@ class Ledger:
         return self.application_rows()
 
     @cached_property
+    def settlements(self) -> Settlements:
+        """What each payment or credit note settled, by invoice row and day."""
+        return self.settlement_rows()
+
+    def paid_by(self, deadline: pd.Series) -> np.ndarray:
+        """Per invoice row, what payments and credit notes settled on it on or before that row's ``deadline`` date
+        (yuan): a part payment counts by its own date, not the day the last part came."""
+        limit = deadline.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+        done = self.settlements
+        in_time = done.day <= limit[done.row]
+        return np.bincount(done.row[in_time], weights=done.cents[in_time], minlength=len(limit)) / 100
+
+    @cached_property
     def invoice_customers(self) -> tuple[np.ndarray, np.ndarray]:
         """Each invoice row's customer as a code, and the customer ids the codes index (found once for every figure
         grouped by customer)."""
@@ -114,6 +142,7 @@ class _Item:
     remaining: int
     settled: int | None = None
     refs: tuple[str, ...] = field(default=())
+    row: int = -1  # a document's place among the replayed documents' rows
 
 
 def build_ledger(
@@ -123,9 +152,11 @@ def build_ledger(
     *,
     as_of: pd.Timestamp | None = None,
     customer_ids: tuple[np.ndarray, pd.Index] | None = None,
+    terms_history: pd.DataFrame | None = None,
 ) -> Ledger:
     """Replay invoices, credit notes and payments up to ``as_of`` (default: the latest date in either table);
-    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it for its own figures."""
+    ``customer_ids``: ``pd.factorize(transactions["customer_id"])`` when the caller has it for its own figures;
+    ``terms_history``: the master's GradeHistory, whose changes of terms date each invoice's terms."""
     as_of = _resolve_as_of(transactions, payments, as_of)
     tx_customer = coded(transactions["customer_id"], customer_ids)
     pay_customer = coded(payments["customer_id"])
@@ -138,6 +169,7 @@ def build_ledger(
     paid, open_cents, settled = _document_state(events, applied)
     unapplied = _unapplied(events, applied, len(ids), slow)
     app_rows: list[tuple] = []
+    at = np.empty(0, dtype="int64")  # the replayed customers' documents, in the replay's order
     if len(slow):
         # The rare customers the queue merge cannot decide are replayed one by one with the same rule.
         inv_rows: list[tuple] = []
@@ -149,23 +181,26 @@ def build_ledger(
         open_cents[at] = np.asarray(replayed[5], dtype="int64")
         settled[at] = np.array([np.nan if d is None else d for d in replayed[6]], dtype="float64")
     doc_events = np.flatnonzero(events.kind != fifo.KIND_PAYMENT)
-    terms = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")
+    terms = _invoice_terms(customers, terms_history, ids, events.cust[doc_events], events.day[doc_events])
     figures = _invoice_figures(
         events.day[doc_events],
         events.cents[doc_events],
         paid[doc_events],
         open_cents[doc_events],
         settled[doc_events],
-        terms[events.cust[doc_events]],
+        terms,
         as_of,
     )
     invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
     applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
+    settlements = partial(_settlements, events, applied, doc_events, slow, at, app_rows)
     held = np.flatnonzero(unapplied)  # ids are sorted: the customers holding money in the order of their ids
     left = dict(zip(ids[held].tolist(), unapplied[held].tolist()))
     unapplied_series = pd.Series(left, dtype="float64", name="unapplied")
     codes = events.cust[doc_events]
-    return Ledger(as_of, invoices, applications, unapplied_series, codes, ids, figures, receipts=not payments.empty)
+    return Ledger(
+        as_of, invoices, applications, settlements, unapplied_series, codes, ids, figures, receipts=not payments.empty
+    )
 
 
 def _replay_lists(given: LedgerInput, slow: np.ndarray) -> dict[str, tuple[list[tuple], list[tuple]]]:
@@ -248,6 +283,28 @@ def _application_frame(
     )
 
 
+def _settlements(
+    events: fifo.Events,
+    applied: fifo.Applied,
+    doc_events: np.ndarray,
+    slow: np.ndarray,
+    replayed_at: np.ndarray,
+    replayed: list[tuple],
+) -> Settlements:
+    """The merge's applications and the replayed customers' (``replayed_at``: the event of each replayed document,
+    in the order the replay numbered them), by invoice row."""
+    keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
+    events_at = applied.invoice[keep]
+    day = events.day[applied.credit[keep]]
+    cents = applied.cents[keep]
+    if replayed:
+        more = list(zip(*replayed))
+        events_at = np.r_[events_at, replayed_at[np.asarray(more[6], dtype="int64")]]
+        day = np.r_[day, np.asarray(more[2], dtype="int64")]
+        cents = np.r_[cents, np.asarray(more[4], dtype="int64")]
+    return Settlements(np.searchsorted(doc_events, events_at), day.astype("int64"), cents.astype("int64"))
+
+
 def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
@@ -305,6 +362,47 @@ def _terms(customers: pd.DataFrame) -> pd.Series:
     return pd.Series(days.to_numpy(), index=customers["customer_id"].astype(str).str.strip()).groupby(level=0).first()
 
 
+def _invoice_terms(
+    customers: pd.DataFrame, history: pd.DataFrame | None, ids: np.ndarray, cust: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """Each invoice's payment terms in days, those in force on its day: the terms before the customer's first change
+    of terms dated after it, else the customer's terms today (0 when blank)."""
+    today = _terms(customers).reindex(ids).fillna(0).to_numpy(dtype="int64")[cust]
+    changed = _term_changes(history, ids)
+    if changed.empty:
+        return today
+    # One sorted key of (customer, day): the first change after an invoice is the first key above the invoice's.
+    keys = changed["cust"].to_numpy() * _KEY_SPAN + changed["day"].to_numpy()
+    at = np.searchsorted(keys, cust.astype("int64") * _KEY_SPAN + (day - _FIRST_DAY), side="right")
+    found = np.minimum(at, len(keys) - 1)
+    hit = (at < len(keys)) & (changed["cust"].to_numpy()[found] == cust)
+    return np.where(hit, changed["terms_before"].to_numpy()[found], today)
+
+
+_KEY_SPAN = 2 * (_LAST_DAY + 1)  # wider than any day number's range, negative days included
+
+
+def _term_changes(history: pd.DataFrame | None, ids: np.ndarray) -> pd.DataFrame:
+    """GradeHistory's rows that changed a ledger customer's terms: its code, the day (shifted to be non-negative)
+    and the terms before, by customer and day (rows of one day in the sheet's order)."""
+    if history is None or history.empty:
+        return pd.DataFrame(columns=["cust", "day", "terms_before"])
+    before = pd.to_numeric(history["terms_before"], errors="coerce")
+    after = pd.to_numeric(history["terms_after"], errors="coerce")
+    when = pd.to_datetime(history["applied_at"], errors="coerce")
+    cust = pd.Index(ids).get_indexer(history["customer_id"].astype(str).str.strip())
+    moved = (before.fillna(-1) != after.fillna(-1)).to_numpy() & (cust >= 0) & when.notna().to_numpy()
+    days = when[moved].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+    changes = pd.DataFrame(
+        {
+            "cust": cust[moved].astype("int64"),
+            "day": days - _FIRST_DAY,
+            "terms_before": before[moved].fillna(0).to_numpy(dtype="int64"),  # blank terms: due on the day, as today
+        }
+    )
+    return changes.sort_values(["cust", "day"], kind="stable").reset_index(drop=True)
+
+
 def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[tuple], app_rows: list[tuple]) -> int:
     """Replay one customer; append invoice and application rows; return unapplied payment cents (>= 0)."""
     events: list[tuple[int, int, int, _Item]] = []
@@ -328,6 +426,7 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
     all_docs: list[_Item] = []
     for day, kind, _, item in events:
         if kind == 0:
+            item.row = len(inv_rows) + len(all_docs)
             all_docs.append(item)
             by_doc[item.key] = item
             if item.remaining == 0:
@@ -340,6 +439,7 @@ def _replay(cid: str, docs: list[tuple], receipts: list[tuple], inv_rows: list[t
         else:
             source_kind = "credit_note" if kind == 1 else "payment"
             if kind == 1:
+                item.row = len(inv_rows) + len(all_docs)
                 all_docs.append(item)
                 item.remaining = -item.remaining  # what the credit note can still settle, positive
             targets = [by_doc[r] for r in item.refs if r in by_doc and by_doc[r].remaining > 0]
@@ -378,7 +478,7 @@ def _apply(cid: str, source: _Item, invoice: _Item, kind: str, day: int, app_row
     invoice.remaining -= amount
     if not invoice.remaining:
         invoice.settled = day
-    app_rows.append((cid, source.key, source.day, invoice.key, amount, kind))
+    app_rows.append((cid, source.key, source.day, invoice.key, amount, kind, invoice.row))
 
 
 def _objects(values: np.ndarray) -> pd.Series:

@@ -174,7 +174,14 @@ def master_ledger(
     transactions = ledger_transactions(master.transactions, master.adjustments, lang=master.lang)
     # With adjustments the ledger's lines are more than the master's: it factorizes its own.
     shared = customer_ids if transactions is master.transactions else None
-    return build_ledger(transactions, master.payments, master.customers, as_of=as_of, customer_ids=shared)
+    return build_ledger(
+        transactions,
+        master.payments,
+        master.customers,
+        as_of=as_of,
+        customer_ids=shared,
+        terms_history=master.grade_history,
+    )
 
 
 def ledger_transactions(transactions: pd.DataFrame, adjustments: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:

@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.currency import Currency
-from keyacct_xl.labels import document_frame, document_values
+from keyacct_xl.labels import document_frame, document_values, yes_no
 from keyacct_xl.master.writer import TABLE_STYLE  # the master's tables and the reports' look alike
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.output import check_suffix, workbook, write_cell, write_csv
@@ -473,13 +473,21 @@ def _add_table(
                 # SUBTOTAL over the cells, not the table's [column] reference LibreOffice cannot resolve when the
                 # header has a space (Err:508); its value stored, so readers that do not calculate see the figure.
                 cells = xl_range(header_row + 1, j, header_row + max(len(sheet.frame), 1), j)
-                spec.update(total_function=f"=SUBTOTAL(109,{cells})", total_value=sheet.totals[key])
+                spec.update(total_function=_total_function(sheet, key, cells, lang), total_value=sheet.totals[key])
         columns.append(spec)
     last = header_row + max(len(sheet.frame), 1) + (1 if sheet.totals is not None else 0)
     options: dict[str, object] = {"name": table_name, "style": TABLE_STYLE, "columns": columns}
     if sheet.totals is not None:
         options["total_row"] = True
     ws.add_table(header_row, 0, last, max(len(keys) - 1, 0), options)
+
+
+def _total_function(sheet: Sheet, key: str, cells: str, lang: ReportLang) -> str:
+    """The total row's formula of a column: the sum, or for a column of 是/否 (Yes/No), the count of 是 (a sum of
+    text is 0, where the customers over their limit are the total finance reads)."""
+    if pd.api.types.is_bool_dtype(sheet.frame[key].dtype):
+        return f'=COUNTIF({cells},"{yes_no(True, value_lang(lang))}")'
+    return f"=SUBTOTAL(109,{cells})"
 
 
 def _chart(
