@@ -34,7 +34,7 @@ from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.adjustments import read_decisions
-from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.master_lines import customer_name, master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import reconciliation_files, write_reconciliation
@@ -96,7 +96,7 @@ def run_reconciliation(
     refuse_decided(out)
     period = (start, end) if start is not None and end is not None else None
     theirs, returned = read_theirs(theirs_path, perspective=perspective, period=period, customer_id=customer_id)
-    company, currency = None, CNY
+    company, currency, name = None, CNY, ""
     if is_master_workbook(ours_path):
         if not customer_id:
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
@@ -105,10 +105,12 @@ def run_reconciliation(
         refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
         theirs = set_aside_other_customers(theirs, master.customers, customer_id)
         company, currency = master.settings.company_name, master.settings.book_currency
+        name = customer_name(master, customer_id)
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
         ours = read_statement(ours_path, perspective="ours")
-    result = reconcile(ours, theirs, options=options or MatchOptions(), lang=lang, customer_id=customer_id)
+    options = options or MatchOptions()
+    result = reconcile(ours, theirs, options=options, lang=lang, customer_id=customer_id, customer_name=name)
     if returned is not None:
         result = with_customer_note(result, returned, lang)
     write_reconciliation(result, out, lang=lang, company=company, currency=currency)
