@@ -139,6 +139,7 @@ HEADERS: dict[str, Message] = {
     "theirs_row": msg("Their Rows"),
     "hint": msg("Hint"),
     "item": msg("Item"),
+    "documents": msg("Documents"),
     "rows": msg("Rows"),
     "amount": msg("Amount"),
     "file": msg("File"),
@@ -149,11 +150,14 @@ HEADERS: dict[str, Message] = {
     "reason": msg("Reason"),
 }
 
+# In the Title Case of the headers above them (headers.title_case), as a decision's label is: an English results
+# sheet read "amount mismatch" under "Status". A workbook saved with the earlier lower-case labels still reads back:
+# labels are compared case-folded.
 RECONCILE_STATUS: dict[str, Message] = {
-    "matched": msg("matched"),
-    "amount_mismatch": msg("amount mismatch"),
-    "only_ours": msg("only ours"),
-    "only_theirs": msg("only theirs"),
+    "matched": msg("Matched"),
+    "amount_mismatch": msg("Amount Mismatch"),
+    "only_ours": msg("Only Ours"),
+    "only_theirs": msg("Only Theirs"),
 }
 # The review meeting's proposals: (A) for a VIP, (C) for a special policy.
 VIP_DECISIONS: dict[str, Message] = {

@@ -291,7 +291,7 @@ def test_reconcile_a_returned_statement(bridge) -> None:
         options = ActionOptions()
     result = run_action("reconcile", bridge, options)
     report = calamine.CalamineWorkbook.from_path(str(result.outputs[0]))
-    assert report.sheet_names and "only theirs 1" in result.en and "unexplained" in result.en
+    assert report.sheet_names and "Only Theirs 1" in result.en and "unexplained" in result.en
 
 
 def test_consolidate_merges_returned_forms(bridge) -> None:

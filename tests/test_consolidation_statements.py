@@ -203,7 +203,7 @@ def test_reconcile_reads_a_returned_statement_by_its_fields(tmp_path, capsys):
     assert "unexplained ¥0.00, 0 unreadable values" in capsys.readouterr().out
     results = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Reconciliation")
     rows = [dict(zip(results.columns, r)) for r in results.to_python()]
-    assert [(r["Our Ref"], r["Their Ref"], r["Difference"]) for r in rows if r["Status"] != "matched"] == [
+    assert [(r["Our Ref"], r["Their Ref"], r["Difference"]) for r in rows if r["Status"] != "Matched"] == [
         ("S2", "S2", 50.0)
     ]
     book = calamine.CalamineWorkbook.from_path(str(out))

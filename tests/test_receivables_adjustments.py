@@ -1060,8 +1060,8 @@ def test_a_line_without_their_date_can_be_accepted_as_ours_but_not_booked(tmp_pa
     run_reconcile(master, theirs, recon, capsys)
     decide(recon, {"R8": ("以对方为准", "王经理", "漏记收款")})
     err = refused_apply(recon, master, capsys)
-    assert "sheet 核对结果, cell E" in err and "accept theirs books an adjustment on the line's date" in err
-    assert "leave this line's decision blank, or decide accept ours or in transit, which book nothing" in err
+    assert "sheet 核对结果, cell E" in err and "Accept Theirs books an adjustment on the line's date" in err
+    assert "leave this line's decision blank, or decide Accept Ours or In Transit, which book nothing" in err
     capsys.readouterr()
     assert main(["reconcile", "apply", str(recon), "--into", str(master)]) != 0
     assert "请将此行的处理决定留空，或改为不记账的“以我方为准”或“在途”" in capsys.readouterr().err
@@ -1073,8 +1073,8 @@ def test_a_line_without_their_date_can_be_accepted_as_ours_but_not_booked(tmp_pa
 @pytest.mark.parametrize(
     ("lang", "lines"),
     [
-        ("zh", ["期间：2026-10-01 至 2026-10-31", "对方对账单：对账单_甲公司.xlsx"]),
-        ("en", ["Period: 2026-10-01 to 2026-10-31", "Their statement: 对账单_甲公司.xlsx"]),
+        ("zh", ["客户：C1 甲公司", "期间：2026-10-01 至 2026-10-31", "对方对账单：对账单_甲公司.xlsx"]),
+        ("en", ["Customer: C1 甲公司", "Period: 2026-10-01 to 2026-10-31", "Their statement: 对账单_甲公司.xlsx"]),
     ],
 )
 def test_every_sheet_names_the_period_reconciled_and_their_statement_on_its_own_line(setup, capsys, lang, lines):
@@ -1083,5 +1083,5 @@ def test_every_sheet_names_the_period_reconciled_and_their_statement_on_its_own_
     assert main(["reconcile", str(master), str(theirs), "--customer", "C1", "--out", str(recon), "--lang", lang]) == 0
     book = calamine.CalamineWorkbook.from_path(str(recon))
     for name in book.sheet_names[:-1]:  # the record sheet has no title block
-        assert [row[0] for row in book.get_sheet_by_name(name).to_python()[1:3]] == lines, name  # under the title
+        assert [row[0] for row in book.get_sheet_by_name(name).to_python()[1:4]] == lines, name  # under the title
     assert read_decisions(recon).source == "对账单_甲公司.xlsx 2026-10-03..2026-10-18"  # its recorded identity kept

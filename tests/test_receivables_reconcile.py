@@ -431,7 +431,7 @@ def test_cli_writes_workbook_that_reads_back(files, tmp_path, capsys):
     assert problems[0][:4] == ["theirs.xlsx", "往来明细", 15.0, "贷方金额"]
     sheet = openpyxl.load_workbook(out)["Results"]
     first = sheet.cell(table_ref(out, "Results")[1] + 1, 1)
-    assert first.value == "amount mismatch" and first.fill.fgColor.rgb.endswith("FCE4D6")  # a line to decide
+    assert first.value == "Amount Mismatch" and first.fill.fgColor.rgb.endswith("FCE4D6")  # a line to decide
     csv = tmp_path / "result.csv"
     assert main(["reconcile", str(files[0]), str(files[1]), "--out", str(csv)]) == 0
     zh = pd.read_csv(csv, encoding="utf-8-sig")

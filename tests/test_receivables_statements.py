@@ -206,7 +206,7 @@ def test_cli_reconcile_against_master_needs_customer(master_path, master, tmp_pa
         == 0
     )
     # the statuses in words, as the report's status column shows them, not by their keys
-    assert "amount mismatch 1, only ours 1, only theirs 1" in capsys.readouterr().out
+    assert "Amount Mismatch 1, Only Ours 1, Only Theirs 1" in capsys.readouterr().out
     assert (
         main(["reconcile", str(master_path), str(tmp_path / "returned.xlsx"), "--customer", cid, "--out", str(out)])
         == 0
@@ -266,7 +266,7 @@ def test_our_statement_returned_unchanged_reconciles_line_for_line(master_path, 
         args = ["reconcile", str(master_path), str(path), "--customer", cid, "--out", str(out), "--lang", "en"]
         assert main(args) == 0, capsys.readouterr().err
         printed = capsys.readouterr().out
-        assert f"matched {lines}, amount mismatch 0, only ours 0, only theirs 0" in _counts(printed), (path, printed)
+        assert f"Matched {lines}, Amount Mismatch 0, Only Ours 0, Only Theirs 0" in _counts(printed), (path, printed)
         assert "unexplained ¥0.00" in printed
         # the ageing and confirmation rows we printed are listed as rows, not quoted as the customer's remarks
         assert "rows without an amount (notes)" in printed and not re.search(r" row \d+: ", printed), printed
@@ -408,7 +408,7 @@ def test_our_statement_of_a_month_without_activity_returned_unchanged_reconciles
     assert main(args) == 0, capsys.readouterr().err
     printed = _counts(capsys.readouterr().out)
     owed = f"¥{round(float(balance[cid]), 2):,.2f}"
-    assert "matched 0, amount mismatch 0, only ours 0, only theirs 0" in printed
+    assert "Matched 0, Amount Mismatch 0, Only Ours 0, Only Theirs 0" in printed
     assert f"ours {owed}, theirs {owed}, unexplained ¥0.00" in printed
 
 

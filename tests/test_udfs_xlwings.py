@@ -639,7 +639,7 @@ def test_reconcile_spills_the_matching(excel) -> None:
     )
     header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
     status = {r[header.index("ours_ref")]: r[header.index("status")] for r in rows}
-    assert status == {"S001": "matched", "S002": "amount mismatch", "R001": "matched", "S005": "only ours"}
+    assert status == {"S001": "Matched", "S002": "Amount Mismatch", "R001": "Matched", "S005": "Only Ours"}
     mismatch = next(r for r in rows if r[1] == "S002")
     assert mismatch[header.index("difference")] == -100.0
     hint = header.index("hint")
@@ -716,7 +716,7 @@ def test_reconcile_numeric_document_numbers_and_error_cells(excel) -> None:
     ours = (("日期", "单据编号", "借方", "贷方"), (ComTime(2026, 10, 3), 1001.0, 5000.0, None))
     theirs = (("记账日期", "凭证号", "借方金额", "贷方金额"), (ComTime(2026, 10, 20), "1001", None, 5100.0))
     header, *rows = excel.call("RECONCILE", ours, theirs, MISSING, "en")
-    assert [(r[header.index("status")], r[header.index("ours_ref")]) for r in rows] == [("amount mismatch", "1001")]
+    assert [(r[header.index("status")], r[header.index("ours_ref")]) for r in rows] == [("Amount Mismatch", "1001")]
     # An error cell in a statement range is named, not read as an unreadable amount.
     broken = (*theirs, (ComTime(2026, 10, 21), "1002", None, NA))
     assert one(excel.call("RECONCILE", ours, broken, MISSING, "en")) == "#N/A theirs_table: row 3, column 4 is #N/A"

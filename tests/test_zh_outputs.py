@@ -478,7 +478,7 @@ def test_document_frame_labels_headers_booleans_and_codes() -> None:
     assert zh["核对结果"].tolist() == ["我方有", "相符"] and zh["销售下滑"].tolist() == ["是", "否"]
     en = document_frame(frame, "en")
     assert list(en.columns) == ["Customer ID", "Status", "Sales Drop", "RFM Class", "自定义"]
-    assert en["Status"].tolist() == ["only ours", "matched"] and en["Sales Drop"].tolist() == ["Yes", "No"]
+    assert en["Status"].tolist() == ["Only Ours", "Matched"] and en["Sales Drop"].tolist() == ["Yes", "No"]
 
 
 def test_settings_show_zh_names_and_read_back_by_key_or_name(tmp_path: Path) -> None:

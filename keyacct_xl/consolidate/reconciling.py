@@ -34,7 +34,7 @@ from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.adjustments import read_decisions
-from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.master_lines import customer_name, master_lines, statement_period
 from keyacct_xl.receivables.matching import MatchOptions
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import reconciliation_files, write_reconciliation
@@ -102,7 +102,7 @@ def run_reconciliation(
     theirs, returned = read_theirs(
         theirs_path, perspective=perspective, period=period, customer_id=customer_id, currency=currency
     )
-    company = None
+    company, name = None, ""
     if ours_master:
         if master is None:
             raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
@@ -110,10 +110,12 @@ def run_reconciliation(
         refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
         theirs = set_aside_other_customers(theirs, master.customers, customer_id)
         company = master.settings.company_name
+        name = customer_name(master, customer_id)
         ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
     else:
         ours = read_statement(ours_path, perspective="ours")
-    result = reconcile(ours, theirs, options=options or MatchOptions(), lang=lang, customer_id=customer_id)
+    options = options or MatchOptions()
+    result = reconcile(ours, theirs, options=options, lang=lang, customer_id=customer_id, customer_name=name)
     if returned is not None:
         result = with_customer_note(result, returned, lang)
     write_reconciliation(result, out, lang=lang, company=company, currency=currency)

@@ -35,7 +35,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import Rendered, cell_text, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.adjustments import read_decisions
-from keyacct_xl.receivables.master_lines import master_lines
+from keyacct_xl.receivables.master_lines import customer_name, master_lines
 from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, reconciliation_name
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_dates import Period
@@ -276,7 +276,9 @@ def _started(
         ours = master_lines(book, returned.customer_id, start=period[0], end=period[1])
     except KeyacctError as exc:
         return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
-    result = with_customer_note(reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id), returned, lang)
+    named = customer_name(book, returned.customer_id)
+    result = reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id, customer_name=named)
+    result = with_customer_note(result, returned, lang)
     if not dry_run:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)

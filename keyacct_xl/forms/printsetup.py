@@ -7,28 +7,9 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.forms.layout import TITLE_ROWS, FormLang, FormLayout, text_for
 from keyacct_xl.forms.spec import FormSpec
 from keyacct_xl.messages import msg, tr
+from keyacct_xl.reports.page import HEADER_LIMIT, fitted_header, header_escaped
 
 A4 = 9
-HEADER_LIMIT = 255  # characters of a page header Excel holds, its codes (&L&8) included
-
-
-def _fitted(company: str, room: int) -> str:
-    """``_escape(company)`` in at most ``room`` characters, cut with … when longer: a header past Excel's limit is
-    dropped whole by XlsxWriter (the form's id and version with it)."""
-    escaped = _escape(company)
-    while len(escaped) > room and company:
-        company = company[: len(company) - (len(escaped) - room) // 2 - 1]
-        escaped = _escape(company + "…")
-    return escaped
-
-
-def _escape(text: str) -> str:
-    """Header/footer text with ``&`` doubled so Excel does not read it as a control code.
-
-    Text after a font size (``&8``) that starts with a digit gets a space first: in ``&83M`` the 3 joins the size.
-    """
-    text = text.replace("&", "&&")
-    return " " + text if text[:1].isdigit() else text
 
 
 def form_name(spec: FormSpec, lang: FormLang) -> str:
@@ -41,8 +22,8 @@ def form_name(spec: FormSpec, lang: FormLang) -> str:
 
 def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:
     """Header (company left, form id and version right) and footer (page x of y)."""
-    right = f"&R&8{_escape(form_name(spec, lang))}"
-    header = f"&L&8{_fitted(company, HEADER_LIMIT - len('&L&8') - len(right))}{right}"
+    right = f"&R&8{header_escaped(form_name(spec, lang))}"
+    header = f"&L&8{fitted_header(company, HEADER_LIMIT - len('&L&8') - len(right))}{right}"
     pages = text_for(msg("Page &P of &N"), lang, " / ")
     return header, f"&C&8{pages}"
 

@@ -34,7 +34,7 @@ from keyacct_xl.master.adjustments import ADJUSTMENTS, natural_keys
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import write_tables
-from keyacct_xl.messages import Location, Message, cell_text, listing, msg, tr
+from keyacct_xl.messages import Location, Message, Rendered, cell_text, listing, msg, tr
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.booked_elsewhere import Booked, booked_elsewhere
 from keyacct_xl.receivables.master_lines import master_lines
@@ -47,15 +47,21 @@ from keyacct_xl.receivables.recon_record import (
     refuse_retyped_line,
     refuse_without_record,
 )
-from keyacct_xl.receivables.reconcile_undo import adjustment_places, refuse_changed_by_hand, unlike_workbook
+from keyacct_xl.receivables.reconcile_undo import (
+    adjustment_places,
+    cells_listing,
+    refuse_changed_by_hand,
+    unlike_workbook,
+)
 from keyacct_xl.receivables.statement_reader import SheetCells, read_sheets
 from keyacct_xl.xlsx.ooxml import column_letter
 
+# Title Case in English, as the statuses beside them (labels.RECONCILE_STATUS); read back case-folded.
 DECISIONS: dict[str, Message] = {
-    "ours": msg("accept ours"),
-    "theirs": msg("accept theirs"),
-    "write_off": msg("write off"),
-    "in_transit": msg("in transit"),
+    "ours": msg("Accept Ours"),
+    "theirs": msg("Accept Theirs"),
+    "write_off": msg("Write Off"),
+    "in_transit": msg("In Transit"),
 }
 ADJUSTING = ("theirs", "write_off")  # the decisions that change our books
 DECISION_HEADERS: dict[str, Message] = {
@@ -252,94 +258,116 @@ def _decided(
     path: Path, results: SheetCells, at: dict[str, int], first: int, record: Record
 ) -> tuple[list[DecidedLine], int]:
     """The decided lines of the results and the count of difference lines left undecided; a decided line's facts
-    must be the ones the reconciliation listed (``record``) and its difference their own."""
-    codes = _by_label(DECISIONS)
-    statuses = _by_label(RECONCILE_STATUS)
-    sheet = results.name
-    lines, undecided = [], 0
+    must be the ones the reconciliation listed (``record``) and its difference their own. Every bad row of the
+    sheet is named in one error, so finance corrects them all before the next run."""
+    labels = _by_label(DECISIONS), _by_label(RECONCILE_STATUS)
+    lines, undecided, problems = [], 0, []
     for n, row in enumerate(results.cells[first - 1 :], start=first):
-
-        def cell(key: str, row: list[object] = row) -> object:
-            return row[at[key]] if key in at and at[key] < len(row) else None
-
-        def where(key: str, n: int = n) -> Location:
-            if key not in at:  # a column the user deleted: the row, and the header it should have
-                return Location(path.name, sheet=sheet, row=n, header=cell_header(key))
-            return Location(path.name, sheet=sheet, cell=f"{column_letter(at[key] + 1)}{n}", header=cell_header(key))
-
-        if (n - 1, at["decision"]) in results.formulas:  # a formula's value is computed, and may not even be stored
-            raise InputError(
-                msg(
-                    "{where}: a decision is chosen, not computed: replace the formula by a decision",
-                    where=where("decision"),
-                )
-            )
-        status = statuses.get(str(cell("status")).strip().casefold())
-        if status is None and not is_blank(cell("decision")):  # a decision on a line it can no longer be told of
-            raise InputError(
-                msg(
-                    "{where}: a decision beside a status cell ({status}) that is blank or not a status; restore the "
-                    "status or clear the decision",
-                    where=where("decision"),
-                    status=f"{column_letter(at['status'] + 1)}{n}",
-                )
-            )
-        if status is None:
-            continue  # a blank row or a note a user typed below the table
-        difference = _money(cell("difference"), where, "difference")
-        decided = cell("decision")
-        if is_blank(decided):
-            undecided += int(status != "matched" or bool(difference))
+        try:
+            read = _decided_row(path, results, at, record, labels, n, row)
+        except InputError as error:
+            problems.append(error.wording)
             continue
-        code = codes.get(str(decided).strip().casefold())
-        if code is None:
-            raise InputError(
-                msg(
-                    "{where}: {value} is not a decision; choose one of {choices}",
-                    where=where("decision"),
-                    value=cell_text(decided),
-                    choices=", ".join(decision_labels("en") + decision_labels("zh")),
-                )
-            )
-        undetermined = difference is None
-        if difference is None:
-            difference = _undetermined_difference(code, where("difference"))
-        approver = "" if is_blank(cell("approver")) else str(cell("approver")).strip()
-        if code in ADJUSTING and not approver:
-            raise InputError(msg("{where}: a change to our books needs an approver", where=where("approver")))
-        line = line_key(cell("ours_row"), cell("theirs_row"))
-        shown = {key: status if key == "status" else cell(key) for key in LINE_FACTS}
-        refuse_retyped_line(record, line, shown, where, Location(path.name, sheet, row=n))
-        ours = _money(cell("ours_amount"), where, "ours_amount")
-        if not undetermined:  # accepting ours without their amount: no difference of the line's own to hold
-            theirs = _money(cell("theirs_amount"), where, "theirs_amount")
-            _refuse_difference_not_its_own(difference, ours, theirs, where)
-        only_theirs = status == "only_theirs"
-        ref_key = "theirs_ref" if only_theirs or is_blank(cell("ours_ref")) else "ours_ref"
-        ref = cell(ref_key)
-        date_key = "theirs_date" if only_theirs or is_blank(cell("ours_date")) else "ours_date"
-        lines.append(
-            DecidedLine(
-                row=n,
-                decision=code,
-                line=line,
-                ref="" if is_blank(ref) else str(ref).split(";")[0].strip(),
-                date=_booking_date(cell(date_key), code, where, date_key),
-                before=0.0 if only_theirs else (ours or 0.0),
-                difference=difference,
-                approver=approver,
-                reason="" if is_blank(cell("decision_reason")) else str(cell("decision_reason")).strip(),
-                documents=_documents_of(cell("ours_ref")),
-                ours_amount=ours,
-                places={
-                    "ref": where(ref_key),
-                    "ours_ref": where("ours_ref"),
-                    "ours_amount": where("ours_amount"),
-                    "decision": where("decision"),
-                },
+        if isinstance(read, DecidedLine):
+            lines.append(read)
+        else:
+            undecided += int(read)
+    if problems:  # as an undo names every cell it refuses: one error, the rows' problems listed
+        raise InputError(problems[0] if len(problems) == 1 else cells_listing(problems))
+    return lines, undecided
+
+
+def _decided_row(
+    path: Path,
+    results: SheetCells,
+    at: dict[str, int],
+    record: Record,
+    labels: tuple[Mapping[str, str], Mapping[str, str]],
+    n: int,
+    row: list[object],
+) -> DecidedLine | bool:
+    """Row ``n`` of the results as a decided line, else whether it is a difference left undecided (``labels``: the
+    decision and the status codes by label)."""
+    sheet = results.name
+    codes, statuses = labels
+
+    def cell(key: str) -> object:
+        return row[at[key]] if key in at and at[key] < len(row) else None
+
+    def where(key: str) -> Location:
+        if key not in at:  # a column the user deleted: the row, and the header it should have
+            return Location(path.name, sheet=sheet, row=n, header=cell_header(key))
+        return Location(path.name, sheet=sheet, cell=f"{column_letter(at[key] + 1)}{n}", header=cell_header(key))
+
+    if (n - 1, at["decision"]) in results.formulas:  # a formula's value is computed, and may not even be stored
+        raise InputError(
+            msg(
+                "{where}: a decision is chosen, not computed: replace the formula by a decision",
+                where=where("decision"),
             )
         )
-    return lines, undecided
+    status = statuses.get(str(cell("status")).strip().casefold())
+    if status is None and not is_blank(cell("decision")):  # a decision on a line it can no longer be told of
+        raise InputError(
+            msg(
+                "{where}: a decision beside a status cell ({status}) that is blank or not a status; restore the "
+                "status or clear the decision",
+                where=where("decision"),
+                status=f"{column_letter(at['status'] + 1)}{n}",
+            )
+        )
+    if status is None:
+        return False  # a blank row or a note a user typed below the table
+    difference = _money(cell("difference"), where, "difference")
+    decided = cell("decision")
+    if is_blank(decided):
+        return status != "matched" or bool(difference)
+    code = codes.get(str(decided).strip().casefold())
+    if code is None:
+        raise InputError(
+            msg(
+                "{where}: {value} is not a decision; choose one of {choices}",
+                where=where("decision"),
+                value=cell_text(decided),
+                choices=DecisionChoices(),
+            )
+        )
+    undetermined = difference is None
+    if difference is None:
+        difference = _undetermined_difference(code, where("difference"))
+    approver = "" if is_blank(cell("approver")) else str(cell("approver")).strip()
+    if code in ADJUSTING and not approver:
+        raise InputError(msg("{where}: a change to our books needs an approver", where=where("approver")))
+    line = line_key(cell("ours_row"), cell("theirs_row"))
+    shown = {key: status if key == "status" else cell(key) for key in LINE_FACTS}
+    refuse_retyped_line(record, line, shown, where, Location(path.name, sheet, row=n))
+    ours = _money(cell("ours_amount"), where, "ours_amount")
+    if not undetermined:  # accepting ours without their amount: no difference of the line's own to hold
+        theirs = _money(cell("theirs_amount"), where, "theirs_amount")
+        _refuse_difference_not_its_own(difference, ours, theirs, where)
+    only_theirs = status == "only_theirs"
+    ref_key = "theirs_ref" if only_theirs or is_blank(cell("ours_ref")) else "ours_ref"
+    ref = cell(ref_key)
+    date_key = "theirs_date" if only_theirs or is_blank(cell("ours_date")) else "ours_date"
+    return DecidedLine(
+        row=n,
+        decision=code,
+        line=line,
+        ref="" if is_blank(ref) else str(ref).split(";")[0].strip(),
+        date=_booking_date(cell(date_key), code, where, date_key),
+        before=0.0 if only_theirs else (ours or 0.0),
+        difference=difference,
+        approver=approver,
+        reason="" if is_blank(cell("decision_reason")) else str(cell("decision_reason")).strip(),
+        documents=_documents_of(cell("ours_ref")),
+        ours_amount=ours,
+        places={
+            "ref": where(ref_key),
+            "ours_ref": where("ours_ref"),
+            "ours_amount": where("ours_amount"),
+            "decision": where("decision"),
+        },
+    )
 
 
 def _undetermined_difference(decision: str, where: Location) -> float:
@@ -357,6 +385,15 @@ def _undetermined_difference(decision: str, where: Location) -> float:
             ours=DECISIONS["ours"],
         )
     )
+
+
+@dataclass(frozen=True)
+class DecisionChoices(Rendered):
+    """The decisions to choose from, in the reader's language only: 以我方为准、以对方为准、核销、在途."""
+
+    def render(self, lang: Lang) -> str:
+        """The workbook's list of decisions in ``lang``, as that language lists things."""
+        return listing(decision_labels(lang)).render(lang)
 
 
 def _documents_of(refs: object) -> tuple[str, ...]:
@@ -724,14 +761,15 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
     """A line applied before must come again with the same amount and decision: one changed (or now decided not to
     change our books) is refused (undo the reconciliation's adjustments first), never kept at its old value or added
     twice."""
+    # Decisions compared case-folded: an English master keeps the lower-case labels applied before Title Case.
     applied = {
-        key: (round(float(amount), 2), str(decision))
+        key: (round(float(amount), 2), str(decision).casefold())
         for key, amount, decision in zip(natural_keys(existing), existing["amount"], existing["decision"])
     }
     changed = [
         line
         for key, amount, decision, line in zip(natural_keys(new), new["amount"], new["decision"], new["line"])
-        if key in applied and applied[key] != (round(float(amount), 2), str(decision))
+        if key in applied and applied[key] != (round(float(amount), 2), str(decision).casefold())
     ]
     reconciliation = (customer.strip(), decisions.source.strip())
     changed += [

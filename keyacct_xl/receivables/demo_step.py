@@ -10,7 +10,7 @@ import pandas as pd
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
-from keyacct_xl.receivables.master_lines import master_lines, statement_period
+from keyacct_xl.receivables.master_lines import customer_name, master_lines, statement_period
 from keyacct_xl.receivables.reconcile import reconcile, status_counts
 from keyacct_xl.receivables.reconcile_report import write_reconciliation
 from keyacct_xl.receivables.statement_book import write_statements
@@ -34,7 +34,9 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     write_returned_statement(master, customer, returned, start=start, end=end)
     theirs = read_statement(returned)
     first, last = statement_period(theirs)
-    result = reconcile(master_lines(master, customer, start=first, end=last), theirs, lang=lang, customer_id=customer)
+    ours = master_lines(master, customer, start=first, end=last)
+    named = customer_name(master, customer)
+    result = reconcile(ours, theirs, lang=lang, customer_id=customer, customer_name=named)
     report = folder / f"reconcile_{customer}.xlsx"
     write_reconciliation(result, report, lang=lang, company=master.settings.company_name)
     chosen = _statement_customers(ageing.table, customer)

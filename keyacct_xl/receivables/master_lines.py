@@ -138,6 +138,15 @@ def master_lines(
     return Statement(Path(master.path or "master").name, "", lines, opening, None, period=period)
 
 
+def customer_name(master: Master, customer_id: str) -> str:
+    """The master's name of the customer (its Customers row), '' when it has none: what a document of theirs is
+    headed by beside the id."""
+    customers = master.customers
+    names = customers["name"][customers["customer_id"].astype(str).str.strip() == str(customer_id).strip()]
+    name = names.iloc[0] if len(names) else None
+    return "" if is_blank(name) else str(name).strip()
+
+
 def _adjusted(lines: pd.DataFrame, master: Master, at: np.ndarray) -> pd.DataFrame:
     """``lines`` with the customer's adjustments (at positions ``at``) replayed: on the document they name, else as
     lines of their own."""

@@ -9,12 +9,15 @@ import pandas as pd
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import RECONCILE_STATUS
 from keyacct_xl.messages import joined, listing, row_ranges, tr
+from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import Problem, Remark, Statement
 
 STATUS_ORDER = {"amount_mismatch": 0, "only_ours": 1, "only_theirs": 2, "matched": 3}
+# The balance explanation: each cause, the documents of its line, the rows on each side, its part of the difference.
+SUMMARY_COLUMNS = ["item", "documents", "rows", "amount"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Reconciliation:
     """The match table (``OUTPUT_COLUMNS``), the balance explanation and what could not be read."""
 
     table: pd.DataFrame
-    summary: pd.DataFrame  # item, rows, amount
+    summary: pd.DataFrame  # SUMMARY_COLUMNS
     ours_closing: float
     theirs_closing: float
     remainder: float
@@ -32,6 +35,7 @@ class Reconciliation:
     source: str = ""  # the reconciliation's name: their statement and the dates it covers (reconciliation_name)
     period: Period | None = None  # the period reconciled (reconciled_period)
     statement: str = ""  # their statement's file name
+    customer_name: str = ""  # the master's name of the customer, when known
 
 
 def reconciliation_name(theirs: Statement) -> str:
@@ -62,6 +66,7 @@ def reconcile(
     options: MatchOptions | None = None,
     lang: Lang = "zh",
     customer_id: str = "",
+    customer_name: str = "",
 ) -> Reconciliation:
     """Match ``ours`` with ``theirs`` (both in our perspective) and explain the difference of closing balances."""
     options = options or MatchOptions()
@@ -77,14 +82,15 @@ def reconcile(
     explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
     # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "-¥0.00".
     difference = round(ours_closing - theirs_closing, 2) or 0.0
-    remainder = round(difference - sum(amount for _, _, amount in explanation), 2) or 0.0
+    remainder = round(difference - sum(amount for *_, amount in explanation), 2) or 0.0
+    # The balances name the file they come from in their item: the rows column holds rows only.
     head = [
-        (tr(lang, "our closing balance"), ours.file, ours_closing),
-        (tr(lang, "their closing balance (our perspective)"), theirs.file, theirs_closing),
-        (tr(lang, "difference (ours − theirs)"), "", difference),
+        (tr(lang, "our closing balance ({file})", file=ours.file), "", "", ours_closing),
+        (tr(lang, "their closing balance (our perspective, {file})", file=theirs.file), "", "", theirs_closing),
+        (tr(lang, "difference (ours − theirs)"), "", "", difference),
     ]
-    tail = [(tr(lang, "unexplained remainder"), "", remainder)]
-    summary = pd.DataFrame([*head, *explanation, *tail], columns=["item", "rows", "amount"])
+    tail = [(tr(lang, "unexplained remainder"), "", "", remainder)]
+    summary = pd.DataFrame([*head, *explanation, *tail], columns=SUMMARY_COLUMNS)
     notes = [*result.notes, *_structure_notes(ours, "ours", lang), *_structure_notes(theirs, "theirs", lang)]
     notes += _remark_notes(theirs, table, customer_id, lang) + _worded_notes(ours, lang) + _worded_notes(theirs, lang)
     out = table[OUTPUT_COLUMNS].reset_index(drop=True)
@@ -101,11 +107,12 @@ def reconcile(
         reconciliation_name(theirs),
         reconciled_period(ours, theirs),
         theirs.file,
+        customer_name,
     )
 
 
 def status_counts(table: pd.DataFrame, lang: Lang) -> str:
-    """``matched 21, amount mismatch 1, …`` or ``相符 21，金额不符 1，…``: the statuses named as the report's
+    """``Matched 21, Amount Mismatch 1, …`` or ``相符 21，金额不符 1，…``: the statuses named as the report's
     status column names them."""
     counts = table["status"].value_counts()
     return joined(lang, [f"{label.render(lang)} {int(counts.get(k, 0))}" for k, label in RECONCILE_STATUS.items()])
@@ -120,12 +127,12 @@ def closing(statement: Statement) -> tuple[float, float]:
 
 def _explain(
     ours: Statement, theirs: Statement, table: pd.DataFrame, lang: Lang
-) -> tuple[list[tuple[str, str, float]], float, float]:
-    """One line per cause, each a signed part of (ours − theirs)."""
-    lines: list[tuple[str, str, float]] = []
+) -> tuple[list[tuple[str, str, str, float]], float, float]:
+    """One line per cause (``SUMMARY_COLUMNS``), each a signed part of (ours − theirs)."""
+    lines: list[tuple[str, str, str, float]] = []
     o_open, t_open = ours.opening or 0.0, theirs.opening or 0.0
     if round(o_open - t_open, 2):
-        lines.append((tr(lang, "opening balances differ"), "", round(o_open - t_open, 2)))
+        lines.append((tr(lang, "opening balances differ"), "", "", round(o_open - t_open, 2)))
     labels = {
         "only_ours": tr(lang, "only in our books"),
         "only_theirs": tr(lang, "only in their books"),
@@ -144,7 +151,8 @@ def _explain(
             )
             if x
         )
-        lines.append((f"{labels[rec.status]}{colon}{rec.hint}" if rec.hint else labels[rec.status], rows, part))
+        item = f"{labels[rec.status]}{colon}{rec.hint}" if rec.hint else labels[rec.status]
+        lines.append((item, _documents(rec, lang), rows, part))
     o_computed, o_stated = closing(ours)
     t_computed, t_stated = closing(theirs)
     for who, computed, stated, sign in (("ours", o_computed, o_stated, 1), ("theirs", t_computed, t_stated, -1)):
@@ -157,8 +165,24 @@ def _explain(
                 if who == "ours"
                 else tr(lang, "theirs: stated balance differs from the sum of the lines (incl. unreadable rows)")
             )
-            lines.append((text, ", ".join(map(str, unreadable)), sign * gap))
+            lines.append((text, "", ", ".join(map(str, unreadable)), sign * gap))
     return lines, o_stated, t_stated
+
+
+def _documents(line, lang: Lang) -> str:
+    """The document numbers of a result line, each once (``XS2026100340``, ``网银0029``); a line without one by
+    its date (``无单号（2026-10-30）``), so finance can find it in either side's books."""
+    refs = [
+        part.strip()
+        for ref in (line.ours_ref, line.theirs_ref)
+        if not is_blank(ref)
+        for part in str(ref).split(";")
+        if part.strip()
+    ]
+    if refs:
+        return "; ".join(dict.fromkeys(refs))
+    day = line.ours_date if pd.notna(line.ours_date) else line.theirs_date
+    return tr(lang, "no number ({date:%Y-%m-%d})", date=day) if pd.notna(day) else tr(lang, "no number")
 
 
 def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:

@@ -84,6 +84,7 @@ def write_reconciliation(
         period=None if result.period is None else period_text(result.period, lang),
         sources=(msg("Their statement: {file}", file=result.statement),) if result.statement else (),
         currency=currency,
+        customer=" ".join(part for part in (result.customer_id.strip(), result.customer_name) if part) or None,
     )
     results = Sheet(
         tr(lang, "Results"),
@@ -94,7 +95,9 @@ def write_reconciliation(
         row_names=ROW_NAMES,
         widths=_results_widths(result.table, lang),
     )
-    explanation = Sheet(tr(lang, "Explanation"), result.summary, kinds={"amount": "money"}, row_names=("item",))
+    explanation = Sheet(
+        tr(lang, "Explanation"), result.summary, kinds={"amount": "money"}, row_names=("item", "documents")
+    )
     problems = Sheet(tr(lang, "Problems"), problems_frame(result, lang), row_names=("file", "sheet", "row"))
     with workbook(path, heading.report) as book:
         styles = Styles(book)

@@ -8,7 +8,7 @@ taken out and named, since finance may retype those in the workbook before an un
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the decisions are read by adjustments.py, which calls these
     from keyacct_xl.receivables.adjustments import BookedAs, Decisions
 
 
-def _cells(items: list[Message]) -> Rendered:
+def cells_listing(items: Sequence[Rendered]) -> Rendered:
     """Several cells' or rows' messages as one list, ``;`` between them (a cell's own location holds commas)."""
     # Translators: between the cells of a list whose items hold commas of their own
     return listing(items, between=cmsg("between listed cells", "; "))
@@ -85,7 +85,7 @@ def refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decisi
                 path=name,
                 count=len(foreign),
                 sheet=sheet,
-                rows=_cells(foreign),
+                rows=cells_listing(foreign),
                 column=header("reconciliation"),
             )
         )
@@ -97,11 +97,11 @@ def refuse_changed_by_hand(master: Master, undone: np.ndarray, decisions: Decisi
                 "then undo again",
                 path=name,
                 count=len(cells),
-                cells=_cells(cells),
+                cells=cells_listing(cells),
             )
         )
     if refusals:
-        raise InputError(refusals[0] if len(refusals) == 1 else _cells(refusals))
+        raise InputError(refusals[0] if len(refusals) == 1 else cells_listing(refusals))
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def statement_data(
             "date": lines["date"],
             "ref": lines["ref"],
             "description": [
-                tr(lang, "Adjustment: {detail}", detail=d)
+                _adjustment(d, lang)
                 if k == "adjustment"
                 else _describe(p, a, d, products.get(str(ref).strip(), 1), lang)
                 for p, a, d, k, ref in zip(is_payment, amount, lines["description"], lines["kind"], lines["ref"])
@@ -146,6 +146,12 @@ def _products_per_document(mine: pd.DataFrame) -> dict[str, int]:
     return {
         str(k): int(v) for k, v in mine.groupby(mine["doc_no"].astype(str).str.strip())["product"].nunique().items()
     }
+
+
+def _adjustment(reason: str, lang: Lang) -> str:
+    """``调账：reason``, or ``调账`` alone for an adjustment booked without a reason (no colon with nothing after)."""
+    text = reason.strip()
+    return tr(lang, "Adjustment: {detail}", detail=text) if text else tr(lang, "Adjustment")
 
 
 def _describe(is_payment: bool, amount: float, detail: str, products: int, lang: Lang) -> str:

@@ -100,3 +100,5 @@ class Heading:
     preparer: str | None = None
     sources: tuple[Message, ...] = ()  # what the report was made from (a file each), a line each under the period
     currency: Currency = CNY  # the master's book currency: its money cells' format
+    # Whose document it is (``C0017 天津海天燃气有限公司``): a line under the report's name, and every page's header.
+    customer: str | None = None

@@ -152,6 +152,35 @@ def set_print(
     set_page_footer(sheet, lang)
 
 
+HEADER_LIMIT = 255  # characters of a page header Excel holds, its codes (&L&8) included
+
+
+def header_escaped(text: str) -> str:
+    """Header/footer text with ``&`` doubled so Excel does not read it as a control code.
+
+    Text after a font size (``&8``) that starts with a digit gets a space first: in ``&83M`` the 3 joins the size.
+    """
+    text = text.replace("&", "&&")
+    return " " + text if text[:1].isdigit() else text
+
+
+def fitted_header(text: str, room: int) -> str:
+    """``header_escaped(text)`` in at most ``room`` characters, cut with … when longer: a header past Excel's limit
+    is dropped whole by XlsxWriter (the rest of the header with it)."""
+    escaped = header_escaped(text)
+    while len(escaped) > room and text:
+        text = text[: len(text) - (len(escaped) - room) // 2 - 1]
+        escaped = header_escaped(text + "…")
+    return escaped
+
+
+def set_page_header(sheet: Worksheet, whose: str | None) -> None:
+    """Whose document it is (a customer's id and name) at the left of every printed page's header: a page of a
+    reconciliation taken from the pile names its customer."""
+    if whose:
+        sheet.set_header("&L" + fitted_header(whose, HEADER_LIMIT - len("&L")))
+
+
 def set_page_footer(sheet: Worksheet, lang: ReportLang) -> None:
     """Every document's footer: 第 N 页，共 M 页 / Page N of M, centred."""
     sheet.set_footer("&C" + tr(value_lang(lang), "Page &P of &N"))

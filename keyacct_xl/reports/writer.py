@@ -47,6 +47,7 @@ from keyacct_xl.reports.page import (
     place_charts,
     printable_px,
     prints_in_strips,
+    set_page_header,
     set_print,
 )
 
@@ -214,6 +215,7 @@ def add_sheet(
         one_page=layout.one_page,
         strips=sheet.strips,
     )
+    set_page_header(ws, heading.customer)
     return ws
 
 
@@ -224,6 +226,7 @@ def write_title(
     blank row; returns the heights of the rows written, in points."""
     lines = _title_lines(heading, title, lang, subtitle)
     _write_title_lines(ws, styles, lines, 0, math.inf)
+    set_page_header(ws, heading.customer)
     return [height for _, _, height in lines] + [ROW_PT]
 
 
@@ -258,6 +261,8 @@ def _title_lines(
         lines.append((heading.company, {"bold": True}, ROW_PT))
     name = heading.report if title in ("", heading.report) else f"{heading.report} — {title}"
     lines.append((name, {"bold": True, "font_size": 14}, TITLE_PT))
+    if heading.customer:
+        lines.append((tr(values, "Customer: {customer}", customer=heading.customer), {"bold": True}, ROW_PT))
     facts = []
     period = subtitle if subtitle is not None else heading.period
     if period:
