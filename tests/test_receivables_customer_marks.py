@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.reader import load_master
@@ -108,7 +109,7 @@ def test_an_amount_among_several_numbers_is_refused_for_that_reason(master, tmp_
     theirs = write_theirs(tmp_path / "两数.xlsx", rows)
     recon = tmp_path / "r.xlsx"
     run_reconcile(master, theirs, recon, capsys)
-    [problem] = list(openpyxl.load_workbook(recon)["无法识别"].iter_rows(min_row=6, values_only=True))
+    [problem] = table_rows(recon, "无法识别")[1:]
     assert "千位" not in problem[5] and "2 个数字" in problem[5]
 
 
