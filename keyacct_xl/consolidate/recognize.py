@@ -526,7 +526,7 @@ class _FormBook:
         width = last_col - first_col + 1
         placed = place_columns(section, loc.columns if len(loc.columns) == width else shown, keys)
         columns = {key: first_col - 1 + col for key, col in placed.columns.items()}
-        warnings += self._columns_moved(section, placed, shown, first_col)
+        warnings += _column_changes(section, placed, shown, first_col)
         body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
         computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
@@ -540,41 +540,6 @@ class _FormBook:
         table = TableRows(loc.sheet, columns, body, range(header_row + 1, last_row + 1), below=tuple(below))
         warnings += read_merged_lines(table, self.grid.merged(loc.sheet), entered)
         return table
-
-    def _columns_moved(
-        self, section: SectionSpec, placed: Placed, shown: Sequence[object], first_col: int
-    ) -> list[tuple[str, str]]:
-        """What the rep changed in a table's columns: a column that is no field of the form (its cells are not read,
-        and are reported), a field whose column is no longer found (not read)."""
-        table = Pair(section.title.en, section.title.zh)
-        notes = []
-        for at in placed.extra:
-            named = at < len(shown) and not is_blank(shown[at])
-            header = str(shown[at]).strip() if named else msg("without a header")
-            column = column_letter(first_col + at)
-            notes.append(
-                texts(
-                    msg(
-                        "the table {table} has a column {header} (column {column}) that is not one of the form's: "
-                        "its cells are not read into the master",
-                        table=table,
-                        header=header,
-                        column=column,
-                    )
-                )
-            )
-        for key in placed.missing:
-            notes.append(
-                texts(
-                    msg(
-                        "the table {table} has no column named {field} (its header was changed or the column "
-                        "deleted): the field is not read",
-                        table=table,
-                        field=_column_label(section, key),
-                    )
-                )
-            )
-        return notes
 
     def _content_below(self, loc: TableLocation, last_row: int, span: tuple[int, int]) -> int:
         """The first sheet row under the table that holds the form's own content (never read as a line).
@@ -594,6 +559,42 @@ class _FormBook:
         # form_content_row counts from 0 where sheet rows and columns here count from 1
         labels = form_labels(self.spec)
         return 1 + form_content_row(rows, last_row, limit - 1, (span[0] - 1, span[1] - 1), merged, labels)
+
+
+def _column_changes(
+    section: SectionSpec, placed: Placed, shown: Sequence[object], first_col: int
+) -> list[tuple[str, str]]:
+    """What the rep changed in a table's columns: a column that is no field of the form (its cells are not read,
+    and are reported), a field whose column is no longer found (not read)."""
+    table = Pair(section.title.en, section.title.zh)
+    notes = []
+    for at in placed.extra:
+        named = at < len(shown) and not is_blank(shown[at])
+        header = str(shown[at]).strip() if named else msg("without a header")
+        column = column_letter(first_col + at)
+        notes.append(
+            texts(
+                msg(
+                    "the table {table} has a column {header} (column {column}) that is not one of the form's: "
+                    "its cells are not read into the master",
+                    table=table,
+                    header=header,
+                    column=column,
+                )
+            )
+        )
+    for key in placed.missing:
+        notes.append(
+            texts(
+                msg(
+                    "the table {table} has no column named {field} (its header was changed or the column "
+                    "deleted): the field is not read",
+                    table=table,
+                    field=_column_label(section, key),
+                )
+            )
+        )
+    return notes
 
 
 def _column_label(section: SectionSpec, key: str) -> Pair:
