@@ -14,7 +14,8 @@ cannot be read this way, so that nothing is concluded from it.
 
 An ``.ods`` sheet's merged ranges are read here too (``ods_merged_ranges``): calamine gives them for ``.xlsx`` and
 ``.xls`` only, and a form's reading needs them whatever the format (its own blocks end a table's lines; a range a
-rep merged inside the lines shows its value on each of its rows).
+rep merged inside the lines shows its value on each of its rows). So are an ``.ods``'s and an ``.xls``'s comments on
+cells (``ods_annotations``, ``xls_comments``), which calamine gives for no format (keyacct_xl.cellcomments).
 """
 
 from __future__ import annotations
@@ -237,6 +238,31 @@ def _ods_spans(element: etree._Element, rows: range, room: int) -> Merged:
     return found
 
 
+_ODS_NOTE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}annotation"
+_ODS_PARAGRAPH = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
+
+
+def ods_annotations(archive: zipfile.ZipFile, sheet: str, limit: int) -> dict[Cell, str] | None:
+    """The comments on the cells of the .ods sheet ``sheet`` (a cell's ``office:annotation``: its paragraphs, one a
+    line; its author and date aside), the first ``limit`` of them; None without such a sheet."""
+    found: dict[Cell, str] = {}
+    try:
+        for element, rows in _ods_rows(archive, sheet):
+            col = 0
+            for cell in element.iterchildren(*_ODS_CELLS):
+                repeat = _count(cell, "number-columns-repeated")
+                if (note := cell.find(_ODS_NOTE)) is not None:
+                    text = "\n".join("".join(p.itertext()) for p in note.iter(_ODS_PARAGRAPH))
+                    cells = ((r, c) for r in rows for c in range(col, col + repeat))
+                    found.update((at, text) for at, _ in zip(cells, range(limit - len(found)), strict=False))
+                col += repeat
+            if len(found) >= limit:
+                break
+    except _NoSheet:
+        return None
+    return found
+
+
 def _ods_row(element: etree._Element, rows: range, wanted: set[Cell], found: dict[Cell, str]) -> None:
     """The formulas of the wanted cells of one (repeated) table row."""
     col = 0
@@ -300,6 +326,45 @@ def xls_formulas(data: bytes, sheet: str, cells: Collection[Cell]) -> CellFormul
         # an array formula's group (an ARRAY record) is not read: its text stays unknown
         for cell, first in grouped.items():
             _found(found, cell, shared.get(first, b""), names)
+        return found
+    # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
+    except (OSError, ValueError, IndexError, struct.error):
+        return None
+
+
+_OBJ, _TXO, _CONTINUE, _NOTE = 0x005D, 0x01B6, 0x003C, 0x001C
+_COMMENT_OBJECT = 0x19  # an OBJ record's ftCmo object type of a cell's comment ([MS-XLS] 2.5.143)
+
+
+def xls_comments(data: bytes, sheet: str, limit: int) -> dict[Cell, str] | None:
+    """The comments on the cells of the .xls sheet ``sheet``, the first ``limit`` of them; None when the file cannot
+    be read this way. A comment is a drawing object: an OBJ record of type comment with its id, its text after a
+    TXO record in the CONTINUE records that follow (each starting with its flags byte: 1 for UTF-16, else Latin-1),
+    and, after the drawing, a NOTE record giving its cell and the object's id."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = ole.openstream("Workbook").read()
+        start = dict(biff_sheets(stream)).get(sheet)
+        if start is None:
+            return None
+        texts: dict[int, list[str]] = {}
+        shape, left, found = None, 0, {}
+        for kind, body in sheet_records(stream, start):
+            if kind == _OBJ:
+                _, _, object_type, object_id = struct.unpack_from("<HHHH", body)
+                shape = object_id if object_type == _COMMENT_OBJECT else None
+            elif kind == _TXO and shape is not None:
+                (left,) = struct.unpack_from("<H", body, 10)
+                texts[shape] = []
+            elif kind == _CONTINUE and shape is not None and left > 0:
+                wide = body[0] & 1
+                chars = body[1 : 1 + left * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1", "replace")
+                texts[shape].append(chars)
+                left -= len(chars)
+            elif kind == _NOTE:
+                row, col, _, object_id = struct.unpack_from("<HHHH", body)
+                if object_id in texts and len(found) < limit:
+                    found[(row, col)] = "".join(texts[object_id])
         return found
     # olefile refuses a damaged compound file with OSError or ValueError; a cut record fails to unpack
     except (OSError, ValueError, IndexError, struct.error):

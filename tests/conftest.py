@@ -10,7 +10,7 @@ import select
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -185,14 +185,18 @@ class OfficeServer:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
-    def convert(self, sources: list[Path], targets: list[Path], filter_name: str, options: str) -> dict[str, str]:
-        """Convert each source to its target; the sources it could not convert, with LibreOffice's reason."""
+    def convert(
+        self, sources: list[Path], targets: list[Path], filter_name: str, options: str, edits: Sequence[list] = ()
+    ) -> dict[str, str]:
+        """Convert each source to its target, ``edits`` made on its first sheet first (libreoffice_server.EDITS); the
+        sources it could not convert, with LibreOffice's reason."""
         if self.process is None or self.process.poll() is not None:
             self.close()  # a server that died: its pipes, before a new one starts
             self.process = self._start()
         request = {"sources": list(map(str, sources)), "targets": list(map(str, targets))}
         assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps({**request, "filter": filter_name, "options": options}) + "\n")
+        request |= {"filter": filter_name, "options": options, "edits": list(edits)}
+        self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         failed: dict[str, str] = self._answer(self.process)["failed"]
         return failed
@@ -222,7 +226,8 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 
     One LibreOffice serves the whole session (per pytest-xdist worker) over UNO where the system python has
     python3-uno; elsewhere each call runs ``soffice --convert-to``. In CI (CI=true) a missing LibreOffice is an
-    error, because .ci/run installs it (and python3-uno); elsewhere the test skips.
+    error, because .ci/run installs it (and python3-uno); elsewhere the test skips. ``edits`` are what a rep does to
+    the first sheet in LibreOffice before it is saved (tests/libreoffice_server.py ``EDITS``), over UNO only.
     """
     binary = _soffice()
     if binary is None:
@@ -232,7 +237,9 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
     profile = tmp_path_factory.mktemp("lo-profile")
     server = OfficeServer(profile) if _uno_usable() else None
 
-    def convert(path: Path | list[Path], fmt: str, out_dir: Path | None = None) -> Path | list[Path]:
+    def convert(
+        path: Path | list[Path], fmt: str, out_dir: Path | None = None, edits: Sequence[list] = ()
+    ) -> Path | list[Path]:
         paths = path if isinstance(path, list) else [path]
         ext, _, spec = fmt.partition(":")
         out_dir = out_dir or paths[0].parent / f"lo-{ext}"
@@ -240,9 +247,11 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
         produced = [out_dir / (p.stem + "." + ext) for p in paths]
         if server is not None:
             filter_name, _, options = spec.partition(":")
-            failed = server.convert(paths, produced, filter_name or FILTERS[ext], options)
+            failed = server.convert(paths, produced, filter_name or FILTERS[ext], options, edits)
             if failed:
                 raise AssertionError(f"LibreOffice could not convert: {failed}")
+        elif edits:
+            pytest.skip("editing a workbook in LibreOffice needs its python3-uno")
         else:
             _convert_once(binary, profile, paths, fmt, out_dir)
         missing = [p.name for p in produced if not p.exists()]

@@ -42,10 +42,11 @@ def form_labels(spec: FormSpec) -> frozenset[str]:
 def form_names(spec: FormSpec) -> frozenset[str]:
     """Every name a retyped copy may give the form's fields (title, header and table fields), folded as headers are."""
     fields = (*_title_fields(spec), *spec.header_fields, *(f for t in spec.tables for f in t.fields))
-    return frozenset(n for f in fields for n in _names(f))
+    return frozenset(n for f in fields for n in field_names(f))
 
 
-def _names(field: FieldSpec) -> set[str]:
+def field_names(field: FieldSpec) -> set[str]:
+    """Every name a header may give ``field``: its key, its zh, en and bilingual label, folded as headers are."""
     label = field.label
     return {normalize_header(n) for n in (field.key, label.zh, label.en, label.zh + label.en)}
 
@@ -55,7 +56,7 @@ def _header_row(
 ) -> tuple[int, dict[str, int], float]:
     """Best row index (not one of ``taken``, another table's) from row ``start`` on, field key -> column index, and
     the share found."""
-    names = [(f.key, _names(f)) for f in fields]
+    names = [(f.key, field_names(f)) for f in fields]
     best = (-1, {}, 0.0)
     # headers sit near the top of a form, or of what is left of it below the table above (``start``)
     for r, row in enumerate(rows[start : start + _HEADER_REACH], start=start):
@@ -158,7 +159,7 @@ def read_laid_out(
     visible = _visible(book)
     candidates = [form_sheet] if form_sheet in visible else [s for s in visible if s not in _INSTRUCTIONS]
     fields = (*_title_fields(spec), *spec.header_fields, *(f for t in spec.tables for f in t.fields))
-    labels = {n for f in fields for n in _names(f)}
+    labels = {n for f in fields for n in field_names(f)}
     best: tuple[int, str, Sequence[Sequence[object]]] | None = None
     for sheet in candidates:
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_SCAN_ROWS)
@@ -241,7 +242,7 @@ def _header_not_found(
     expects, the typed ones that match none (with the field each probably stands for) and what the rep can do."""
     row, found, _ = _header_row(rows, section.fields, taken, searched.start)
     typed = [v.strip() for v in rows[row] if isinstance(v, str) and v.strip()] if row >= 0 else []
-    known = {n for f in section.fields if f.key in found for n in _names(f)}
+    known = {n for f in section.fields if f.key in found for n in field_names(f)}
     unmatched = [t for t in typed if normalize_header(t) not in known]
     guesses = _meant(unmatched, [f for f in section.fields if f.key not in found])
     typed_part = listing(
@@ -279,7 +280,7 @@ def _meant(typed: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, Field
     ID), else the closest label; each field guessed once, names before likenesses."""
     left = list(fields)
     guesses: dict[str, FieldSpec] = {}
-    for guess in (_by_alias, _by_likeness):
+    for guess in (field_by_alias, _by_likeness):
         for text in typed:
             field = None if text in guesses else guess(normalize_header(text), left)
             if field is not None:
@@ -288,7 +289,7 @@ def _meant(typed: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, Field
     return guesses
 
 
-def _by_alias(text: str, fields: Sequence[FieldSpec]) -> FieldSpec | None:
+def field_by_alias(text: str, fields: Sequence[FieldSpec]) -> FieldSpec | None:
     """The field whose master column accepts ``text`` as its header."""
     for field in fields:
         table, _, key = (field.maps_to or "").partition(".")
@@ -302,7 +303,7 @@ def _by_alias(text: str, fields: Sequence[FieldSpec]) -> FieldSpec | None:
 def _by_likeness(text: str, fields: Sequence[FieldSpec]) -> FieldSpec | None:
     """The field whose label ``text`` holds or is part of (Customer rating, Signature), else whose label is much
     like it; of several, the likest."""
-    names = {n: f for f in fields for n in _names(f) if len(n) >= 3}
+    names = {n: f for f in fields for n in field_names(f) if len(n) >= 3}
     within = [n for n in names if n in text or text in n]
     if within:
         return names[max(within, key=lambda n: difflib.SequenceMatcher(None, text, n).ratio())]
@@ -349,10 +350,10 @@ def _header_fields(
     """Header fields by their labels anywhere on the sheet but in the ``skip`` rows (the table's); with ``width``,
     a value only in the form's first ``width`` columns."""
     fields = _title_fields(spec) + list(spec.header_fields)
-    labels = {n for f in fields for n in _names(f)}
+    labels = {n for f in fields for n in field_names(f)}
     found: dict[str, CellValue] = {}
     for f in fields:
-        variants = _names(f)
+        variants = field_names(f)
         places = [
             (r, c)
             for r, row in enumerate(rows)

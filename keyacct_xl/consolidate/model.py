@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from keyacct_xl.cellcomments import CellComment
 from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Bilingual, Message, Rendered, cmsg, shown
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -78,6 +79,7 @@ class Extracted:
     tables: dict[str, TableRows]  # by section id
     warnings: list[tuple[str, str]] = field(default_factory=list)
     outside: list[CellValue] = field(default_factory=list)  # cells with text outside the fields (consolidate.outside)
+    comments: list[CellComment] = field(default_factory=list)  # comments on its cells (keyacct_xl.cellcomments)
     totals: list[ChangedTotal] = field(default_factory=list)  # totals typed over or changed (consolidate.totals)
     formulas: list[FormulaCell] = field(default_factory=list)  # text cells holding a formula (typedformulas)
     company: str = ""  # the company the form was made for: its _meta's, else its title block's first line

@@ -24,6 +24,7 @@ from xml.etree import ElementTree as ET
 import python_calamine as calamine
 from lxml import etree
 
+from keyacct_xl.cellcomments import CellComment, cell_comments
 from keyacct_xl.cellformulas import Formulas, Merged, formula_reader, ods_merged_ranges
 from keyacct_xl.consolidate.headermatch import (
     computed_keys,
@@ -42,17 +43,20 @@ from keyacct_xl.consolidate.outside import (
 )
 from keyacct_xl.consolidate.phantomday import restore_phantom_days
 from keyacct_xl.consolidate.safety import Rejection
+from keyacct_xl.consolidate.tablecolumns import Placed, place_columns
 from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
 from keyacct_xl.consolidate.typedformulas import entered_cells, take_formulas
+from keyacct_xl.currency import currency
 from keyacct_xl.forms.catalog import form_ids
-from keyacct_xl.forms.content import COMPANY_CELL
+from keyacct_xl.forms.content import COMPANY_CELL, HELPER_SHEETS
+from keyacct_xl.forms.currency import in_currency
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
-from keyacct_xl.forms.meta import COMPANY_KEY, meta_text
+from keyacct_xl.forms.meta import COMPANY_KEY, CURRENCY_KEY, meta_text
 from keyacct_xl.forms.spec import FormSpec, SectionSpec
 from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
-from keyacct_xl.xlsx.ooxml import NS_MAIN, parse_range, split_ref
+from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
 from keyacct_xl.xlsx.package import TableLocation, locate_tables, read_parsed
 
 MAX_ROWS = 20_000  # per table: a form holds a week or a month of lines, not a data dump
@@ -224,6 +228,7 @@ def extract(
         retyped = _retyped(book, specs, name, merges, functools.partial(formula_reader, kind, data, package))
         if kind not in _LAID_OUT:
             restore_phantom_days(retyped, data, package)
+        retyped.comments = _comments(book, kind, data, package)
         return retyped
     values, field_map = meta
     # A refusal from here on carries what _meta says: its note goes back to the rep in the form's language, and the
@@ -281,7 +286,9 @@ def extract(
                 _as_excel_shows(extracted)
         else:
             names, located = package_names(data, package)
-            form = _FormBook(grid, names, located, spec, values.get("form_sheet", ""))
+            # The table's headers name amounts in the currency the form was made in (单价（S$）).
+            named = in_currency(spec, currency(values.get(CURRENCY_KEY, "CNY")))
+            form = _FormBook(grid, names, located, named, values.get("form_sheet", ""))
             header, tables = form.read_fields(field_map, warnings)
             extracted = Extracted(form_id, version, values, header, tables, warnings)
             restore_phantom_days(extracted, data, package)
@@ -297,7 +304,15 @@ def extract(
         take_formulas(extracted, form_sheet, typed, held or {})
         if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
             note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))
+        extracted.comments = _comments(book, kind, data, package)
         return extracted
+
+
+def _comments(
+    book: calamine.CalamineWorkbook, kind: str, data: bytes, package: zipfile.ZipFile | None
+) -> list[CellComment]:
+    """The comments on the cells of every sheet but the form's own hidden helpers (``_meta``, the lists)."""
+    return cell_comments(kind, data, package, [s for s in book.sheet_names if s not in HELPER_SHEETS])
 
 
 def _ods_merges(data: bytes, package: zipfile.ZipFile | None) -> Callable[[str], Merged]:
@@ -506,7 +521,12 @@ class _FormBook:
                 ),
             )
         rows = self.grid.rows(loc.sheet)
-        columns = {key: first_col - 1 + col - 1 for key, col in keys.items()}
+        # By the names the table gives its columns, never by the places _meta recorded: a rep may have inserted one.
+        shown = rows[header_row - 1][first_col - 1 : last_col] if header_row <= len(rows) else []
+        width = last_col - first_col + 1
+        placed = place_columns(section, loc.columns if len(loc.columns) == width else shown, keys)
+        columns = {key: first_col - 1 + col for key, col in placed.columns.items()}
+        warnings += _column_changes(section, placed, shown, first_col)
         body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
         computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
@@ -539,6 +559,48 @@ class _FormBook:
         # form_content_row counts from 0 where sheet rows and columns here count from 1
         labels = form_labels(self.spec)
         return 1 + form_content_row(rows, last_row, limit - 1, (span[0] - 1, span[1] - 1), merged, labels)
+
+
+def _column_changes(
+    section: SectionSpec, placed: Placed, shown: Sequence[object], first_col: int
+) -> list[tuple[str, str]]:
+    """What the rep changed in a table's columns: a column that is no field of the form (its cells are not read,
+    and are reported), a field whose column is no longer found (not read)."""
+    table = Pair(section.title.en, section.title.zh)
+    notes = []
+    for at in placed.extra:
+        named = at < len(shown) and not is_blank(shown[at])
+        header = str(shown[at]).strip() if named else msg("without a header")
+        column = column_letter(first_col + at)
+        notes.append(
+            texts(
+                msg(
+                    "the table {table} has a column {header} (column {column}) that is not one of the form's: "
+                    "its cells are not read into the master",
+                    table=table,
+                    header=header,
+                    column=column,
+                )
+            )
+        )
+    for key in placed.missing:
+        notes.append(
+            texts(
+                msg(
+                    "the table {table} has no column named {field} (its header was changed or the column "
+                    "deleted): the field is not read",
+                    table=table,
+                    field=_column_label(section, key),
+                )
+            )
+        )
+    return notes
+
+
+def _column_label(section: SectionSpec, key: str) -> Pair:
+    """A table field's label in both languages (its key, for a field the spec no longer has)."""
+    found = next((f for f in section.fields if f.key == key), None)
+    return Pair(key, key) if found is None else Pair(found.label.en, found.label.zh)
 
 
 def _valid_range(ref: str) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from keyacct_xl.consolidate.comments import comment_issues
 from keyacct_xl.consolidate.fieldcheck import Checked, FieldProblem, Limit, read_cell
 from keyacct_xl.consolidate.followthrough import check_followthrough
 from keyacct_xl.consolidate.funnel_stages import settle_closed_stages
@@ -212,6 +213,7 @@ def check_form(
     for en, zh in extracted.warnings:
         outcome.warn(Pair(en, zh))
     outcome.issues.extend(outside_issues(outcome.name, extracted.outside))
+    outcome.issues.extend(comment_issues(outcome.name, extracted, spec))
     outcome.issues.extend(formula_issues(outcome.name, extracted.formulas))
     outcome.issues.extend(_below_table_issues(outcome.name, extracted, spec))
     # An older copy: renamed fields take their new keys; what no field of this version takes goes to the ledger.

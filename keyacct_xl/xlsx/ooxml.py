@@ -9,6 +9,7 @@ NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_TABLE = NS_REL + "/table"
+REL_COMMENTS = NS_REL + "/comments"
 REL_CALC_CHAIN = NS_REL + "/calcChain"
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # CR too: XML parsers turn a raw CR into LF

@@ -48,13 +48,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class TableLocation:
-    """Where a table lives: its sheet, the sheet's part, the table's part and its range."""
+    """Where a table lives: its sheet, the sheet's part, the table's part, its range and its columns' names."""
 
     name: str
     sheet: str
     sheet_part: str
     table_part: str
     ref: str
+    columns: tuple[str, ...] = ()  # as the table part lists them, left to right
 
     def cells(self) -> tuple[int, int, int, int]:
         """The range as (first row, first column, last row, last column); a PartError when it is not a range."""
@@ -173,6 +174,13 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return dict(read_parsed(archive, rels_name, _relationships))
 
 
+def related_parts(archive: zipfile.ZipFile, part: str, rel_type: str) -> list[str]:
+    """The parts of the package that ``part`` relates with ``rel_type`` (a sheet's comments, its tables)."""
+    return [
+        target for kind, target in _rels(archive, part).values() if kind == rel_type and target in archive.NameToInfo
+    ]
+
+
 def workbook_parts(archive: zipfile.ZipFile) -> list[str]:
     """The workbook part, its relationships and the parts it relates besides sheets and the calc chain (shared
     strings, styles, theme...): what every sheet's values depend on."""
@@ -208,9 +216,10 @@ def sheet_parts(archive: zipfile.ZipFile, *, workbook: etree._Element | None = N
     return result
 
 
-def _table_range(root: etree._Element, part: str) -> tuple[str, str]:
-    """A table part's name (its display name, else its name) and range."""
-    return root.get("displayName") or root.get("name") or "", root.get("ref", "A1")
+def _table_range(root: etree._Element, part: str) -> tuple[str, str, tuple[str, ...]]:
+    """A table part's name (its display name, else its name), range and column names."""
+    columns = tuple(c.get("name", "") for c in root.iter(f"{{{NS_MAIN}}}tableColumn"))
+    return root.get("displayName") or root.get("name") or "", root.get("ref", "A1"), columns
 
 
 def locate_tables(archive: zipfile.ZipFile, *, workbook: etree._Element | None = None) -> dict[str, TableLocation]:
@@ -220,8 +229,8 @@ def locate_tables(archive: zipfile.ZipFile, *, workbook: etree._Element | None =
         for rel_type, target in _rels(archive, part).values():
             if rel_type != REL_TABLE or target not in archive.NameToInfo:
                 continue
-            name, ref = read_parsed(archive, target, _table_range)
-            tables[name] = TableLocation(name, sheet, part, target, ref)
+            name, ref, columns = read_parsed(archive, target, _table_range)
+            tables[name] = TableLocation(name, sheet, part, target, ref, columns)
     return tables
 
 
