@@ -348,7 +348,8 @@ def xls_comments(data: bytes, sheet: str, limit: int) -> dict[Cell, str] | None:
         if start is None:
             return None
         texts: dict[int, list[str]] = {}
-        shape, left, found = None, 0, {}
+        shape: int | None = None
+        left, found = 0, dict[Cell, str]()
         for kind, body in sheet_records(stream, start):
             if kind == _OBJ:
                 _, _, object_type, object_id = struct.unpack_from("<HHHH", body)
