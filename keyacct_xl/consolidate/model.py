@@ -80,6 +80,7 @@ class Extracted:
     outside: list[CellValue] = field(default_factory=list)  # cells with text outside the fields (consolidate.outside)
     totals: list[ChangedTotal] = field(default_factory=list)  # totals typed over or changed (consolidate.totals)
     formulas: list[FormulaCell] = field(default_factory=list)  # text cells holding a formula (typedformulas)
+    lost_formulas: frozenset[tuple[str, str]] = frozenset()  # (sheet, ref) of computed cells holding no formula
     company: str = ""  # the company the form was made for: its _meta's, else its title block's first line
 
 
