@@ -586,6 +586,8 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     outcome.meta_rep = extracted.meta.get("rep", "").strip()
     outcome.company = extracted.company
     outcome.rep = typed_rep or outcome.meta_rep
+    if outcome.meta_rep and not typed_rep:
+        _taken_as_generated(outcome)
     if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
         review.append(
             texts(
@@ -603,6 +605,19 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
         review.extend(_period_moved(outcome, meta_period))
     outcome.key = _key_text(outcome.header.get(route.key_field)) if route.key_field else outcome.period
     return review
+
+
+def _taken_as_generated(outcome: FileOutcome) -> None:
+    """A hint at the rep's cell left blank: the file is recorded as the rep its form was generated for."""
+    sheet, ref = outcome.header_cells.get("rep", ("", ""))
+    problem = FieldProblem(
+        msg(
+            "the rep's name was left blank: recorded as {rep}, the rep this form was generated for (the hidden _meta "
+            "sheet); if that is wrong, type the name and send the form again",
+            rep=outcome.meta_rep,
+        )
+    )
+    outcome.issues.append(_issue(outcome, CellValue(None, sheet, ref), TITLE_FIELD_SPECS["rep"], problem, "warning"))
 
 
 def _key_text(value: object) -> str:
