@@ -686,3 +686,49 @@ def test_a_master_holding_a_departments_annual_target_twice_keeps_both_rows_and_
     [warning] = [w for w in outcome.warnings if "销售一部 / 2027-01" in w.zh]
     assert "a.xlsx、李四/分解.xlsx" in warning.zh and "a.xlsx" in warning.zh.split("更新了")[1]
     assert "should hold one" in warning.en
+
+
+def test_a_plan_line_whose_date_is_not_its_weekday_is_warned_of_at_the_date(master: Path, inbox: Path) -> None:
+    """The trial's plan line changed to 12-1 while its 星期 still said 周一 (2026-12-01 is a Tuesday) was taken
+    without a word: it is kept under its date, with a warning at the date naming both."""
+    plan = [
+        {"day": "周一", "date": "2026-11-23", "activity": "拜访", "customer_id": "C001"},
+        {"day": "周一", "date": "2026-11-24", "activity": "拜访", "customer_id": "C002"},
+    ]
+    (inbox / "plan.xlsx").write_bytes(
+        fill_form(blank_form("weekly_plan"), header={"rep": "张三", "period": "2026-W48"}, rows={"plan": plan})
+    )
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rows_added) == ("accepted", 3)  # and the week's WeeklyTargets row
+    [warning] = [i for i in outcome.issues if "周二" in i.zh]
+    assert (warning.severity, warning.value) == ("warning", "2026-11-24")
+    assert warning.zh == "2026-11-24 是周二，而“星期”填的是周一：本行按日期记录；请核对哪一个填错了"
+    assert warning.en == (
+        "2026-11-24 is a Tue, but Day says Mon: the line is recorded under its date; check which is wrong"
+    )
+
+
+def test_a_corrected_plan_moving_a_customer_to_another_day_updates_that_line(master: Path, inbox: Path) -> None:
+    """The trial's corrected weekly plan put a customer back on Monday from Tuesday: the line was added under Monday
+    beside Tuesday's, so the master planned the customer twice in the week (and listed Tuesday's as missing from
+    the correction). The line is moved, a change with before and after."""
+
+    def plan(days: dict[str, str]) -> bytes:
+        lines = [{"date": day, "activity": "拜访", "customer_id": cid} for cid, day in days.items()]
+        return fill_form(blank_form("weekly_plan"), header={"rep": "张三", "period": "2026-W48"}, rows={"plan": lines})
+
+    (inbox / "周计划.xlsx").write_bytes(plan({"C001": "2026-11-24", "C002": "2026-11-23"}))
+    consolidate(inbox, master, now=NOW)
+    (inbox / "周计划.xlsx").unlink()
+    (inbox / "周计划(改).xlsx").write_bytes(plan({"C001": "2026-11-23", "C002": "2026-11-23"}))
+    result = consolidate(inbox, master, now=NOW)
+    [outcome] = result.outcomes
+    assert (outcome.corrects, outcome.rows_added, outcome.rows_updated) == ("周计划.xlsx", 0, 1)
+    plans = load_store(master).frame("WeeklyPlans")
+    assert sorted(zip(plans["customer_id"], plans["date"].dt.strftime("%Y-%m-%d"))) == [
+        ("C001", "2026-11-23"),
+        ("C002", "2026-11-23"),
+    ]
+    assert [(c.kind, c.field, c.before, c.after) for c in result.changes] == [
+        ("updated", "date", "2026-11-24", "2026-11-23")
+    ]

@@ -967,3 +967,23 @@ def test_the_history_names_the_file_that_changed_a_row_beside_its_fingerprint(ma
         "Changing File SHA-256",
     ]
     assert resolve_headers(["Changed By"], HISTORY.columns, where="test") == {0: "changed_by"}
+
+
+def test_a_form_left_without_the_reps_name_is_taken_as_generated_with_a_hint_naming_where_from(
+    master: Path, inbox: Path
+) -> None:
+    """The trial's daily report with 业务员 left blank was taken as the rep the form was generated for without a word:
+    it is taken so, with a hint at the rep's cell saying whose it was taken as and why."""
+    (inbox / "张三").mkdir()
+    (inbox / "张三" / "visits.xlsx").write_bytes(visits("", MON_WED, context=FormContext(rep="张三")))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    assert (outcome.status, outcome.rep, outcome.rows_added) == ("accepted", "张三", 3)
+    [hint] = [i for i in outcome.issues if "_meta" in i.en]
+    assert (hint.severity, hint.cell != "") == ("warning", True)
+    assert hint.zh == (
+        "业务员未填写：按 张三 记录，即此表单生成时所属的业务员（见隐藏的 _meta 工作表）；如不是，请填上姓名后重新发送"
+    )
+    assert hint.en == (
+        "the rep's name was left blank: recorded as 张三, the rep this form was generated for (the hidden _meta "
+        "sheet); if that is wrong, type the name and send the form again"
+    )

@@ -408,6 +408,8 @@ class Merger:
                 RowChange("updated", outcome.name, table.name, key, column, shown(before.get(column)), shown(value))
             )
         table.put(where, {**differ, **{c: values[c] for c in PROVENANCE_KEYS if c in values}})
+        if ROW_KEYS[table.name].moves in differ:  # a line moved to another day: found under its new key
+            table.keyed.moved(before, table.record(where), where)
         self._history(table.name, before, outcome, "updated", written=differ)
         self.changed.add(table.name)
         if where[0] == "frame":

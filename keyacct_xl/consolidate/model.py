@@ -82,6 +82,7 @@ class Extracted:
     comments: list[CellComment] = field(default_factory=list)  # comments on its cells (keyacct_xl.cellcomments)
     totals: list[ChangedTotal] = field(default_factory=list)  # totals typed over or changed (consolidate.totals)
     formulas: list[FormulaCell] = field(default_factory=list)  # text cells holding a formula (typedformulas)
+    lost_formulas: frozenset[tuple[str, str]] = frozenset()  # (sheet, ref) of computed cells holding no formula
     company: str = ""  # the company the form was made for: its _meta's, else its title block's first line
 
 

@@ -23,7 +23,7 @@ from keyacct_xl.consolidate.poor_ratings import Refusal
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.periodkinds import deferred_visit_day, period_problem
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
-from keyacct_xl.messages import Rendered, msg
+from keyacct_xl.messages import Pair, Rendered, msg
 
 # (form, line field) whose date must lie in the form's period; the generic tolerance warning does not apply to them.
 PLAN_DATES: frozenset[tuple[str, str]] = frozenset(
@@ -40,10 +40,37 @@ def check_plan(outcome: FileOutcome, extracted: Extracted, spec: FormSpec, perio
     for form_id, key in PLAN_DATES:
         if form_id == spec.id:
             _dates_in_period(outcome, extracted, spec, key, period)
+    _days_on_their_weekday(outcome, extracted, spec)
     if spec.id == "target_breakdown":
         _breakdown_rules(outcome, extracted, spec, period)
     elif spec.id == "promotion_plan":
         _promotion_dates(outcome, extracted, spec)
+
+
+def _days_on_their_weekday(outcome: FileOutcome, extracted: Extracted, spec: FormSpec) -> None:
+    """Warn at the date of each line whose weekday (星期, a choice of Mon…Sun) is not its date's: a date changed
+    while its weekday was left, or the reverse; the line is recorded under its date."""
+    for section in spec.tables:
+        fields = {f.key: f for f in section.fields}
+        day, date = fields.get("day"), fields.get("date")
+        if day is None or date is None or len(day.choices) != 7:
+            continue
+        # a choice is stored in the master's language: each of its names gives its weekday
+        weekdays = {name: n for n, c in enumerate(day.choices) for name in (c.value, c.zh, c.en)}
+        for row in (r for r in outcome.rows if r.section == section.id):
+            said, value = weekdays.get(row.values.get(day.key)), row.values.get(date.key)  # type: ignore[arg-type]
+            if said is None or not isinstance(value, pd.Timestamp) or said == value.weekday():
+                continue
+            actual, typed = day.choices[value.weekday()], day.choices[said]
+            reason = msg(
+                "{date} is a {actual}, but {day} says {said}: the line is recorded under its date; check which is "
+                "wrong",
+                date=_day(value),
+                actual=Pair(actual.en, actual.zh),
+                day=Pair(day.label.en, day.label.zh),
+                said=Pair(typed.en, typed.zh),
+            )
+            outcome.issues.append(_line_issue(outcome, extracted, row, date, reason, "warning"))
 
 
 def _day(value: pd.Timestamp) -> str:

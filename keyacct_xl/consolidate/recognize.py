@@ -46,7 +46,7 @@ from keyacct_xl.consolidate.safety import Rejection
 from keyacct_xl.consolidate.tablecolumns import Placed, place_columns
 from keyacct_xl.consolidate.tablemerges import read_merged_lines
 from keyacct_xl.consolidate.totals import changed_totals, total_places
-from keyacct_xl.consolidate.typedformulas import entered_cells, take_formulas
+from keyacct_xl.consolidate.typedformulas import computed_cells, entered_cells, lost_formulas, take_formulas
 from keyacct_xl.currency import currency
 from keyacct_xl.forms.catalog import form_ids
 from keyacct_xl.forms.content import COMPANY_CELL, HELPER_SHEETS
@@ -297,10 +297,12 @@ def extract(
         extracted.company = values.get(COMPANY_KEY, "") or _title_company(shown[1])
         places = total_places(spec, extracted.tables, *shown)
         typed = entered_cells(spec, extracted, form_sheet)
-        # The totals' formulas and the text cells' are read in one pass over the sheet.
-        wanted = [*(p.cell for p in places), *typed]
+        computed = computed_cells(spec, extracted, form_sheet)
+        # The totals' formulas, the text cells' and the computed cells' are read in one pass over the sheet.
+        wanted = [*(p.cell for p in places), *typed, *computed]
         held = formula_reader(kind, data, package, form_sheet)(wanted) if wanted else None
         extracted.totals = changed_totals(places, form_sheet, shown[1], lambda _cells: held)
+        extracted.lost_formulas = lost_formulas(form_sheet, computed, held)
         take_formulas(extracted, form_sheet, typed, held or {})
         if (scope := copy_scope(spec, values, current_hash, read_cells(extracted), shown)) is not None:
             note_outside(extracted, cells_outside_fields(book.sheet_names, grid.rows_to_look_at, scope))

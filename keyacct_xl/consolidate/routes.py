@@ -37,6 +37,9 @@ class RowKey:
     # Headers of a column that tells rows of one key apart when both rows fill it: two visits of a day at different
     # times (时间, a daily report's or phone call's, kept as a column under its label) are two visits, never merged.
     apart: tuple[str, ...] = ()
+    # A key column a correction may change (a plan's customer moved to another day): the one row of the file's own
+    # lineage with every other key column the same, whose key the file no longer gives, is updated, not kept beside.
+    moves: str = ""
 
     def all_columns(self) -> frozenset[str]:
         """Every column that takes part in the key (fallbacks and the alternative included)."""
@@ -45,7 +48,7 @@ class RowKey:
 
 ROW_KEYS: dict[str, RowKey] = {
     "Visits": RowKey(("rep", "customer_id", "date", "method"), shared=True, apart=("时间", "Time")),
-    "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}),
+    "WeeklyPlans": RowKey(("rep", "period", "date", "customer_id"), {"customer_id": "activity"}, moves="date"),
     "Competitors": RowKey(("rep", "period", "city", "category", "competitor", "product")),
     "Contacts": RowKey(("customer_id", "name", "phone"), alternative=("contact_id",), loose=("customer_id", "name")),
     "WeeklyTargets": RowKey(("rep", "period")),

@@ -100,6 +100,14 @@ def _loose_key(normed: Normed, row_key: RowKey) -> Key | None:
     return ("loose", *(normed[c] for c in row_key.loose))
 
 
+def _moving_key(normed: Normed, row_key: RowKey) -> Key | None:
+    """A row's key without its ``RowKey.moves`` column (None for a key without one)."""
+    if not row_key.moves:
+        return None
+    kept = [v for c, v in zip(row_key.columns, _columns_key(normed, row_key)[1:]) if c != row_key.moves]
+    return ("moves", *kept)
+
+
 def key_text(values: Mapping[str, object], row_key: RowKey) -> str:
     """The key as a person reads it in a report: the key columns' values joined by " / "."""
     shown = []
@@ -217,9 +225,16 @@ class KeyedRows:
             _columns_key(normed, self.row_key),
             _alternative_key(normed, self.row_key),
             _loose_key(normed, self.row_key),
+            _moving_key(normed, self.row_key),
         ):
             if key is not None:
                 self.by_key.setdefault(key, []).append(where)
+
+    def moved(self, before: Mapping[str, object], after: Mapping[str, object], where: Location) -> None:
+        """Index a row whose key changed (``RowKey.moves``) under its new key, no longer under its old one."""
+        old = _columns_key(_normed(before, self.columns), self.row_key)
+        self.by_key[old] = [p for p in self.by_key.get(old, []) if p != where]
+        self.by_key.setdefault(_columns_key(_normed(after, self.columns), self.row_key), []).append(where)
 
     def matches(self, rows: Sequence[Mapping[str, object]]) -> list[Location | None]:
         """For each submitted row in order, the row it updates, or None for a new row.
@@ -244,6 +259,7 @@ class KeyedRows:
         found: list[Location | None] = []
         several: list[Several] = []
         sent = self._times_sent(rows) if held is not None and self.row_key.apart else set()
+        keys = {_columns_key(_normed(r, self.columns), self.row_key) for r in rows} if self.row_key.moves else set()
         for index, row in enumerate(rows):
             values = _normed(row, self.columns)
             place, judged = None, False
@@ -269,6 +285,8 @@ class KeyedRows:
             loose = _loose_key(values, self.row_key) if place is None and not judged else None
             if loose is not None and len(self.by_key.get(loose, [])) == 1 and self.by_key[loose][0] not in taken:
                 place = self.by_key[loose][0]
+            if place is None and not judged and keys and held is not None:
+                place = self._moved_key(values, keys, taken, held, lineage)
             if place is not None:
                 taken.add(place)
             found.append(place)
@@ -311,6 +329,21 @@ class KeyedRows:
             and _same_or_blank(held(p).get(CONTACT), row.get(CONTACT))
         )
         return next(moved, None)
+
+    def _moved_key(
+        self, values: Normed, keys: set[Key], taken: set[Location], held: Held, lineage: Collection[str]
+    ) -> Location | None:
+        """The one free row of the file's own lineage with the row's key but for ``RowKey.moves``, whose own key the
+        file no longer gives: a correction that moved the line (a plan's customer to another day) updates it, where a
+        row of another file, or one the file still gives, stays beside it. None when there is not exactly one."""
+        own = [
+            p
+            for p in self.by_key.get(_moving_key(values, self.row_key), [])
+            if p not in taken
+            and held(p).get("file_sha256") in lineage
+            and _columns_key(_normed(held(p), self.columns), self.row_key) not in keys
+        ]
+        return own[0] if len(own) == 1 else None
 
     def _among(
         self,

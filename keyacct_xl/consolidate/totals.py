@@ -12,6 +12,7 @@ compared, and is a warning saying it was not checked, never taken as the form's.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,8 +73,9 @@ def changed_totals(
     places: Iterable[TotalPlace], sheet: str, rows: Sequence[Sequence[object]], formulas: Formulas
 ) -> list[ChangedTotal]:
     """The totals of ``places`` that a value was typed over (a text typed there is text outside the fields,
-    consolidate.outside), whose formula is not the form's or whose formula's text the file does not give back; none
-    when the file's formulas cannot be read."""
+    consolidate.outside), whose formula is not the form's or whose formula's text the file does not give back, and
+    those keeping the form's formula that show a number (compared with the lines, total_issues); none when the file's
+    formulas cannot be read."""
     places = list(places)
     held = formulas([p.cell for p in places]) if places else None
     if held is None:
@@ -85,7 +87,7 @@ def changed_totals(
         ref = f"{column_letter(c + 1)}{r + 1}"
         if place.cell in held:
             formula = held[place.cell]
-            if not formula or _plain(formula) != place.ours:
+            if not formula or _plain(formula) != place.ours or _is_number(value):
                 changed.append(
                     ChangedTotal(
                         place.section, place.key, CellValue(value, sheet, ref), formula, place.ours, not formula
@@ -94,6 +96,10 @@ def changed_totals(
         elif not isinstance(value, str) and not is_blank(value):
             changed.append(ChangedTotal(place.section, place.key, CellValue(value, sheet, ref), "", place.ours))
     return changed
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _plain(formula: str) -> str:
@@ -110,18 +116,32 @@ def total_issues(
     for total in changed:
         field = next(f for f in spec.section(total.section).fields if f.key == total.key)
         amounts = [line.values.get(total.key) for line in lines if line.section == total.section]
-        lines_sum = _amount(
-            sum(v for v in amounts if isinstance(v, (int, float)) and not isinstance(v, bool)), field.type
-        )
-        shown, why = _told(total, lines_sum)
+        summed = sum(v for v in amounts if _is_number(v))
+        kept = not total.unread and _plain(total.formula) == total.ours
+        if kept and math.isclose(float(total.cell.value), summed, rel_tol=1e-9, abs_tol=0.005):  # type: ignore[arg-type]
+            continue  # the form's own total, showing what its lines add up to
+        shows = _amount(float(total.cell.value), field.type) if kept else None  # type: ignore[arg-type]
+        shown, why = _told(total, _amount(summed, field.type), shows)
         issues.append(Issue(file, total.cell.sheet, total.cell.ref, field.label, shown, why, "warning"))
     return issues
 
 
-def _told(total: ChangedTotal, lines_sum: str) -> tuple[str, Message]:
-    """What a changed total holds, as the report quotes it, and why it is reported."""
+def _told(total: ChangedTotal, lines_sum: str, kept_shows: str | None) -> tuple[str, Message]:
+    """What a changed total holds, as the report quotes it, and why it is reported (``kept_shows``: the sum a total
+    keeping the form's formula shows, other than the lines')."""
     sheet, cell = total.cell.sheet, total.cell.ref
-    if total.unread:
+    if kept_shows is not None:
+        shown = as_shown(total.cell.value)
+        why = msg(
+            "{sheet}!{cell}: the total shows {shown}, but the lines add up to {lines} (the sheet sums what its lines "
+            "show: an amount typed as text, or a line's cell without the column's formula, counts as nothing there): "
+            "not read, the master records the lines",
+            sheet=sheet,
+            cell=cell,
+            shown=kept_shows,
+            lines=lines_sum,
+        )
+    elif total.unread:
         shown = "" if total.cell.value is None else as_shown(total.cell.value)
         why = msg(
             "{sheet}!{cell}: the total holds a formula whose text this file does not give back (showing {shown}): "

@@ -50,6 +50,27 @@ def entered_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell
     return cells
 
 
+def computed_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> list[Cell]:
+    """The cells (0-based) of the form's computed columns (金额 = 数量 × 单价) on ``sheet``, on every line read."""
+    cells = []
+    for section in spec.tables:
+        table = extracted.tables.get(section.id)
+        if table is None or table.sheet != sheet:
+            continue
+        columns = [table.columns[f.key] for f in section.fields if f.formula and f.key in table.columns]
+        cells.extend((row - 1, column) for row, _ in table.rows for column in columns)
+    return cells
+
+
+def lost_formulas(sheet: str, cells: list[Cell], held: Mapping[Cell, str] | None) -> frozenset[tuple[str, str]]:
+    """The (sheet, reference) of those computed ``cells`` of ``sheet`` that hold no formula (a line inserted in a
+    spreadsheet program does not get its column's formula; a number typed over it replaces it); none known when the
+    file's formulas could not be read (``held`` None)."""
+    if held is None:
+        return frozenset()
+    return frozenset((sheet, f"{column_letter(c + 1)}{r + 1}") for r, c in cells if (r, c) not in held)
+
+
 def take_formulas(extracted: Extracted, sheet: str, cells: Mapping[Cell, FieldSpec], held: Mapping[Cell, str]) -> None:
     """Read each of ``cells`` that holds a formula (``held``, as the file keeps it) as the formula's text, when the
     file gives it back, and note each for the report (formula_issues)."""

@@ -104,6 +104,7 @@ class _Reading:
     period: Period | None
     keys: frozenset[str] = frozenset()
     currency: Currency = CNY  # the master's book currency: the one amounts are read in
+    lost_formulas: frozenset[tuple[str, str]] = frozenset()  # computed cells holding no formula (sheet, ref)
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: Severity = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
@@ -233,7 +234,9 @@ def check_form(
     for section in spec.tables:
         table = extracted.tables.get(section.id)
         if table is not None:
-            lines = _Reading(outcome, lang, reading.period, key_fields(route, section), currency)
+            lines = _Reading(
+                outcome, lang, reading.period, key_fields(route, section), currency, extracted.lost_formulas
+            )
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
     check_prefilled_lines(outcome, extracted, spec)
@@ -419,11 +422,25 @@ def _compute(
     if refused.intersection(refs):
         return
     _factor_missing(reading, table, row, field, fields)
+    labels = {f.key: f.label for f in fields}
+    # A cell without the form's formula shows what was typed there, or nothing, whatever its inputs.
+    lost = (table.sheet, table.ref(field.key, row.row)) in reading.lost_formulas
+    if lost and is_blank(shown) and value is not None:
+        reading.add(
+            _computed_cell(table, field, row.row, shown),
+            field,
+            msg(
+                "no formula here (a line inserted in a spreadsheet program does not get the column's formula): the "
+                "file shows nothing, and its total leaves this line out; the master records {computed} ({formula})",
+                computed=as_shown(value),
+                formula=Pair(*(_formula_text(formula, labels, lang) for lang in ("en", "zh"))),
+            ),
+        )
+        return
     if not _differs(shown, value):
         return
-    # Inputs typed as text (1.2万) leave a spreadsheet nothing to compute: what it shows then says nothing.
-    if all(is_blank(v) or _is_number(v) for v in (_raw(table, values, k) for k in refs)):
-        labels = {f.key: f.label for f in fields}
+    # Inputs typed as text (1.2万) leave a spreadsheet nothing to compute: what its formula shows then says nothing.
+    if lost or all(is_blank(v) or _is_number(v) for v in (_raw(table, values, k) for k in refs)):
         reading.add(
             _computed_cell(table, field, row.row, shown),
             field,
@@ -571,6 +588,8 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
     outcome.meta_rep = extracted.meta.get("rep", "").strip()
     outcome.company = extracted.company
     outcome.rep = typed_rep or outcome.meta_rep
+    if outcome.meta_rep and not typed_rep:
+        _taken_as_generated(outcome)
     if outcome.meta_rep and typed_rep and outcome.meta_rep != typed_rep:
         review.append(
             texts(
@@ -588,6 +607,19 @@ def _identify(outcome: FileOutcome, extracted: Extracted, route: Route) -> list[
         review.extend(_period_moved(outcome, meta_period))
     outcome.key = _key_text(outcome.header.get(route.key_field)) if route.key_field else outcome.period
     return review
+
+
+def _taken_as_generated(outcome: FileOutcome) -> None:
+    """A hint at the rep's cell left blank: the file is recorded as the rep its form was generated for."""
+    sheet, ref = outcome.header_cells.get("rep", ("", ""))
+    problem = FieldProblem(
+        msg(
+            "the rep's name was left blank: recorded as {rep}, the rep this form was generated for (the hidden _meta "
+            "sheet); if that is wrong, type the name and send the form again",
+            rep=outcome.meta_rep,
+        )
+    )
+    outcome.issues.append(_issue(outcome, CellValue(None, sheet, ref), TITLE_FIELD_SPECS["rep"], problem, "warning"))
 
 
 def _key_text(value: object) -> str:
