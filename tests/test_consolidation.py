@@ -24,7 +24,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 
 
 def _parts(path: Path) -> dict[str, bytes]:
@@ -134,7 +134,7 @@ def test_forms_without_a_period_do_not_supersede_each_other(master: Path, inbox:
     result = consolidate(inbox, master, now=NOW)
     assert [(o.status, o.corrects) for o in result.outcomes] == [("accepted", ""), ("accepted", "")]
     (inbox / "c.xlsx").write_bytes(visit_form("张三", [VISITS[2]], period=""))
-    consolidate(inbox, master, now="2026-11-24 09:00:00")
+    consolidate(inbox, master, now="2026-11-29 09:00:00")
     assert load_store(master).frame("Visits")["source_file"].tolist() == ["a.xlsx", "b.xlsx", "c.xlsx"]
 
 

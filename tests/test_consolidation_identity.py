@@ -987,3 +987,30 @@ def test_a_form_left_without_the_reps_name_is_taken_as_generated_with_a_hint_nam
         "the rep's name was left blank: recorded as 张三, the rep this form was generated for (the hidden _meta "
         "sheet); if that is wrong, type the name and send the form again"
     )
+
+
+def test_a_visit_dated_after_the_consolidation_day_is_refused_and_a_next_visit_may_lie_ahead(
+    master: Path, inbox: Path
+) -> None:
+    """The trial's visit record dated 2026-12-20, consolidated on 12-03, was recorded as a visit made, only said to lie
+    outside the period: a visit that has not happened yet is refused at its cell, the day named; the next visit's
+    date (下次回访) is a plan and may lie ahead."""
+    lines = [
+        {"date": "2026-12-01", "customer_id": "C001", "method": "面谈", "content": "谈返利", "next_date": "2026-12-20"},
+        {"date": "2026-12-20", "customer_id": "C002", "method": "面谈", "content": "送样品"},
+    ]
+    form = fill_form(blank_form("visit_record"), header={"rep": "张三", "period": "2026-W49"}, rows={"visits": lines})
+    (inbox / "visits.xlsx").write_bytes(form)
+    [outcome] = consolidate(inbox, master, now="2026-12-03 18:00:00").outcomes
+    assert (outcome.status, outcome.rows_added) == ("partial", 1)
+    assert _visits(master)["content"].tolist() == ["谈返利"]
+    [refused] = [i for i in outcome.issues if i.severity == "error"]
+    assert refused.value == "2026-12-20" and refused.cell.startswith("A")
+    assert refused.zh == (
+        "晚于今天（汇总日期 2026-12-03）：尚未发生的拜访不能记为已完成，这一行未导入；"
+        "计划中的拜访请填在周计划或“下次回访”中"
+    )
+    assert refused.en == (
+        "later than today (2026-12-03, the consolidation date): a visit that has not happened yet cannot be recorded "
+        "as made, the line is not read; put a planned visit in the weekly plan or the next visit's date"
+    )

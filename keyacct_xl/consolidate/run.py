@@ -110,6 +110,7 @@ class _Job:
     checked_with: dict[str, FormSpec] = field(default_factory=dict)
     currency: Currency = CNY  # the master's book currency: amounts typed in another are refused
     senders: Mapping[str, str] = field(default_factory=dict)  # file name -> the rep whose inbox folder it is in
+    today: dt.date | None = None  # the consolidation day: no visit recorded as made lies after it
 
 
 _JOB: _Job | None = None
@@ -184,7 +185,7 @@ def _screen_and_check(outcome: FileOutcome, submission: Submission, data: bytes,
         return outcome
     extracted.warnings.extend(verdict.notes)
     spec = job.checked_with.get(extracted.form_id, job.specs[extracted.form_id])
-    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict, currency=job.currency)
+    check_form(outcome, extracted, spec, lang=job.lang, strict=job.strict, currency=job.currency, today=job.today)
     return outcome
 
 
@@ -282,6 +283,7 @@ def consolidate(
             checked_with,
             store.settings.book_currency,
             _senders(submissions, store),
+            dt.date.fromisoformat(now[:10]),
         )
         checked = _checked(submissions, job, jobs)
         outcomes = list(progress(checked, len(submissions)) if progress else checked)

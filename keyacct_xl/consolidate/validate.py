@@ -105,6 +105,7 @@ class _Reading:
     keys: frozenset[str] = frozenset()
     currency: Currency = CNY  # the master's book currency: the one amounts are read in
     lost_formulas: frozenset[tuple[str, str]] = frozenset()  # computed cells holding no formula (sheet, ref)
+    made_by: dt.date | None = None  # the consolidation day: the visits a section records as made lie no later
 
     def add(self, cell: CellValue, field: FieldSpec, reason: Rendered, severity: Severity = "warning") -> None:
         self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(reason), severity))
@@ -160,6 +161,21 @@ class _Reading:
             ),
         )
 
+    def ahead(self, cell: CellValue, field: FieldSpec, value: object) -> bool:
+        """Refuse the day of a visit recorded as made (the master's Visits.date) that lies after the consolidation
+        day: a visit not yet made; a next visit's day is a plan and may lie ahead."""
+        if self.made_by is None or field.maps_to != _VISIT_DAY or not isinstance(value, pd.Timestamp):
+            return False
+        if value.date() <= self.made_by:
+            return False
+        problem = msg(
+            "later than today ({today}, the consolidation date): a visit that has not happened yet cannot be "
+            "recorded as made, the line is not read; put a planned visit in the weekly plan or the next visit's date",
+            today=self.made_by.isoformat(),
+        )
+        self.outcome.issues.append(_issue(self.outcome, cell, field, FieldProblem(problem)))
+        return True
+
     def check_in_period(self, cell: CellValue, field: FieldSpec, value: object) -> None:
         """Warn about a date of the period (a line's row-key date, a field marked ``in_period``) lying outside the
         form's period, beyond the tolerance: it stays, a rep may record a late visit."""
@@ -207,9 +223,10 @@ def check_form(
     lang: Lang,
     strict: bool,
     currency: Currency = CNY,
+    today: dt.date | None = None,
 ) -> None:
     """Fill ``outcome`` with typed header values, checked rows and issues; set its status (amounts in ``currency``,
-    the master's)."""
+    the master's; a visit recorded as made dated after ``today``, the consolidation day, refused)."""
     outcome.form_id, outcome.version = spec.id, extracted.version
     for en, zh in extracted.warnings:
         outcome.warn(Pair(en, zh))
@@ -234,8 +251,9 @@ def check_form(
     for section in spec.tables:
         table = extracted.tables.get(section.id)
         if table is not None:
+            made_by = today if route.rows.get(section.id) == "Visits" else None  # a plan's days lie ahead
             lines = _Reading(
-                outcome, lang, reading.period, key_fields(route, section), currency, extracted.lost_formulas
+                outcome, lang, reading.period, key_fields(route, section), currency, extracted.lost_formulas, made_by
             )
             outcome.rows.extend(_check_table(lines, section.id, table, section.fields))
     outcome.issues.extend(total_issues(outcome.name, spec, extracted.totals, outcome.rows))
@@ -364,6 +382,8 @@ def _check_table(reading: _Reading, section: str, table: TableRows, fields: tupl
                 reading.check_order(_cell(table, field, row_number, raw), field, value, mixed[field.key])
             if field.type == "date" and (field.in_period or field.key in reading.keys):
                 reading.check_in_period(_cell(table, field, row_number, raw), field, value)
+            if reading.ahead(_cell(table, field, row_number, raw), field, value):
+                row.ok = False
             row.values[field.key] = value
         row.refs.update({f.key: table.ref(f.key, row_number) for f, _ in present})  # each cell's place, for messages
         if row_number in table.merged_across:
@@ -620,6 +640,9 @@ def _taken_as_generated(outcome: FileOutcome) -> None:
         )
     )
     outcome.issues.append(_issue(outcome, CellValue(None, sheet, ref), TITLE_FIELD_SPECS["rep"], problem, "warning"))
+
+
+_VISIT_DAY = "Visits.date"  # a visit's day as the master records it: the visit was made
 
 
 def _key_text(value: object) -> str:
