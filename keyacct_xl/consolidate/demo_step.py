@@ -203,8 +203,15 @@ def _every_form(inbox: Path, reps: list[str], own: dict[str, list[str]], names: 
         rep = others[i % len(others)]
         mine = own[rep][EXAMPLE_CUSTOMERS:] or own[rep]
         customers = [(c, names[c]) for c in (mine[(3 * i + k) % len(mine)] for k in range(4))]
+        # The examples are dated in a week after the demo's data ends; a year earlier, what they record has happened
+        # by the demo's consolidation day (a visit dated ahead of it is refused as not yet made).
         example = varied(
-            example, i + 1, rep=rep, customers=customers, new_customer=ROUTES[form_id].header_table == "Customers"
+            example,
+            i + 1,
+            rep=rep,
+            customers=customers,
+            new_customer=ROUTES[form_id].header_table == "Customers",
+            years_back=1,
         )
         _write(inbox / rep / f"示例_{form_id}.xlsx", example.workbook())
 
