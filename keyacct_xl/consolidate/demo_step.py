@@ -11,6 +11,7 @@ a photo.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import random
@@ -227,12 +228,14 @@ class _SavedAtFixedTime(dt.datetime):
 def _locked(workbook: bytes, seed: int) -> bytes:
     """``workbook`` saved with an open password, the same bytes on every run: msoffcrypto draws its key, salts and
     verifier from ``secrets`` and stamps the container with the clock; the demo hands it a seeded source and a
-    stopped clock instead, so its files (and their hashes in the consolidation report) repeat."""
+    stopped clock instead, so its files (and their hashes in the consolidation report) repeat. Those are msoffcrypto's
+    internals: a version without them encrypts as it will (the demo's reproducibility test then says so)."""
     locked = io.BytesIO()
-    with (
-        mock.patch.object(ecma376_agile, "_random_buffer", random.Random(seed).randbytes),
-        mock.patch.object(ecma376_encrypted, "datetime", _SavedAtFixedTime),
-    ):
+    seedable = hasattr(ecma376_agile, "_random_buffer") and hasattr(ecma376_encrypted, "datetime")
+    with contextlib.ExitStack() as patches:
+        if seedable:
+            patches.enter_context(mock.patch.object(ecma376_agile, "_random_buffer", random.Random(seed).randbytes))
+            patches.enter_context(mock.patch.object(ecma376_encrypted, "datetime", _SavedAtFixedTime))
         OOXMLFile(io.BytesIO(workbook)).encrypt("123456", locked)
     return locked.getvalue()
 
