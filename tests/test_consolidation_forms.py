@@ -316,7 +316,7 @@ def test_retyped_form_without_meta_is_accepted_with_a_warning(master: Path, inbo
         "张三",
         "2026-W48",
     )
-    assert any("没有 _meta" in i.zh and i.severity == "warning" for i in outcome.issues)
+    assert any("按表头识别为" in i.zh and i.severity == "warning" for i in outcome.issues)
     visits = load_store(master).frame("Visits")
     assert visits[["customer_id", "content", "source_row"]].values.tolist() == [
         ["C001", "确认订单", 4],

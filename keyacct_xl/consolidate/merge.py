@@ -79,6 +79,7 @@ class Merger:
     ) -> None:
         self.store, self.specs, self.now, self.strict = store, specs, now, strict
         self.decisions = dict(decisions or {})  # file sha256 -> "accept" or "reject"
+        self.reviewed: set[str] = set()  # the decided files that were waiting for review (review.unheld_decision)
         self.lang: Lang = store.lang
         self.changed: set[str] = set()
         self.edited: set[str] = set()  # tables whose existing rows changed: rewritten, not appended to
@@ -205,9 +206,9 @@ class Merger:
         """Apply a person's decision to a file waiting for review; whether it may now be merged."""
         decision = self.decisions.get(outcome.sha256)
         if outcome.status != "needs_review":
-            if decision:
-                outcome.warn(msg("--{decision}: the file needed no review", decision=decision))
             return True
+        if decision:
+            self.reviewed.add(outcome.sha256)
         if decision == "accept":
             outcome.status, outcome.code = outcome.settled_status(), "accepted_after_review"
             reason = Pair(outcome.reason_en, outcome.reason_zh)
