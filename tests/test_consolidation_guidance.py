@@ -18,6 +18,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.errors import InputError
 from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.master.model import Master
+from keyacct_xl.master.privacy import is_sensitive_key
 from keyacct_xl.master.writer import save_master
 
 NOW = "2026-12-04 18:00:00"
@@ -198,3 +199,9 @@ def test_accepting_a_file_that_waits_for_no_review_stops_the_run(
         "--accept 和 --reject 只用于待审核的文件；未写入任何内容"
     )
     assert master.read_bytes() == before
+
+
+def test_a_personal_value_kept_under_its_label_in_the_ledger_is_still_personal() -> None:
+    # The ledger's 表头数据 is keyed by the form's labels now: a masked export judges those as it judged the keys.
+    assert is_sensitive_key("籍贯") and is_sensitive_key("个人信息 · 兴趣爱好") and is_sensitive_key("birthplace")
+    assert not is_sensitive_key("注册资本(万元)")
