@@ -114,6 +114,10 @@ class ParseError(TranslatedError, ValueError):
     """A value that is not a valid amount or date; the message says why, the caller adds where."""
 
 
+class AmbiguousDateError(ParseError):
+    """A day/month text that reads both ways (4/12/2026): the message names the two dates to write instead."""
+
+
 class OtherCurrencyError(ParseError):
     """An amount marked in a currency other than the master's book currency: refused, never converted."""
 
@@ -346,7 +350,7 @@ def parse_date(value: object, *, day_first: bool | None = None) -> pd.Timestamp:
         if day_first is None:
             day_first = _order(first, second)
             if day_first is None:
-                raise ParseError(
+                raise AmbiguousDateError(
                     msg(
                         "{value} is ambiguous: day/month or month/day; write it as {day_month} or {month_day}",
                         value=_short(text),

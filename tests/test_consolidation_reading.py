@@ -297,7 +297,10 @@ def test_a_bad_optional_cell_is_blanked_with_a_warning_and_keeps_its_line(master
     assert visits["customer_id"].tolist() == ["C001"] and pd.isna(visits["next_date"].iloc[0])
     [blanked] = [w for w in _warnings(outcome) if w.cell == "M8"]
     assert (blanked.sheet, blanked.field_label("zh"), blanked.value) == ("客户回访记录表", "下次回访", "下周一")
-    assert blanked.zh.startswith("不是有效日期") and blanked.zh.endswith("此栏留空，本行照常导入（原填写：下周一）")
+    assert (
+        blanked.zh
+        == "'下周一' 不是日期：日期请写成 2026-12-03、2026/12/3 或 12月3日：此栏留空，本行照常导入（原填写：下周一）"
+    )
     assert "(typed: 下周一)" in blanked.en
     # The method is part of a visit's identity (rep, customer, date, method): unreadable, it refuses the line.
     [refused] = outcome.errors
@@ -389,9 +392,13 @@ def test_look_alike_and_invisible_characters_in_customer_ids_are_read_as_the_id(
     found = {w.cell: w for w in _warnings(outcome)}
     assert set(found) == {"B8", "B9", "B10", "B11"}
     assert found["B8"].en == (
-        "\u0421001 typed with look-alike or invisible characters (U+0421 CYRILLIC CAPITAL LETTER ES), read as C001"
+        "\u0421001 typed with look-alike or invisible characters (Cyrillic letter \u0421), read as C001"
     )
-    assert found["B10"].zh.endswith("（U+200B ZERO WIDTH SPACE），按 C002 读取")
+    assert (
+        found["B9"].zh
+        == "Ｃ０２７７ 含形近字符或不可见字符（全角字母 Ｃ、全角数字 ０、全角数字 ２、全角数字 ７），按 C0277 读取"
+    )
+    assert found["B10"].zh.endswith("（不可见字符 U+200B），按 C002 读取")
 
 
 # U+200B zero-width space, U+FEFF BOM, U+2060 word joiner, U+200D zero-width joiner, U+200E LRM, U+00AD soft hyphen.
@@ -714,7 +721,7 @@ def test_the_typed_period_wins_over_meta() -> None:
     assert form_period({"period": None}, {}) == ""
 
 
-@pytest.mark.parametrize("typed", ["2026-W99", "2026-13", "2025-W53", "2026-W00"])
+@pytest.mark.parametrize("typed", ["2026-W99", "2026年13月", "2025-W53", "2026-W00"])
 @pytest.mark.parametrize("generated", ["", "2026-W48"])
 def test_a_period_that_is_no_week_or_month_is_never_stored(
     master: Path, inbox: Path, typed: str, generated: str
@@ -729,12 +736,12 @@ def test_a_period_that_is_no_week_or_month_is_never_stored(
     assert (issue.file, issue.sheet, issue.value) == ("v.xlsx", "Customer Visit Record", typed)
     if generated:  # the period the form was generated for, as docs/consolidation.md says of an invalid typed one
         assert issue.severity == "warning" and issue.en == (
-            f"{typed} is no week (2026-W48) or month (2026-11): the period the form was generated for, 2026-W48, "
-            "is used"
+            f"'{typed}' is no week or month: read as 2026-W48, the period the form was generated for; write a period "
+            "as 2026-W49 (a week) or 2026-12 (a month)"
         )
         assert any(i.cell == "A8" and "outside the form's period 2026-W48" in i.en for i in outcome.issues)
     else:
-        assert issue.severity == "error" and issue.en.startswith(f"{typed} is no week (2026-W48) or month (2026-11)")
+        assert issue.severity == "error" and issue.en.startswith(f"'{typed}' is no week or month: write")
     assert load_store(master).frame("Visits")["period"].tolist() == [generated or None]
 
 

@@ -94,10 +94,9 @@ def check_form_workbook(path: Path, spec: FormSpec, lang: str, *, meta: dict[str
     assert (setup.paperSize, setup.orientation) == (9, spec.orientation)
     assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToHeight == 0 and setup.fitToWidth in (None, 1)
     assert ws.print_title_rows == "$1:$4" and ws.print_area
-    # the header names the form: by id and version in zh, by title and version where English is read
-    named = (
-        f"{spec.id} v{spec.version}" if lang == "zh" else f"{text_for(spec.title, lang, ' ')}, version {spec.version}"
-    )
+    # the header names the form by its title and version in the form's language, never by its id
+    zh, en = f"{spec.title.zh}　版本：{spec.version}", f"{spec.title.en}, version {spec.version}"
+    named = {"zh": zh, "en": en, "bilingual": f"{zh} / {en}"}[lang]
     assert ws.oddHeader.right.text == named and "&P" in ws.oddFooter.center.text
     assert ws.freeze_panes is not None
     got, fields = read_meta([list(r) for r in book[META_SHEET].iter_rows(values_only=True)])
@@ -235,7 +234,7 @@ def test_data_for_missing_fields_is_refused_not_dropped() -> None:
 def test_header_keeps_a_company_name_that_starts_with_a_digit() -> None:
     # "&8" then "58同城" reads the digits as part of the font size; a space keeps the size 8 and the name whole.
     header, _ = header_footer(load_form("quotation"), "zh", "58同城 & Co")
-    assert header.startswith("&L&8 58同城 && Co&R&8quotation v")
+    assert header.startswith("&L&8 58同城 && Co&R&8报价单　版本：")
 
 
 def test_a_company_name_too_long_for_the_page_header_is_cut_not_the_header_dropped(tmp_path: Path) -> None:
@@ -247,7 +246,7 @@ def test_a_company_name_too_long_for_the_page_header_is_cut_not_the_header_dropp
         book = openpyxl.load_workbook(write_form(tmp_path / "q.xlsx", spec, company="长" * 300 + "&"))
     header = book.worksheets[0].oddHeader
     assert header.left.text.startswith("长" * 200) and header.left.text.endswith("…")
-    assert header.right.text == f"{spec.id} v{spec.version}"
+    assert header.right.text == f"{spec.title.zh}　版本：{spec.version}"
 
 
 def test_password_protects_the_form(tmp_path: Path) -> None:

@@ -172,11 +172,14 @@ def test_a_message_crosses_a_process_boundary_in_both_languages() -> None:
 def test_a_withheld_message_keeps_its_words_and_no_value_whatever_the_placeholders_format() -> None:
     with pytest.raises(ParseError) as bad_day:
         parse_date("1981-02-30")
-    reason = msg("not a date ({problem})", problem=bad_day.value)
+    reason = msg("{problem}: write a date as 2026-12-03, 2026/12/3 or 12月3日", problem=bad_day.value)
     assert "1981-02 has no day 30" in reason.en and "1981 年 02 月没有 30 日" in reason.zh
     hidden = withheld(reason)
-    assert hidden.en == "not a date (*** is not a valid date (***-*** has no day ***))"
-    assert hidden.zh == "不是有效日期（*** 不是有效日期（*** 年 *** 月没有 *** 日））"
+    assert (
+        hidden.en
+        == "*** is not a valid date (***-*** has no day ***): write a date as 2026-12-03, 2026/12/3 or 12月3日"
+    )
+    assert hidden.zh == "*** 不是有效日期（*** 年 *** 月没有 *** 日）：日期请写成 2026-12-03、2026/12/3 或 12月3日"
     # a format spec (:g, :,) and a conversion (!r) apply to what is shown, never to the value
     number = withheld(
         msg("{value:g} is not a whole number; {length:,} characters; {typed!r}", value=2.5, length=9, typed="x")

@@ -115,7 +115,10 @@ def test_serial_60_in_a_date_cell_is_refused_naming_the_cell_not_stored_as_1900_
         "D7",
         "60",
     )
-    assert refused.en == "not a date (serial 60 is 1900-02-29, a day Excel shows but that never existed)"
+    assert refused.en == (
+        "serial 60 is 1900-02-29, a day Excel shows but that never existed: write a date as 2026-12-03, 2026/12/3 or "
+        "12月3日"
+    )
     row = load_store(master).frame("Complaints").iloc[0]
     assert pd.isna(row["received_date"]) and f"{row['contained_date']:%Y-%m-%d}" == "1900-02-28"  # 59 is that day
     # a line's date too

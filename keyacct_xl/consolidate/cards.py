@@ -245,7 +245,13 @@ class CardMerger:
         )
         outcome.reject(
             "duplicate_customer",
-            msg("probable duplicate of customer {cid} {name}", cid=match.customer_id, name=match.name),
+            msg(
+                "probable duplicate of customer {cid} {name}: if it is that customer, type {cid} as the card's "
+                "customer ID and send it again (it then updates {cid}); if it is another company, make its name or "
+                "address tell them apart",
+                cid=match.customer_id,
+                name=match.name,
+            ),
         )
         return True
 
@@ -278,7 +284,12 @@ class CardMerger:
                         column,
                         shown(current),
                         shown(value),
-                        *texts(msg("the archive keeps its value until someone decides")),
+                        *texts(
+                            msg(
+                                "the archive keeps its value; to take the rep's value, type it over the old one "
+                                "in the master's Customers sheet"
+                            )
+                        ),
                     )
                 )
         if not changed:

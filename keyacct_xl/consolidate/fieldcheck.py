@@ -30,6 +30,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.messages import Pair, Rendered, cmsg, msg
 from keyacct_xl.parsing import (
     EXCEL_MAX_TEXT,
+    AmbiguousDateError,
     OtherCurrencyError,
     ParseError,
     is_blank,
@@ -341,8 +342,10 @@ def _date(raw: object, day_first: bool | None, period: Period | None, latest: Li
         return _typed_number(number, day_first, period, latest)
     try:
         value = parse_date(raw if found is None else found, day_first=day_first)
+    except AmbiguousDateError as exc:  # its message already names the two dates to write
+        raise FieldProblem(exc.wording) from None
     except ParseError as exc:
-        raise FieldProblem(msg("not a date ({problem})", problem=exc)) from None
+        raise FieldProblem(msg("{problem}: write a date as 2026-12-03, 2026/12/3 or 12月3日", problem=exc)) from None
     if found is None or period is None:
         return Checked(value)
     # The year is the reader's choice, not the rep's: said at the cell, so a wrong one is seen and corrected.

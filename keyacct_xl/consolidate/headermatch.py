@@ -118,8 +118,9 @@ def match_by_headers(
     warnings = [
         texts(
             msg(
-                "no _meta sheet: recognized by its headers as {form_id} ({share:.0%} of the columns)",
-                form_id=form_id,
+                "the file lost its hidden form information: recognized by its headers as the form {form} ({share:.0%} "
+                "of the columns match)",
+                form=spec.title,
                 share=share,
             )
         )

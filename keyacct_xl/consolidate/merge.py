@@ -34,6 +34,7 @@ from keyacct_xl.consolidate.rowmatch import KeyedRows, Location, key_text, says_
 from keyacct_xl.consolidate.sentagain import sent_again_entry
 from keyacct_xl.consolidate.store import SETTLED, Store, ledger_files
 from keyacct_xl.consolidate.visit_forms import shape_lines
+from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
 from keyacct_xl.forms.spec import FieldSpec, FormSpec
 from keyacct_xl.headers import normalize_header, title_case
 from keyacct_xl.i18n import Lang
@@ -79,6 +80,7 @@ class Merger:
     ) -> None:
         self.store, self.specs, self.now, self.strict = store, specs, now, strict
         self.decisions = dict(decisions or {})  # file sha256 -> "accept" or "reject"
+        self.reviewed: set[str] = set()  # the decided files that were waiting for review (review.unheld_decision)
         self.lang: Lang = store.lang
         self.changed: set[str] = set()
         self.edited: set[str] = set()  # tables whose existing rows changed: rewritten, not appended to
@@ -150,7 +152,7 @@ class Merger:
         if outcome.status not in LIVE:
             return
         rest = self._kept_values(outcome, spec, route)
-        kept = row_json(rest) if rest else None
+        kept = row_json(_readable(rest, spec, self.lang)) if rest else None
         if kept is not None and len(kept) > EXCEL_MAX_TEXT:
             _refuse_kept_too_long(outcome, spec, rest, len(kept))
             return
@@ -205,9 +207,9 @@ class Merger:
         """Apply a person's decision to a file waiting for review; whether it may now be merged."""
         decision = self.decisions.get(outcome.sha256)
         if outcome.status != "needs_review":
-            if decision:
-                outcome.warn(msg("--{decision}: the file needed no review", decision=decision))
             return True
+        if decision:
+            self.reviewed.add(outcome.sha256)
         if decision == "accept":
             outcome.status, outcome.code = outcome.settled_status(), "accepted_after_review"
             reason = Pair(outcome.reason_en, outcome.reason_zh)
@@ -676,8 +678,22 @@ def _kept_label(spec: FormSpec, key: str) -> Pair | str:
         if section is not None and field is not None:
             return Pair(f"{section.title.en} · {field.label.en}", f"{section.title.zh} · {field.label.zh}")
         return key
-    field = next((f for f in spec.header_fields if f.key == key), None)
+    field = next((f for f in (*spec.header_fields, *TITLE_FIELD_SPECS.values()) if f.key == key), None)
     return key if field is None else Pair(field.label.en, field.label.zh)
+
+
+def _readable(rest: Mapping[str, object], spec: FormSpec, lang: Lang) -> dict[str, object]:
+    """The values the ledger keeps as a person reads them in the master's language: under the form's labels
+    (注册资本(万元), 顺延客户 · 客户名称), dates as days, 200 not 200.0. Nothing reads them back (an undo goes by the
+    history's rows), so the ledger's 表头数据 is written for the person looking up what a rep typed."""
+    readable: dict[str, object] = {}
+    for key, value in rest.items():
+        label = _kept_label(spec, key)
+        name = label.render(lang) if isinstance(label, Pair) else label
+        cells = {ref: shown(v) for ref, v in value.items()} if isinstance(value, Mapping) else shown(value)
+        if cells not in ("", {}):
+            readable[key if name in readable else name] = cells
+    return readable
 
 
 class HistoryTooLong(Exception):

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from keyacct_xl.parsing import month_number
 
 _PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
+# A period as people write one: 2026年第49周, 2026年49周, 第49周 (the form's year), 2026-49, 2026 W49, 2026年12月.
+_WRITTEN_WEEK = re.compile(r"^(?:(\d{4})\s*(?:年|-|/)?\s*)?(?:第\s*(\d{1,2})\s*周|W\s*(\d{1,2})|(\d{1,2})\s*周)$", re.I)
+_NUMBERED_WEEK = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2})$")
+_WRITTEN_MONTH = re.compile(r"^(\d{4})\s*(?:年\s*(\d{1,2})\s*月份?|[-/.]\s*(\d{1,2}))$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _NUMERIC = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})$")
 _DAY_ONLY = re.compile(r"^(\d{1,2})\s*[日号]$")
@@ -61,6 +65,23 @@ def parse_period(text: str) -> Period | None:
         return Period(text.strip(), dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
     except ValueError:  # week 54, month 13
         return None
+
+
+def written_period(text: str, generated: Period | None) -> Period | None:
+    """The week or month meant by a period written in words or numbers (2026年第49周, 2026-49, 2026年12月), else None.
+
+    第49周 is in the year of the period the form was ``generated`` for; 2026-49 is a week only on a weekly form (a
+    number above 12 after the year), where 2026-13 on a monthly one is a month mistyped."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if m := _WRITTEN_WEEK.match(text):
+        week_year = m[1] or (generated.text[:4] if generated else None)
+        return None if week_year is None else parse_period(f"{week_year}-W{int(m[2] or m[3] or m[4]):02d}")
+    weekly = generated is not None and "W" in generated.text
+    if weekly and (m := _NUMBERED_WEEK.match(text)) and int(m[2]) > 12:
+        return parse_period(f"{m[1]}-W{m[2]}")
+    if m := _WRITTEN_MONTH.match(text):
+        return parse_period(f"{m[1]}-{int(m[2] or m[3]):02d}")
+    return None
 
 
 def yearless_date(

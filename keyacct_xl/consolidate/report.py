@@ -35,6 +35,25 @@ _KIND_LABELS = {
 }
 
 
+# The long text columns' widths in characters, their longer texts wrapped: each sheet prints one page wide (landscape
+# A4 at a readable scale), where at their full width 文件 and 变更 printed in strips, 原值 on one page and 新值 on the
+# next (a trial's report). The file a row is about stays readable whole on one or two lines.
+_TEXT_WIDTHS = {
+    "file": 24,
+    "earlier_file": 24,
+    "corrects": 24,
+    "reason": 32,
+    "form": 16,
+    "change_kind": 16,
+    "row_key": 28,
+    "before": 28,
+    "after": 28,
+    "master_value": 24,
+    "submitted": 24,
+    "note": 36,
+}
+
+
 def _field_label(key: str, lang: Lang) -> str:
     """A Customers column (a conflict's field, or what a duplicate matched on) as its header in ``lang``."""
     return CUSTOMERS.column(key).header(lang) if key in CUSTOMERS.keys else key
@@ -114,6 +133,11 @@ def _sheet(title: str, columns: Sequence[Column], rows: Sequence[Sequence[object
     keys = [key for key, _ in columns]
     frame = pd.DataFrame([list(row) for row in rows], columns=keys, dtype=object)
     return Sheet(title, frame, headers=dict(columns), **options)  # type: ignore[arg-type]
+
+
+def _text_widths(columns: Sequence[Column]) -> dict[str, float]:
+    """The widths of a wide sheet's long text columns (``_TEXT_WIDTHS``), so that it prints one page wide."""
+    return {key: _TEXT_WIDTHS[key] for key, _ in columns if key in _TEXT_WIDTHS}
 
 
 def write_report(result: RunResult, path: Path, lang: Lang, *, without_sensitive: bool = False) -> Path:
@@ -277,7 +301,7 @@ def _files(result: RunResult, lang: Lang) -> Sheet:
         ]
         for o in result.outcomes
     ]
-    return _sheet(tr(lang, "Files"), columns, rows, kinds=counted, row_names=("file",))
+    return _sheet(tr(lang, "Files"), columns, rows, kinds=counted, row_names=("file",), widths=_text_widths(columns))
 
 
 def _masked(value: object, message: str, personal: bool) -> tuple[object, str]:
@@ -311,7 +335,7 @@ def _errors(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
         sheet = tr(lang, "Whole file") if issue.whole_file else issue.sheet
         rows.append([issue.file, sheet, issue.cell, field, value, reason.render(lang), severity[issue.severity]])
     title = cmsg("consolidation report", "Errors").render(lang)
-    return _sheet(title, columns, rows, row_names=("file", "sheet", "cell"))
+    return _sheet(title, columns, rows, row_names=("file", "sheet", "cell"), widths=_text_widths(columns))
 
 
 def _personal_field(issue: Issue) -> bool:
@@ -364,7 +388,7 @@ def _changes(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
             if c.field and personal_column(c.table, c.field):
                 row[6:8] = [MASK if c.before else "", MASK if c.after else ""]
         rows.append(row)
-    return _sheet(tr(lang, "Changes"), columns, rows, row_names=("file",))
+    return _sheet(tr(lang, "Changes"), columns, rows, row_names=("file",), widths=_text_widths(columns))
 
 
 def _column_label(table: str, key: str, lang: Lang) -> str:
@@ -401,7 +425,7 @@ def _conflicts(result: RunResult, lang: Lang, without_sensitive: bool) -> Sheet:
                 note,
             ]
         )
-    return _sheet(tr(lang, "Conflicts"), columns, rows)
+    return _sheet(tr(lang, "Conflicts"), columns, rows, widths=_text_widths(columns))
 
 
 _REPORT_NAMES = {"zh": "汇总报告", "en": "consolidation"}  # the word in a default report's file name

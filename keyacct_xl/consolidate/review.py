@@ -8,14 +8,14 @@ name or the start of its sha256 (at least 8 hex digits), as the report shows the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import Path
 
 from keyacct_xl.consolidate.dedupe import normalize_name
 from keyacct_xl.consolidate.intake import Submission
-from keyacct_xl.consolidate.model import FileOutcome, texts
+from keyacct_xl.consolidate.model import STATUS_LABELS, FileOutcome, texts
 from keyacct_xl.errors import InputError
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Pair, msg
 
 _PAIR = re.compile(r"\s*([^=;；,，]+?)\s*[=＝:：]\s*([^;；,，]+?)\s*(?:[;；,，]|$)")
 _SHA_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
@@ -111,3 +111,32 @@ def resolve_decisions(
                 raise InputError(msg("{wanted}: both accepted and rejected", wanted=wanted))
             decided[found[0].sha256] = decision
     return decided
+
+
+def stop_unheld_decisions(outcomes: Sequence[FileOutcome], decisions: Mapping[str, str], reviewed: Set[str]) -> None:
+    """Stop the run when ``--accept`` or ``--reject`` names a file that was not waiting for review (``reviewed``
+    holds those that were): said nowhere, the decision was silently ignored, the file refused or taken as before."""
+    for outcome in outcomes:
+        decision = decisions.get(outcome.sha256)
+        if decision is None or outcome.sha256 in reviewed:
+            continue
+        status = STATUS_LABELS[outcome.status]
+        why = Pair(outcome.reason_en, outcome.reason_zh)
+        raise InputError(
+            msg(
+                "--{decision} {file}: the file is not waiting for review ({status}: {reason}); --accept and --reject "
+                "decide files waiting for review only; nothing was written",
+                decision=decision,
+                file=outcome.name,
+                status=status,
+                reason=why,
+            )
+            if outcome.reason_en
+            else msg(
+                "--{decision} {file}: the file is not waiting for review ({status}); --accept and --reject decide "
+                "files waiting for review only; nothing was written",
+                decision=decision,
+                file=outcome.name,
+                status=status,
+            )
+        )

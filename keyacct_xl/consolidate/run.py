@@ -25,7 +25,7 @@ from keyacct_xl.consolidate.merge import HistoryTooLong, Merger
 from keyacct_xl.consolidate.model import FileOutcome
 from keyacct_xl.consolidate.normalize import record_stored, store_typed_text, stored_notices
 from keyacct_xl.consolidate.recognize import extract
-from keyacct_xl.consolidate.review import folder_rep, folder_reps, resolve_decisions
+from keyacct_xl.consolidate.review import folder_rep, folder_reps, resolve_decisions, stop_unheld_decisions
 from keyacct_xl.consolidate.routes import ROUTES
 from keyacct_xl.consolidate.safety import WORKBOOK_SUFFIXES, Rejection, SentInstead, check_entry, check_file
 from keyacct_xl.consolidate.sentinstead import ask_for_workbook
@@ -290,6 +290,7 @@ def consolidate(
         start_reconciliations(outcomes, submissions, Path(master), lang=store.lang, dry_run=dry_run)
         decisions = resolve_decisions(outcomes, submissions, accept=accept, reject=reject)
         store, merger, outcomes = _merged(master, store, outcomes, specs, now=now, strict=strict, decisions=decisions)
+        stop_unheld_decisions(outcomes, decisions, merger.reviewed)  # before anything is written, a dry run too
         stored = store_typed_text(store, merger.edited)
         recorded = record_stored(store, stored, merger.changes, outcomes, now)
         notices = stored_notices(store, stored)

@@ -34,7 +34,7 @@ from keyacct_xl.consolidate.model import (
     texts,
 )
 from keyacct_xl.consolidate.outside import as_shown, outside_issues
-from keyacct_xl.consolidate.periods import Period, outside, parse_period
+from keyacct_xl.consolidate.periods import Period, outside, parse_period, written_period
 from keyacct_xl.consolidate.planforms import PLAN_DATES, check_plan, period_refusal
 from keyacct_xl.consolidate.poor_ratings import Refusal, check_poor_ratings
 from keyacct_xl.consolidate.prefilled_lines import check_prefilled_lines
@@ -51,7 +51,7 @@ from keyacct_xl.forms.meta import meta_text, prefilled_key
 from keyacct_xl.forms.spec import FieldSpec, FormSpec, SectionSpec, Text
 from keyacct_xl.i18n import Lang
 from keyacct_xl.master.ids import normalize_id
-from keyacct_xl.messages import Pair, Rendered, listing, msg
+from keyacct_xl.messages import Message, Pair, Rendered, listing, msg
 from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, typed_day_first, typed_number
 from keyacct_xl.xlsx.ooxml import column_letter
 
@@ -118,7 +118,7 @@ class _Reading:
         if whole != clean:
             self.outcome.customer_entries[f"{cell.sheet}!{cell.ref}"] = whole
         if clean != typed:
-            odd = ", ".join(dict.fromkeys(_char_name(ch) for ch in typed if not ch.isascii() or not ch.isprintable()))
+            odd = listing(_odd_character(ch) for ch in dict.fromkeys(typed) if not ch.isascii() or not ch.isprintable())
             self.add(
                 cell,
                 field,
@@ -211,8 +211,20 @@ def _below_table_issues(file: str, extracted: Extracted, spec: FormSpec) -> list
     return issues
 
 
-def _char_name(ch: str) -> str:
-    return f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
+def _odd_character(ch: str) -> Message:
+    """A look-alike or invisible character as a person reads it: 全角字母 Ｃ, 西里尔字母 С, 不可见字符 U+200B."""
+    name = unicodedata.name(ch, "")
+    if not ch.isprintable() or ch.isspace():
+        return msg("invisible character U+{code:04X}", code=ord(ch))
+    if name.startswith("FULLWIDTH"):
+        if ch.isdigit():
+            return msg("full-width digit {ch}", ch=ch)
+        return msg("full-width letter {ch}", ch=ch) if ch.isalpha() else msg("full-width sign {ch}", ch=ch)
+    if name.startswith("CYRILLIC"):
+        return msg("Cyrillic letter {ch}", ch=ch)
+    if name.startswith("GREEK"):
+        return msg("Greek letter {ch}", ch=ch)
+    return msg("character {ch} (U+{code:04X})", ch=ch, code=ord(ch))
 
 
 def check_form(
@@ -240,8 +252,7 @@ def check_form(
     # The period first: the header's dates typed without a year take the period's.
     if "period" in fields:
         period_field = fields.pop("period")
-        _check_header_field(_Reading(outcome, lang, None, currency=currency), extracted, period_field)
-        _check_period(outcome, extracted, period_field)
+        _check_period(_Reading(outcome, lang, None, currency=currency), extracted, period_field)
     reading = _Reading(outcome, lang, parse_period(form_period(outcome.header, extracted.meta)), currency=currency)
     labels = {k: f.label for k, f in fields.items()}
     for field in fields.values():  # in the form's order: a date another is not after is read before it
@@ -269,27 +280,39 @@ def check_form(
     _settle(outcome, spec, route, strict, review, refusal)
 
 
-def _check_period(outcome: FileOutcome, extracted: Extracted, field: FieldSpec) -> None:
-    """A typed period that is no week or month (2026-W99, 2026-13, 2025-W53, which has 52 weeks): the one ``_meta``
-    was generated for is used, with a warning at its cell; without a valid one, an error there and no period (it
-    would be stored on every row, and the dates could not be checked against it)."""
-    typed = str(outcome.header.get("period") or "").strip()
+def _check_period(reading: _Reading, extracted: Extracted, field: FieldSpec) -> None:
+    """The typed period: a week or month (2026-W48, 2026-11) as it is; one written in words or numbers (2026年第49周,
+    第49周, 2026-49, 2026年12月) read as that period, with a note; anything else (2026-W99, 2025-W53, which has 52
+    weeks) replaced by the one ``_meta`` was generated for, with a warning saying how a period is written, or without
+    a valid one an error there and no period (it would be stored on every row, and the dates could not be checked
+    against it)."""
+    outcome = reading.outcome
+    cell = extracted.header.get(field.key)
+    typed = "" if cell is None or is_blank(cell.value) else str(cell.value).strip()
     if not typed or parse_period(typed) is not None:
+        _check_header_field(reading, extracted, field)
         return
-    cell = extracted.header[field.key]
-    generated = extracted.meta.get("period", "").strip()
-    if parse_period(generated) is not None:
-        outcome.header["period"] = generated
+    outcome.header_cells[field.key] = (cell.sheet, cell.ref)
+    generated = parse_period(extracted.meta.get("period", "").strip())
+    written = written_period(typed, generated)
+    if written is not None:
+        outcome.header["period"] = written.text
+        reading.add(cell, field, msg("{typed!r} read as the period {period}", typed=typed, period=written.text))
+        return
+    if generated is not None:
+        outcome.header["period"] = generated.text
         problem = msg(
-            "{typed} is no week (2026-W48) or month (2026-11): the period the form was generated for, {period}, is "
-            "used",
+            "{typed!r} is no week or month: read as {period}, the period the form was generated for; write a period "
+            "as 2026-W49 (a week) or 2026-12 (a month)",
             typed=typed,
-            period=generated,
+            period=generated.text,
         )
-        outcome.issues.append(_issue(outcome, cell, field, FieldProblem(problem), "warning"))
+        reading.add(cell, field, problem)
         return
     outcome.header["period"] = None
-    problem = msg("{typed} is no week (2026-W48) or month (2026-11): type the form's period", typed=typed)
+    problem = msg(
+        "{typed!r} is no week or month: write the form's period as 2026-W49 (a week) or 2026-12 (a month)", typed=typed
+    )
     outcome.issues.append(_issue(outcome, cell, field, FieldProblem(problem)))
 
 

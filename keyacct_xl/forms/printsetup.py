@@ -6,18 +6,17 @@ from xlsxwriter.worksheet import Worksheet
 
 from keyacct_xl.forms.layout import TITLE_ROWS, FormLang, FormLayout, text_for
 from keyacct_xl.forms.spec import FormSpec
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import msg
 from keyacct_xl.reports.page import HEADER_LIMIT, fitted_header, header_escaped
 
 A4 = 9
 
 
 def form_name(spec: FormSpec, lang: FormLang) -> str:
-    """The form as the page header names it: its id and version in Chinese, as zh forms have always printed; its title
-    and version where English is read (the English header printed "visit_record v1")."""
-    if lang == "zh":
-        return f"{spec.id} v{spec.version}"
-    return tr("en", "{title}, version {version}", title=text_for(spec.title, lang, " "), version=spec.version)
+    """The form as the page header names it: its title and version in the form's language (客户回访记录表　版本：1);
+    the header printed the id, which no rep reads ("visit_record v1", "quotation v1"), in every language. The id stays
+    in the title block, labelled as the id (表单编号)."""
+    return text_for(msg("{title}, version {version}", title=spec.title, version=spec.version), lang, " / ")
 
 
 def header_footer(spec: FormSpec, lang: FormLang, company: str) -> tuple[str, str]:

@@ -136,9 +136,13 @@ def _sensitive_labels() -> frozenset[str]:
 
 def is_sensitive_key(key: str) -> bool:
     """Whether a JSON key of the ledger or the history (a column key, a form field key, a user's header) is
-    personal data; an older form's dropped table column is keyed ``section.key`` and judged by its field key."""
+    personal data; an older form's dropped table column is keyed ``section.key`` and judged by its field key, a
+    value the ledger keeps under the form's label (办公电话, 联系人 · 手机) by that label."""
     field = key.rpartition(".")[2]
-    return key in _sensitive_keys() or field in _sensitive_keys() or is_personal_header(key)
+    label = key.rpartition(" · ")[2]
+    return (
+        key in _sensitive_keys() or field in _sensitive_keys() or is_personal_header(key) or is_sensitive_label(label)
+    )
 
 
 def is_sensitive_label(label: str) -> bool:
