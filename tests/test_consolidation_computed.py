@@ -23,7 +23,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 from tests.test_outside_fields import _outcome, _typed
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 
 
 @pytest.fixture

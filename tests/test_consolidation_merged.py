@@ -18,7 +18,7 @@ from keyacct_xl.consolidate.store import load_store
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 LINES = [  # sheet rows 11-14 of the competitor report's table (A10:K25)
     {"competitor": "壳牌", "product": "液压油46#", "price": 2900},
     {"competitor": "美孚", "product": "齿轮油", "price": 1200, "notes": "跟进"},

@@ -35,7 +35,7 @@ from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 
 
 @pytest.fixture
@@ -51,9 +51,9 @@ def master(tmp_path: Path) -> Path:
     return save_master(m, tmp_path / "master.xlsx", backup=False)
 
 
-def _run(inbox: Path, master: Path, name: str, content: bytes) -> FileOutcome:
+def _run(inbox: Path, master: Path, name: str, content: bytes, now: str = NOW) -> FileOutcome:
     (inbox / name).write_bytes(content)
-    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    [outcome] = consolidate(inbox, master, now=now).outcomes
     return outcome
 
 
@@ -348,6 +348,7 @@ def test_at_the_new_year_a_year_less_date_takes_the_nearest_year(master: Path, i
         master,
         "v.xlsx",
         visit_form([{"date": "12月30日", "customer_id": "C001", "method": "面谈"}], period="2027-W01"),
+        now="2027-01-08 18:00:00",  # the week's Friday: the visit has happened
     )
     # 2026-12-30 is 5 days before the week: tolerated, no "outside the period"; the one word is the year taken
     [taken] = _warnings(outcome)

@@ -29,7 +29,7 @@ from keyacct_xl.master.writer import save_master
 from keyacct_xl.receivables.statement_reader import SUFFIXES, read_sheets
 from keyacct_xl.tablefile import read_table_file
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 ROWS = [{"date": "2026-11-23", "customer_id": "C001", "content": "拜访"}]
 
 

@@ -25,7 +25,7 @@ from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.schema import PRODUCTS
 from keyacct_xl.master.writer import save_master, write_tables
 
-NOW = "2026-11-25 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 ON_SALE = ["P1 液压油 46# 200L", "P2 全合成机油 4L"]  # the spec each name ends with is not said twice
 
 

@@ -31,7 +31,7 @@ from keyacct_xl.forms.meta import FormContext
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 
 
 @pytest.fixture

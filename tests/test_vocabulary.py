@@ -25,7 +25,7 @@ from keyacct_xl.forms.spec import load_lists
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
-NOW = "2026-11-23 18:00:00"
+NOW = "2026-11-28 18:00:00"  # the Saturday of the week the forms report: no visit lies after it
 MONDAY = dt.datetime(2026, 11, 23)
 
 
