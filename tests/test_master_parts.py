@@ -214,7 +214,7 @@ def consolidated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[di
     for name in MASTERS:
         path = shutil.copy(CORPUS / name, out / name)
         before = _parts(path)
-        result[name] = (before, path, consolidate(inbox, path, now="2026-11-23 18:00:00"))
+        result[name] = (before, path, consolidate(inbox, path, now="2026-11-28 18:00:00"))  # the week's Saturday
     return result
 
 

@@ -209,7 +209,8 @@ def test_a_quotation_in_the_rep_forms_leaves_submissions_reps_and_the_gm_pack_wo
 
 def test_the_demo_names_its_late_and_missing_submissions(demo_run: tuple[Path, str]) -> None:
     out, printed = demo_run
-    assert "报表提交 2026-11（截至 2026-11-27）" in printed and "投诉与售后台账（截至 2026-11-27 23:59）" in printed
+    # as of the demo's last submission, Friday 2026-11-06 (its filled examples are dated a year before, in 2025)
+    assert "报表提交 2026-11（截至 2026-11-06）" in printed and "投诉与售后台账（截至 2026-11-06 23:59）" in printed
     assert (out / "performance" / "submissions_2026-11.xlsx").exists()
     store = load_store(out / "master.xlsx")
     check = run_submissions_check(store.frames, store.settings, period="2026-W45")

@@ -55,6 +55,9 @@ HEADERS: dict[str, Rendered] = {
     "reactivated": msg("Reactivated"),
     "lost": msg("Lost"),
     "overdue": msg("Overdue Amount"),
+    # the risky list has no average beside it to tell apart (the credit report qualifies both): the short header
+    # keeps its fifty lines in two strips
+    "max_days_overdue": msg("Max Days Overdue"),
     "overdue_share": msg("Overdue Share"),
     "over_limit": msg("Customers over Limit"),
     "opportunities": msg("Opportunities"),
