@@ -113,6 +113,17 @@ def test_an_amount_among_several_numbers_is_refused_for_that_reason(master, tmp_
     assert "千位" not in problem[5] and "2 个数字" in problem[5]
 
 
+def test_an_amount_among_words_naming_another_currency_is_refused_at_its_cell(master, tmp_path, capsys):
+    """RM 5,000.00 已付 on a CNY master was read as 5,000 yuan; it is refused at its cell as not in CNY."""
+    rows = [list(r) for r in THEIRS]
+    rows[3][4] = "RM 5,000.00 已付"
+    theirs = write_theirs(tmp_path / "外币.xlsx", rows)
+    recon = tmp_path / "r.xlsx"
+    run_reconcile(master, theirs, recon, capsys)
+    [problem] = table_rows(recon, "无法识别")[1:]
+    assert "RM 5,000.00 已付" in problem[5] and "CNY" in problem[5]
+
+
 def test_accept_ours_closes_a_line_whose_amount_could_not_be_read(master, tmp_path, capsys):
     """以我方为准 needs no figure of theirs (it was refused: 'leave its decision blank'); 以对方为准 still needs it."""
     rows = [list(r) for r in THEIRS]

@@ -32,7 +32,15 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.messages import Location, Pair, Rendered, cell_text, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, names_currency, parse_date, parse_money
+from keyacct_xl.parsing import (
+    OtherCurrencyError,
+    ParseError,
+    infer_day_first,
+    is_blank,
+    names_currency,
+    parse_date,
+    parse_money,
+)
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -784,7 +792,7 @@ def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell, c
     """Amounts in two currencies cannot be summed: refuse the file whose currency column names another than
     ``currency`` (the master's), naming the currencies and rows. A CNY book refuses amounts marked in a foreign
     currency here as well; a book in another currency reads each amount in it and refuses one marked in another
-    (¥1,300 in SGD) at its cell, as forms read money (``parse_money``)."""
+    (¥1,300 in SGD, also among words: ``USD 12,300.00 paid``) at its cell, as forms read money (``parse_money``)."""
     seen: dict[str, list[int]] = {}
     for excel_row, row in body:
         marks = set()
@@ -884,7 +892,10 @@ _NUMBER_IN_TEXT = re.compile(r"[-+]?[¥￥]?\s*\d[\d,]*(?:\.\d+)?\s*[万元]?")
 
 def _amount_among_words(value: object, refused: ParseError, currency: Currency) -> float:
     """The one amount of a cell that holds words around it (``我方记录 12,300.00``, ``12,300.00（已付）``, ``Our
-    record 23,035.00``); a cell of words and several numbers, or none, is refused for that reason."""
+    record 23,035.00``); a cell of words and several numbers, or none, is refused for that reason, and one whose words
+    name another currency than the book's (``USD 12,300.00 paid``, ``RM 500 已付``) is refused as ``refused`` says."""
+    if isinstance(refused, OtherCurrencyError):
+        raise refused  # words naming another currency are no note beside a figure in ours: read, it converts silently
     text = unicodedata.normalize("NFKC", value) if isinstance(value, str) else ""
     words = _NUMBER_IN_TEXT.sub(" ", text)
     if not any(ch.isalpha() for ch in words) or side_mark(value)[0] is not None:
