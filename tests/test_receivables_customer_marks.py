@@ -14,7 +14,7 @@ from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.reader import load_master
-from tests.test_consolidation_statements import returned_statement
+from tests.test_consolidation_statements import report_rows, returned_statement
 from tests.test_receivables_adjustments import THEIRS, decide, results, run_reconcile, write_master, write_theirs
 
 HEADER = ["日期", "凭证号", "摘要", "借方", "贷方", "余额", "备注"]
@@ -158,3 +158,18 @@ def test_a_dispute_beside_a_line_of_our_statement_form_is_quoted_on_its_reconcil
     capsys.readouterr()
     assert main(["reconcile", str(master), str(path), "--customer", "C1", "--out", str(tmp_path / "r.xlsx")]) == 0
     assert f"客户 C1，单据 S1，{path.name} 单元格 {beside}：对方有异议：有异议：单价不符" in capsys.readouterr().out
+
+
+def test_two_cells_written_on_one_row_beside_our_statement_form_are_both_quoted(tmp_path):
+    """请核对 in H and a signature in J of one row below the lines: the notes quoted the last cell only."""
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="见下方")
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    row = sheet.max_row + 2
+    sheet[f"H{row}"], sheet[f"J{row}"] = "请核对", "王会计 11/5"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report)]) == 0
+    recon = master.parent / "reconciliations" / "reconcile_account_statement_C1_2026-10.xlsx"
+    texts = [str(v) for r in report_rows(recon) for v in r]
+    assert any(f"第 {row} 行" in t and "请核对 王会计 11/5" in t for t in texts), texts

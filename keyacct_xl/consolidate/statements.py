@@ -168,7 +168,13 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
     opening, closing = _money(returned.opening, currency), _money(returned.closing, currency)
     on_lines = set(frame["row"].tolist())
     remarks = [remark(row, cell, value) for row, cell, value in returned.written if row in on_lines]
-    beside = {row: row_text([value]) for row, _, value in returned.written if row not in on_lines}
+    written_beside: dict[
+        int, list[object]
+    ] = {}  # every cell of a row, in the order written (请核对 H5, a signature J5)
+    for row, _, value in returned.written:
+        if row not in on_lines:
+            written_beside.setdefault(row, []).append(value)
+    beside = {row: row_text(values) for row, values in written_beside.items()}
     return replace(
         Statement(name, returned.sheet, frame, opening, closing, [], [], problems, {}, returned_period(returned)),
         remarks=remarks,
