@@ -576,7 +576,7 @@ class ReconcileApplied:
             count=self.undecided,
             column=DECISION_HEADERS["decision"],
             sheet=msg("Results"),
-            choices=("、" if lang == "zh" else ", ").join(decision_labels(lang)),
+            choices=DecisionChoices(),
             approver=DECISION_HEADERS["approver"],
         )
         return [step]
