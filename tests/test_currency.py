@@ -256,3 +256,16 @@ def test_reconcile_apply_on_a_sgd_master_prints_its_balances_in_singapore_dollar
     assert main(["--lang", "en", "reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
     printed = capsys.readouterr().out
     assert "S$3,000.00 → S$2,950.00" in printed and "balance S$" in printed and "¥" not in printed
+
+
+def test_the_demos_reconciliation_of_a_sgd_master_is_in_singapore_dollars(sgd_master, tmp_path):
+    """Before, the demo wrote its reconciliation with "¥"#,##0.00 cells and printed "unexplained ¥" on a SGD master."""
+    import argparse
+
+    from keyacct_xl.receivables.demo_step import receivables_demo
+
+    lines = receivables_demo(sgd_master, tmp_path, argparse.Namespace(lang="en"))
+    [reconciliation] = (tmp_path / "receivables").glob("reconcile_*.xlsx")
+    assert money_formats(reconciliation) == {'"S$"#,##0.00'}
+    [line] = [line for line in lines if line.startswith("reconciliation:")]
+    assert "unexplained S$" in line and "¥" not in line

@@ -32,12 +32,11 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.messages import Rendered, cell_text, msg, tr
+from keyacct_xl.messages import Rendered, cell_text, msg
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.adjustments import read_decisions
-from keyacct_xl.receivables.master_lines import customer_name, master_lines
-from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, reconciliation_name
-from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.reconcile import reconciliation_name
+from keyacct_xl.receivables.reconcile_usecase import reconcile_with_master
 from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import Problem, Statement, disputed_in, remark, row_text
 
@@ -127,13 +126,6 @@ def read_returned(path: Path) -> ReturnedStatement | None:
         return run_isolated(_read, (path.name, path.read_bytes()), file=path)
     except (Rejection, OSError):
         return None  # the statement reader screens it again and says why it cannot be read
-
-
-def with_customer_note(result: Reconciliation, returned: ReturnedStatement, lang: Lang) -> Reconciliation:
-    """The reconciliation with the note the customer wrote under 差异说明 first among its notes."""
-    if not returned.differences:
-        return result
-    return replace(result, notes=[tr(lang, "the customer's note: {note}", note=returned.differences), *result.notes])
 
 
 def differences_found(returned: ReturnedStatement) -> bool:
@@ -279,21 +271,21 @@ def _started(
         book = books()
         # its path under SOURCE: the reconciliation's name tells same names apart
         theirs = returned_lines(name, returned, book.settings.book_currency)
-        ours = master_lines(book, returned.customer_id, start=period[0], end=period[1])
-    except KeyacctError as exc:
-        return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
-    named = customer_name(book, returned.customer_id)
-    result = reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id, customer_name=named)
-    result = with_customer_note(result, returned, lang)
-    if not dry_run:
-        try:
+        if not dry_run:
             out.parent.mkdir(parents=True, exist_ok=True)
-            write_reconciliation(
-                result, out, lang=lang, company=book.settings.company_name, currency=book.settings.book_currency
-            )
-        except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
-            problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
-            return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
+        result = reconcile_with_master(
+            book,
+            returned.customer_id,
+            theirs,
+            start=period[0],
+            end=period[1],
+            lang=lang,
+            out=None if dry_run else out,
+            customer_note=returned.differences,
+        )
+    except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
+        problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
+        return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
     return msg(
         "returned statement of customer {customer} with differences: reconciliation {out} ({count} difference "
         "line(s), unexplained ¥{remainder:,.2f}){dry}",
