@@ -258,7 +258,7 @@ def read_theirs(
         # The rows we printed under the lines (ageing, confirmation) stay listed as notes; only those the customer
         # wrote in (the differences box, a remark) are quoted as theirs.
         theirs = {row: text for row, text in ours.note_texts.items() if text not in marker.printed}
-        return replace(ours, note_texts=theirs), None
+        return replace(ours, note_texts=theirs, our_descriptions=True), None
     return statement_from_sheets(path, sheets, perspective=perspective, period=period, currency=currency), None
 
 

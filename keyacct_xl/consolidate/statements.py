@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from keyacct_xl.consolidate.intake import Submission
-from keyacct_xl.consolidate.model import CellValue, FileOutcome, TableRows, texts
+from keyacct_xl.consolidate.model import FileOutcome, TableRows, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
 from keyacct_xl.currency import CNY, Currency, Money
@@ -66,8 +66,9 @@ class ReturnedStatement:
     sheet: str
     lines: list[tuple[int, dict[str, object]]]  # (sheet row, field key -> raw value)
     # (sheet row, cell, value) of what the customer wrote beyond the figures: text outside the form's fields on its
-    # lines' sheet, and a dispute written into a line's description; quoted, never dropped.
+    # lines' sheet (written), and a dispute written into a line's description (described); quoted, never dropped.
     written: tuple[tuple[int, str, object], ...] = ()
+    described: tuple[tuple[int, str, object], ...] = ()
 
 
 def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
@@ -100,21 +101,21 @@ def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
         closing=field("closing_balance"),
         sheet=table.sheet,
         lines=lines,
-        written=_written(found.outside, table),
+        written=tuple(
+            (int(c.ref.lstrip(string.ascii_uppercase)), c.ref, c.value) for c in found.outside if c.sheet == table.sheet
+        ),
+        described=_disputed_descriptions(table),
     )
 
 
-def _written(outside: Sequence[CellValue], table: TableRows) -> tuple[tuple[int, str, object], ...]:
-    """What the customer wrote beyond the figures on the lines' sheet: the text outside the fields, and each line's
-    description that disputes it (有异议 added to 摘要)."""
-    beside = [(int(c.ref.lstrip(string.ascii_uppercase)), c.ref, c.value) for c in outside if c.sheet == table.sheet]
+def _disputed_descriptions(table: TableRows) -> tuple[tuple[int, str, object], ...]:
+    """Each line's description that disputes it (有异议 added to 摘要), as (sheet row, cell, value)."""
     described = ((row, dict(zip(table.columns, values)).get("description")) for row, values in table.rows)
-    disputes = [
+    return tuple(
         (row, table.ref("description", row), text)
         for row, text in described
         if isinstance(text, str) and disputed_in(text)
-    ]
-    return (*beside, *disputes)
+    )
 
 
 def read_returned(path: Path) -> ReturnedStatement | None:
@@ -160,6 +161,7 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
     opening, closing = _money(returned.opening, currency), _money(returned.closing, currency)
     on_lines = set(frame["row"].tolist())
     remarks = [remark(row, cell, value) for row, cell, value in returned.written if row in on_lines]
+    remarks += [remark(row, cell, value, described=True) for row, cell, value in returned.described]
     written_beside: dict[
         int, list[object]
     ] = {}  # every cell of a row, in the order written (请核对 H5, a signature J5)
@@ -172,6 +174,7 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
         remarks=remarks,
         notes=sorted(beside),
         note_texts=beside,
+        our_descriptions=True,  # our form, pre-filled with our lines
     )
 
 
