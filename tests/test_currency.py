@@ -168,6 +168,19 @@ def test_a_returned_statement_of_a_sgd_master_reads_its_dollars_and_refuses_yuan
     assert "not in SGD" in refused.reason.render("en") and "SGD" in refused.reason.render("zh")
 
 
+@pytest.mark.parametrize("typed", ["USD 1,300.00 paid", "RM 500 已付", "1,300.00 paid in USD"])
+def test_an_amount_among_words_naming_another_currency_is_refused_at_its_cell(sgd_master, tmp_path, typed):
+    """Before, "USD 1,300.00 paid" and "RM 500 已付" on a SGD master were read as 1,300 and 500 Singapore dollars."""
+    from keyacct_xl.consolidate.reconciling import run_reconciliation
+
+    theirs = returned_books(tmp_path / "theirs.csv", ["1,200.00 SGD 已付", typed])
+    run = run_reconciliation(theirs, sgd_master, tmp_path / "rec.xlsx", customer_id="C0001", lang="en")
+    assert run.result.table["theirs_amount"].dropna().tolist() == [-1200.0]
+    [refused] = run.result.problems
+    assert (refused.row, refused.value) == (3, typed)
+    assert "not in SGD" in refused.reason.render("en") and "SGD" in refused.reason.render("zh")
+
+
 def test_a_sgd_masters_own_money_columns_show_singapore_dollars_after_a_save(sgd_master, tmp_path):
     """Before, Transactions, Payments and the credit limits kept "¥"#,##0.00 in a SGD master, new or saved again."""
     from keyacct_xl.master.reader import load_master
@@ -243,3 +256,16 @@ def test_reconcile_apply_on_a_sgd_master_prints_its_balances_in_singapore_dollar
     assert main(["--lang", "en", "reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
     printed = capsys.readouterr().out
     assert "S$3,000.00 → S$2,950.00" in printed and "balance S$" in printed and "¥" not in printed
+
+
+def test_the_demos_reconciliation_of_a_sgd_master_is_in_singapore_dollars(sgd_master, tmp_path):
+    """Before, the demo wrote its reconciliation with "¥"#,##0.00 cells and printed "unexplained ¥" on a SGD master."""
+    import argparse
+
+    from keyacct_xl.receivables.demo_step import receivables_demo
+
+    lines = receivables_demo(sgd_master, tmp_path, argparse.Namespace(lang="en"))
+    [reconciliation] = (tmp_path / "receivables").glob("reconcile_*.xlsx")
+    assert money_formats(reconciliation) == {'"S$"#,##0.00'}
+    [line] = [line for line in lines if line.startswith("reconciliation:")]
+    assert "unexplained S$" in line and "¥" not in line

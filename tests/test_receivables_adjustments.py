@@ -18,6 +18,7 @@ from keyacct_xl.analytics.credit_run import run_credit_check
 from keyacct_xl.briefing.usecase import run_gm_pack
 from keyacct_xl.cli.main import main
 from keyacct_xl.errors import InputError
+from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.master.writer import save_master
@@ -80,17 +81,25 @@ def setup(tmp_path):
     return master, write_theirs(tmp_path / "对账单_甲公司.xlsx"), tmp_path / "recon.xlsx"
 
 
-def decide(recon, choices: dict[str, tuple[str, str, str]]) -> None:
+# The results headers a test types by: our and their document, then decision, approver and reason.
+RESULTS_HEADERS = {
+    "zh": ("我方单号", "对方单号", "处理决定", "审批人", "决定原因"),
+    "en": ("Our Ref", "Their Ref", "Decision", "Approver", "Reason for the decision"),
+}
+
+
+def decide(recon, choices: dict[str, tuple[str, str, str]], lang: str = "zh") -> None:
     """Type decision, approver and reason into the results rows whose our/their ref is a key of ``choices``."""
     book = openpyxl.load_workbook(recon)
     sheet = book.worksheets[0]
     header = table_ref(recon, 0)[1]  # the table sits under the report's title block
     heads = [c.value for c in sheet[header]]
     col = {h: i + 1 for i, h in enumerate(heads)}
+    ours, theirs, *decided = RESULTS_HEADERS[lang]
     for r in range(header + 1, sheet.max_row + 1):
-        ref = sheet.cell(r, col["我方单号"]).value or sheet.cell(r, col["对方单号"]).value
+        ref = sheet.cell(r, col[ours]).value or sheet.cell(r, col[theirs]).value
         if ref in choices:
-            for head, value in zip(("处理决定", "审批人", "决定原因"), choices[ref]):
+            for head, value in zip(decided, choices[ref]):
                 sheet.cell(r, col[head]).value = value
     book.save(recon)
 
@@ -1085,3 +1094,27 @@ def test_every_sheet_names_the_period_reconciled_and_their_statement_on_its_own_
     for name in book.sheet_names[:-1]:  # the record sheet has no title block
         assert [row[0] for row in book.get_sheet_by_name(name).to_python()[1:4]] == lines, name  # under the title
     assert read_decisions(recon).source == "对账单_甲公司.xlsx 2026-10-03..2026-10-18"  # its recorded identity kept
+
+
+def test_an_undo_of_decisions_applied_before_title_case_names_no_decision_as_unlike_the_workbook(setup, capsys):
+    """An English master keeps the lower-case labels an apply wrote before decisions were labelled in Title Case
+    ("write off"): the undo listed each such adjustment as unlike the workbook's "Write Off"."""
+    master, theirs, recon = setup
+    english = load_master(master)
+    english.lang = "en"
+    master.unlink()  # written anew, with English sheets and headers
+    save_master(english, master, backup=False)
+    run_reconcile(master, theirs, recon, capsys)
+    decide(recon, {"S2": ("accept theirs", "Wang", "discount"), "S9": ("write off", "Wang", "billed twice")}, "en")
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--date", "2026-11-05"]) == 0
+    book = openpyxl.load_workbook(master)
+    sheet = book[ADJUSTMENTS.sheet("en")]
+    column = [c.value for c in sheet[1]].index(ADJUSTMENTS.column("decision").header("en")) + 1
+    assert [sheet.cell(r, column).value for r in (2, 3)] == ["Accept Theirs", "Write Off"]
+    for r in (2, 3):  # as the apply of an earlier version wrote them
+        sheet.cell(r, column).value = sheet.cell(r, column).value.lower()
+    book.save(master)
+    capsys.readouterr()
+    assert main(["reconcile", "apply", str(recon), "--into", str(master), "--undo", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "2 taken out" in out and "the workbook:" not in out

@@ -14,7 +14,7 @@ from reportbook import table_rows
 
 from keyacct_xl.cli.main import main
 from keyacct_xl.master.reader import load_master
-from tests.test_consolidation_statements import returned_statement
+from tests.test_consolidation_statements import report_rows, returned_statement
 from tests.test_receivables_adjustments import THEIRS, decide, results, run_reconcile, write_master, write_theirs
 
 HEADER = ["日期", "凭证号", "摘要", "借方", "贷方", "余额", "备注"]
@@ -113,6 +113,17 @@ def test_an_amount_among_several_numbers_is_refused_for_that_reason(master, tmp_
     assert "千位" not in problem[5] and "2 个数字" in problem[5]
 
 
+def test_an_amount_among_words_naming_another_currency_is_refused_at_its_cell(master, tmp_path, capsys):
+    """RM 5,000.00 已付 on a CNY master was read as 5,000 yuan; it is refused at its cell as not in CNY."""
+    rows = [list(r) for r in THEIRS]
+    rows[3][4] = "RM 5,000.00 已付"
+    theirs = write_theirs(tmp_path / "外币.xlsx", rows)
+    recon = tmp_path / "r.xlsx"
+    run_reconcile(master, theirs, recon, capsys)
+    [problem] = table_rows(recon, "无法识别")[1:]
+    assert "RM 5,000.00 已付" in problem[5] and "CNY" in problem[5]
+
+
 def test_accept_ours_closes_a_line_whose_amount_could_not_be_read(master, tmp_path, capsys):
     """以我方为准 needs no figure of theirs (it was refused: 'leave its decision blank'); 以对方为准 still needs it."""
     rows = [list(r) for r in THEIRS]
@@ -147,3 +158,48 @@ def test_a_dispute_beside_a_line_of_our_statement_form_is_quoted_on_its_reconcil
     capsys.readouterr()
     assert main(["reconcile", str(master), str(path), "--customer", "C1", "--out", str(tmp_path / "r.xlsx")]) == 0
     assert f"客户 C1，单据 S1，{path.name} 单元格 {beside}：对方有异议：有异议：单价不符" in capsys.readouterr().out
+
+
+def test_two_cells_written_on_one_row_beside_our_statement_form_are_both_quoted(tmp_path):
+    """请核对 in H and a signature in J of one row below the lines: the notes quoted the last cell only."""
+    master, inbox, path = returned_statement(tmp_path, agreed="否", note="见下方")
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    row = sheet.max_row + 2
+    sheet[f"H{row}"], sheet[f"J{row}"] = "请核对", "王会计 11/5"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report)]) == 0
+    recon = master.parent / "reconciliations" / "reconcile_account_statement_C1_2026-10.xlsx"
+    texts = [str(v) for r in report_rows(recon) for v in r]
+    assert any(f"第 {row} 行" in t and "请核对 王会计 11/5" in t for t in texts), texts
+
+
+def test_a_column_of_the_files_own_data_is_no_remark_and_is_named_once(master, tmp_path, capsys):
+    """A bank-style export: 交易渠道 网银 and 用途 货款 on every line became "their remark" on every line and pushed a
+    real dispute in 备注 among the ones counted, not quoted. Now those columns are named once as not read, and the
+    dispute in 备注 is quoted."""
+    header = [*HEADER[:6], "交易渠道", "用途", "备注"]
+    rows = [THEIRS[0], header, *(r + [None] * (9 - len(r)) for r in THEIRS[2:])]
+    for line in rows[3:7]:  # S1, S2, R1, R7
+        line[6], line[7] = "网银", "货款"
+    rows[3][8] = "有异议：单价不符"  # S1
+    theirs = write_theirs(tmp_path / "网银流水.xlsx", rows)
+    recon = tmp_path / "r.xlsx"
+    out = run_reconcile(master, theirs, recon, capsys)
+    lines = by_ref(recon)
+    assert not any("网银" in line["提示"] or "货款" in line["提示"] for line in lines.values())
+    assert "对方有异议（I4）：有异议：单价不符" in lines["S1"]["提示"]
+    assert "客户 C1，单据 S1，网银流水.xlsx 单元格 I4：对方有异议：有异议：单价不符" in out
+    assert out.count("交易渠道") == 1 and "用途" in out and "未读取" in out
+
+
+def test_a_dispute_word_in_their_own_description_of_a_line_is_no_dispute(master, tmp_path, capsys):
+    """质量不符退货 is how their books describe the line, not a mark they added (our line says nothing else): it was
+    quoted as 对方有异议."""
+    rows = [list(r) for r in THEIRS]
+    rows[4][2] = "质量不符退货"  # S2
+    theirs = write_theirs(tmp_path / "摘要.xlsx", rows)
+    recon = tmp_path / "r.xlsx"
+    out = run_reconcile(master, theirs, recon, capsys)
+    assert "对方有异议" not in by_ref(recon)["S2"]["提示"] and "对方有异议" not in out

@@ -23,7 +23,6 @@ from keyacct_xl.consolidate.statements import (
     ReturnedStatement,
     read_returned,
     returned_lines,
-    with_customer_note,
 )
 from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import InputError, KeyacctError
@@ -34,10 +33,11 @@ from keyacct_xl.master.reader import is_master_workbook, load_master
 from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.messages import msg, tr
 from keyacct_xl.receivables.adjustments import read_decisions
-from keyacct_xl.receivables.master_lines import customer_name, master_lines, statement_period
+from keyacct_xl.receivables.master_lines import statement_period
 from keyacct_xl.receivables.matching import MatchOptions
-from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, status_counts
-from keyacct_xl.receivables.reconcile_report import reconciliation_files, write_reconciliation
+from keyacct_xl.receivables.reconcile import Reconciliation, status_counts
+from keyacct_xl.receivables.reconcile_report import reconciliation_files
+from keyacct_xl.receivables.reconcile_usecase import reconcile_and_write, reconcile_with_master
 from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import (
     SUFFIXES,
@@ -102,23 +102,29 @@ def run_reconciliation(
     theirs, returned = read_theirs(
         theirs_path, perspective=perspective, period=period, customer_id=customer_id, currency=currency
     )
-    company, name = None, ""
-    if ours_master:
-        if master is None:
-            raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
-        named = statement_period(theirs)
-        refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
-        theirs = set_aside_other_customers(theirs, master.customers, customer_id)
-        company = master.settings.company_name
-        name = customer_name(master, customer_id)
-        ours = master_lines(master, customer_id, start=start or named[0], end=end or named[1])
-    else:
+    note = returned.differences if returned is not None else ""
+    if not ours_master:
         ours = read_statement(ours_path, perspective="ours")
-    options = options or MatchOptions()
-    result = reconcile(ours, theirs, options=options, lang=lang, customer_id=customer_id, customer_name=name)
-    if returned is not None:
-        result = with_customer_note(result, returned, lang)
-    write_reconciliation(result, out, lang=lang, company=company, currency=currency)
+        result = reconcile_and_write(
+            ours, theirs, lang=lang, out=out, options=options, customer_id=customer_id, customer_note=note
+        )
+        return ReconcileRun(result, out, currency)
+    if master is None:
+        raise InputError(msg("{ours} is a master workbook: give --customer ID", ours=ours_path))
+    named = statement_period(theirs)
+    refuse_another_customers(theirs, master.customers, customer_id, company=master.settings.company_name)
+    theirs = set_aside_other_customers(theirs, master.customers, customer_id)
+    result = reconcile_with_master(
+        master,
+        customer_id,
+        theirs,
+        start=start or named[0],
+        end=end or named[1],
+        lang=lang,
+        out=out,
+        options=options,
+        customer_note=note,
+    )
     return ReconcileRun(result, out, currency)
 
 
@@ -252,7 +258,7 @@ def read_theirs(
         # The rows we printed under the lines (ageing, confirmation) stay listed as notes; only those the customer
         # wrote in (the differences box, a remark) are quoted as theirs.
         theirs = {row: text for row, text in ours.note_texts.items() if text not in marker.printed}
-        return replace(ours, note_texts=theirs), None
+        return replace(ours, note_texts=theirs, our_descriptions=True), None
     return statement_from_sheets(path, sheets, perspective=perspective, period=period, currency=currency), None
 
 

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from keyacct_xl.consolidate.intake import Submission
-from keyacct_xl.consolidate.model import CellValue, FileOutcome, TableRows, texts
+from keyacct_xl.consolidate.model import FileOutcome, TableRows, texts
 from keyacct_xl.consolidate.recognize import extract, open_book, read_meta
 from keyacct_xl.consolidate.safety import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, Rejection, check_file
 from keyacct_xl.currency import CNY, Currency, Money
@@ -32,12 +32,11 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.reader import load_master
-from keyacct_xl.messages import Rendered, cell_text, msg, tr
+from keyacct_xl.messages import Rendered, cell_text, msg
 from keyacct_xl.parsing import ParseError, is_blank, parse_date, parse_money
 from keyacct_xl.receivables.adjustments import read_decisions
-from keyacct_xl.receivables.master_lines import customer_name, master_lines
-from keyacct_xl.receivables.reconcile import Reconciliation, reconcile, reconciliation_name
-from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.reconcile import reconciliation_name
+from keyacct_xl.receivables.reconcile_usecase import reconcile_with_master
 from keyacct_xl.receivables.statement_dates import Period
 from keyacct_xl.receivables.statement_reader import Problem, Statement, disputed_in, remark, row_text
 
@@ -67,8 +66,9 @@ class ReturnedStatement:
     sheet: str
     lines: list[tuple[int, dict[str, object]]]  # (sheet row, field key -> raw value)
     # (sheet row, cell, value) of what the customer wrote beyond the figures: text outside the form's fields on its
-    # lines' sheet, and a dispute written into a line's description; quoted, never dropped.
+    # lines' sheet (written), and a dispute written into a line's description (described); quoted, never dropped.
     written: tuple[tuple[int, str, object], ...] = ()
+    described: tuple[tuple[int, str, object], ...] = ()
 
 
 def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
@@ -101,21 +101,21 @@ def _read(item: tuple[str, bytes]) -> ReturnedStatement | None:
         closing=field("closing_balance"),
         sheet=table.sheet,
         lines=lines,
-        written=_written(found.outside, table),
+        written=tuple(
+            (int(c.ref.lstrip(string.ascii_uppercase)), c.ref, c.value) for c in found.outside if c.sheet == table.sheet
+        ),
+        described=_disputed_descriptions(table),
     )
 
 
-def _written(outside: Sequence[CellValue], table: TableRows) -> tuple[tuple[int, str, object], ...]:
-    """What the customer wrote beyond the figures on the lines' sheet: the text outside the fields, and each line's
-    description that disputes it (有异议 added to 摘要)."""
-    beside = [(int(c.ref.lstrip(string.ascii_uppercase)), c.ref, c.value) for c in outside if c.sheet == table.sheet]
+def _disputed_descriptions(table: TableRows) -> tuple[tuple[int, str, object], ...]:
+    """Each line's description that disputes it (有异议 added to 摘要), as (sheet row, cell, value)."""
     described = ((row, dict(zip(table.columns, values)).get("description")) for row, values in table.rows)
-    disputes = [
+    return tuple(
         (row, table.ref("description", row), text)
         for row, text in described
         if isinstance(text, str) and disputed_in(text)
-    ]
-    return (*beside, *disputes)
+    )
 
 
 def read_returned(path: Path) -> ReturnedStatement | None:
@@ -127,13 +127,6 @@ def read_returned(path: Path) -> ReturnedStatement | None:
         return run_isolated(_read, (path.name, path.read_bytes()), file=path)
     except (Rejection, OSError):
         return None  # the statement reader screens it again and says why it cannot be read
-
-
-def with_customer_note(result: Reconciliation, returned: ReturnedStatement, lang: Lang) -> Reconciliation:
-    """The reconciliation with the note the customer wrote under 差异说明 first among its notes."""
-    if not returned.differences:
-        return result
-    return replace(result, notes=[tr(lang, "the customer's note: {note}", note=returned.differences), *result.notes])
 
 
 def differences_found(returned: ReturnedStatement) -> bool:
@@ -168,12 +161,20 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
     opening, closing = _money(returned.opening, currency), _money(returned.closing, currency)
     on_lines = set(frame["row"].tolist())
     remarks = [remark(row, cell, value) for row, cell, value in returned.written if row in on_lines]
-    beside = {row: row_text([value]) for row, _, value in returned.written if row not in on_lines}
+    remarks += [remark(row, cell, value, described=True) for row, cell, value in returned.described]
+    written_beside: dict[
+        int, list[object]
+    ] = {}  # every cell of a row, in the order written (请核对 H5, a signature J5)
+    for row, _, value in returned.written:
+        if row not in on_lines:
+            written_beside.setdefault(row, []).append(value)
+    beside = {row: row_text(values) for row, values in written_beside.items()}
     return replace(
         Statement(name, returned.sheet, frame, opening, closing, [], [], problems, {}, returned_period(returned)),
         remarks=remarks,
         notes=sorted(beside),
         note_texts=beside,
+        our_descriptions=True,  # our form, pre-filled with our lines
     )
 
 
@@ -273,21 +274,21 @@ def _started(
         book = books()
         # its path under SOURCE: the reconciliation's name tells same names apart
         theirs = returned_lines(name, returned, book.settings.book_currency)
-        ours = master_lines(book, returned.customer_id, start=period[0], end=period[1])
-    except KeyacctError as exc:
-        return msg("returned statement with differences: cannot reconcile ({problem})", problem=exc.wording)
-    named = customer_name(book, returned.customer_id)
-    result = reconcile(ours, theirs, lang=lang, customer_id=returned.customer_id, customer_name=named)
-    result = with_customer_note(result, returned, lang)
-    if not dry_run:
-        try:
+        if not dry_run:
             out.parent.mkdir(parents=True, exist_ok=True)
-            write_reconciliation(
-                result, out, lang=lang, company=book.settings.company_name, currency=book.settings.book_currency
-            )
-        except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
-            problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
-            return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
+        result = reconcile_with_master(
+            book,
+            returned.customer_id,
+            theirs,
+            start=period[0],
+            end=period[1],
+            lang=lang,
+            out=None if dry_run else out,
+            customer_note=returned.differences,
+        )
+    except (OSError, KeyacctError) as exc:  # this statement's, never the run's end
+        problem = exc.wording if isinstance(exc, KeyacctError) else system_problem(exc)
+        return msg("returned statement with differences: cannot reconcile ({problem})", problem=problem)
     return msg(
         "returned statement of customer {customer} with differences: reconciliation {out} ({count} difference "
         "line(s), unexplained ¥{remainder:,.2f}){dry}",

@@ -50,6 +50,7 @@ from keyacct_xl.receivables.recon_record import (
 from keyacct_xl.receivables.reconcile_undo import (
     adjustment_places,
     cells_listing,
+    decision_compared,
     refuse_changed_by_hand,
     unlike_workbook,
 )
@@ -575,7 +576,7 @@ class ReconcileApplied:
             count=self.undecided,
             column=DECISION_HEADERS["decision"],
             sheet=msg("Results"),
-            choices=("、" if lang == "zh" else ", ").join(decision_labels(lang)),
+            choices=DecisionChoices(),
             approver=DECISION_HEADERS["approver"],
         )
         return [step]
@@ -761,15 +762,14 @@ def _refuse_changed_decisions(existing: pd.DataFrame, new: pd.DataFrame, decisio
     """A line applied before must come again with the same amount and decision: one changed (or now decided not to
     change our books) is refused (undo the reconciliation's adjustments first), never kept at its old value or added
     twice."""
-    # Decisions compared case-folded: an English master keeps the lower-case labels applied before Title Case.
     applied = {
-        key: (round(float(amount), 2), str(decision).casefold())
+        key: (round(float(amount), 2), decision_compared(decision))
         for key, amount, decision in zip(natural_keys(existing), existing["amount"], existing["decision"])
     }
     changed = [
         line
         for key, amount, decision, line in zip(natural_keys(new), new["amount"], new["decision"], new["line"])
-        if key in applied and applied[key] != (round(float(amount), 2), str(decision).casefold())
+        if key in applied and applied[key] != (round(float(amount), 2), decision_compared(decision))
     ]
     reconciliation = (customer.strip(), decisions.source.strip())
     changed += [

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from keyacct_xl.currency import Money
 from keyacct_xl.master.reader import load_master
 from keyacct_xl.messages import tr
 from keyacct_xl.receivables.demo_statement import pick_customer, write_returned_statement
-from keyacct_xl.receivables.master_lines import customer_name, master_lines, statement_period
-from keyacct_xl.receivables.reconcile import reconcile, status_counts
-from keyacct_xl.receivables.reconcile_report import write_reconciliation
+from keyacct_xl.receivables.master_lines import statement_period
+from keyacct_xl.receivables.reconcile import status_counts
+from keyacct_xl.receivables.reconcile_usecase import reconcile_with_master
 from keyacct_xl.receivables.statement_book import write_statements
 from keyacct_xl.receivables.statement_reader import read_statement
 from keyacct_xl.receivables.usecase import run_ageing
@@ -32,13 +33,10 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
     customer = pick_customer(master, start=start, end=end)
     returned = folder / f"returned_statement_{customer}.xlsx"
     write_returned_statement(master, customer, returned, start=start, end=end)
-    theirs = read_statement(returned)
+    theirs = read_statement(returned, currency=master.settings.book_currency)
     first, last = statement_period(theirs)
-    ours = master_lines(master, customer, start=first, end=last)
-    named = customer_name(master, customer)
-    result = reconcile(ours, theirs, lang=lang, customer_id=customer, customer_name=named)
     report = folder / f"reconcile_{customer}.xlsx"
-    write_reconciliation(result, report, lang=lang, company=master.settings.company_name)
+    result = reconcile_with_master(master, customer, theirs, start=first, end=last, lang=lang, out=report)
     chosen = _statement_customers(ageing.table, customer)
     paths = write_statements(master, chosen, start=start, end=end, out=folder / "statements", lang=lang).paths
     return [
@@ -48,7 +46,7 @@ def receivables_demo(master_path: Path, out_dir: Path, args: argparse.Namespace)
             "reconciliation: {report} ({counts}, unexplained ¥{remainder:,.2f})",
             report=report,
             counts=status_counts(result.table, lang),
-            remainder=result.remainder,
+            remainder=Money(result.remainder, master.settings.book_currency),
         ),
         tr(lang, "statements: {count} in {folder}", count=len(paths), folder=folder / "statements"),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -13,7 +13,7 @@ from keyacct_xl.parsing import is_blank
 from keyacct_xl.receivables.hints import add_hints
 from keyacct_xl.receivables.matching import OUTPUT_COLUMNS, MatchOptions, match_lines
 from keyacct_xl.receivables.statement_dates import Period
-from keyacct_xl.receivables.statement_reader import Problem, Remark, Statement
+from keyacct_xl.receivables.statement_reader import Problem, Remark, Statement, disputed_in
 
 STATUS_ORDER = {"amount_mismatch": 0, "only_ours": 1, "only_theirs": 2, "matched": 3}
 # The balance explanation: each cause, the documents of its line, the rows on each side, its part of the difference.
@@ -78,6 +78,7 @@ def reconcile(
         _order=table["status"].map(STATUS_ORDER), _date=table["ours_date"].fillna(table["theirs_date"])
     )
     table = table.sort_values(["_order", "_date"], kind="stable").drop(columns=["_order", "_date"])
+    theirs = replace(theirs, remarks=_added_by_them(ours, theirs, table))
     table = _with_remarks(table, theirs, lang)
     explanation, ours_closing, theirs_closing = _explain(ours, theirs, table, lang)
     # ``or 0.0`` turns a rounded -0.0 into 0.0, so no report prints "-¥0.00".
@@ -238,6 +239,16 @@ def _structure_notes(statement: Statement, who: str, lang: Lang) -> list[str]:
                 customer=customer,
             )
         )
+    if statement.unread_columns:
+        notes.append(
+            tr(
+                lang,
+                "{file}: column(s) {columns} not read: text on most lines there is the file's own data, not a remark "
+                "on a line",
+                file=statement.file,
+                columns=listing(statement.unread_columns),
+            )
+        )
     if statement.hidden_columns:
         notes.append(
             tr(
@@ -327,6 +338,30 @@ def _reconciled_remarks(theirs: Statement, at: dict[int, int]) -> list[Remark]:
     """The remarks on lines the reconciliation's table holds (not on another customer's lines set aside, nor on lines
     before the period, which the opening balance holds: the notes quote those)."""
     return [remark for remark in theirs.remarks if remark.row in at]
+
+
+def _added_by_them(ours: Statement, theirs: Statement, table: pd.DataFrame) -> list[Remark]:
+    """Their remarks, less the words of a dispute in a line's description that are the document's own: a line of
+    theirs we do not have, our line of it saying the same (质量不符退货 in both books), or saying nothing while the
+    description is their books' own (on our statement returned, words added to our description are theirs)."""
+    if not any(remark.described for remark in theirs.remarks):
+        return theirs.remarks
+    our_descriptions = {
+        part.strip(): str(text)
+        for row, text in zip(ours.lines["row"].tolist(), ours.lines["description"].tolist())
+        for part in str(row).split(";")
+    }
+    at = _lines_by_their_row(table)
+    matched = table["ours_row"].tolist()
+
+    def ours_says_otherwise(remark: Remark) -> bool:
+        rows = "" if remark.row not in at or is_blank(matched[at[remark.row]]) else str(matched[at[remark.row]])
+        said = [our_descriptions.get(part.strip(), "") for part in rows.split(";") if part.strip()]
+        if not said or any(disputed_in(text) for text in said):
+            return False
+        return theirs.our_descriptions or any(text.strip() for text in said)
+
+    return [remark for remark in theirs.remarks if not remark.described or ours_says_otherwise(remark)]
 
 
 def _with_remarks(table: pd.DataFrame, theirs: Statement, lang: Lang) -> pd.DataFrame:

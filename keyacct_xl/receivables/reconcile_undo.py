@@ -147,7 +147,8 @@ def unlike_workbook(master: Master, undone: np.ndarray, workbook: pd.DataFrame) 
         line = says.get(keys[p], {})  # a line whose decision was cleared since: the workbook holds none of them
         for key in _DECIDED:
             held, typed = _decided_text(adj.iloc[p][key]), _decided_text(line.get(key))
-            if held != typed:
+            same = decision_compared(held) == decision_compared(typed) if key == "decision" else held == typed
+            if not same:
                 named.append(
                     msg(
                         "{where} ({ref}): {now}, the workbook: {then}",
@@ -163,6 +164,12 @@ def unlike_workbook(master: Master, undone: np.ndarray, workbook: pd.DataFrame) 
 def _decided_text(value: object) -> str:
     """A decision, reason or approver as compared: its text without the spaces around it; blank as ''."""
     return "" if is_blank(value) else str(value).strip()
+
+
+def decision_compared(label: object) -> str:
+    """A decision's label as compared with another's: case-folded, since an English master keeps the lower-case
+    labels an apply wrote before decisions were labelled in Title Case ("write off" is "Write Off")."""
+    return str(label).strip().casefold()
 
 
 def _as_written(rec: pd.Series) -> dict[str, Any]:

@@ -32,7 +32,15 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.headers import normalize_header
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.messages import Location, Pair, Rendered, cell_text, msg
-from keyacct_xl.parsing import ParseError, infer_day_first, is_blank, names_currency, parse_date, parse_money
+from keyacct_xl.parsing import (
+    OtherCurrencyError,
+    ParseError,
+    infer_day_first,
+    is_blank,
+    names_currency,
+    parse_date,
+    parse_money,
+)
 from keyacct_xl.receivables.statement_dates import Period, YearlessDates, title_period, yearless_dates
 from keyacct_xl.tablefile import check_input_file, read_csv_rows
 from keyacct_xl.xlsx.ooxml import column_letter
@@ -207,6 +215,7 @@ class Remark:
     cell: str  # as the sheet names it: G18
     text: str
     disputed: bool
+    described: bool = False  # written into the line's description: a dispute only where ours says otherwise
 
 
 @dataclass(frozen=True)
@@ -249,6 +258,11 @@ class Statement:
     # struck, not reconciled, and named rather than listed as notes without an amount.
     below_end: list[int] = field(default_factory=list)
     remarks: list[Remark] = field(default_factory=list)  # what the customer wrote on lines beside what is read
+    # Columns not read whose text stands on most lines (交易渠道 网银, 用途 货款): the file's own data, not remarks;
+    # named once (their headers, else their letters).
+    unread_columns: list[str] = field(default_factory=list)
+    # Our statement returned: its descriptions are ours, so words of a dispute in one were added by the customer.
+    our_descriptions: bool = False
     worded: list[WordedAmount] = field(default_factory=list)
 
 
@@ -508,7 +522,7 @@ def _parse(
     opening: float | None = None
     closing: float | None = None
     end_row: int | None = None
-    remarks: list[Remark] = []
+    typed: list[tuple[int, Remark]] = []  # (column, remark) of each ledger line
     worded: list[WordedAmount] = []
 
     def read_amount(excel_row: int, row: list[object]) -> tuple[float, list[tuple[str, object, Rendered]]]:
@@ -578,7 +592,7 @@ def _parse(
         amount, bad = read_amount(excel_row, row)
         if balance is None:
             closing = None  # a balance stated above a line without one is no longer the last balance
-        remarks += _remarks(excel_row, row, roles)
+        typed += _remarks(excel_row, row, roles)
         for role, value, reason in bad:
             problems.append(Problem(name, sheet, excel_row, headers[role], cell_text(value), reason))
         if split_amount:
@@ -610,6 +624,7 @@ def _parse(
     frame = pd.DataFrame(lines, columns=["row", "date", "ref", "description", "amount"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["amount"] = frame["amount"].astype("float64")
+    remarks, unread = _added_remarks(typed, grid[header_at], len(lines))
     return Statement(
         name,
         sheet,
@@ -627,6 +642,7 @@ def _parse(
         below_end=below_end,
         remarks=remarks,
         worded=worded,
+        unread_columns=unread,
     )
 
 
@@ -634,25 +650,56 @@ def _parse(
 _DISPUTE = re.compile(r"异议|争议|不认可|不承认|不符|拒付|disput|quer(?:y|ied)", re.IGNORECASE)
 
 
-def _remarks(excel_row: int, row: list[object], roles: dict[str, int]) -> list[Remark]:
-    """Words typed on a ledger line in a column not read (a 备注, 有异议 beside the figures), and a dispute written
-    into its description; a number or a date beside a line is no remark."""
+# The headers of a column people write remarks in (备注, 说明, 意见, Remarks, Comments).
+_REMARK_HEADER = re.compile(r"备注|说明|意见|remark|comment", re.IGNORECASE)
+# A column of text on more than half of the lines, and on this many at least, is the file's own data (交易渠道,
+# 用途, 科目), not what a person added: two remarks on a statement of three lines are still remarks.
+_DATA_LINES_AT_LEAST = 3
+
+
+def _remarks(excel_row: int, row: list[object], roles: dict[str, int]) -> list[tuple[int, Remark]]:
+    """Words typed on a ledger line in a column not read (a 备注, 有异议 beside the figures), each with its column,
+    and a dispute written into its description; a number or a date beside a line is no remark."""
     read = set(roles.values())
     described = roles.get("description")
     found = []
     for c, value in enumerate(row):
         if not isinstance(value, str) or (c in read and c != described) or not any(ch.isalpha() for ch in value):
             continue
-        said = remark(excel_row, f"{column_letter(c + 1)}{excel_row}", value)
+        said = remark(excel_row, f"{column_letter(c + 1)}{excel_row}", value, described=c == described)
         if c != described or said.disputed:
-            found.append(said)
+            found.append((c, said))
     return found
 
 
-def remark(row: int, cell: str, value: object) -> Remark:
-    """What the customer typed in ``cell`` on the line of ``row``, a dispute when its words say so."""
+def _added_remarks(typed: list[tuple[int, Remark]], header: list[object], lines: int) -> tuple[list[Remark], list[str]]:
+    """The remarks a person added of ``typed`` (column, remark), and the headers (else letters) of the columns left
+    out: one headed as remarks (备注) or filled on a few of the ``lines`` holds remarks; one with text on most lines
+    is the file's own data (a bank export's 交易渠道 网银), whose every line would otherwise quote it."""
+    filled: dict[int, int] = {}
+    for c, said in typed:
+        if not said.described:
+            filled[c] = filled.get(c, 0) + 1
+    data = {
+        c
+        for c, count in filled.items()
+        if count * 2 > lines and count >= _DATA_LINES_AT_LEAST and not _REMARK_HEADER.search(_header_text(header, c))
+    }
+    unread = [_header_text(header, c) or column_letter(c + 1) for c in sorted(data)]
+    return [said for c, said in typed if c not in data], unread
+
+
+def _header_text(header: list[object], column: int) -> str:
+    """The header of ``column`` as typed, '' when it has none."""
+    value = header[column] if column < len(header) else None
+    return "" if is_blank(value) else " ".join(str(value).split())
+
+
+def remark(row: int, cell: str, value: object, *, described: bool = False) -> Remark:
+    """What the customer typed in ``cell`` on the line of ``row`` (``described``: into its description), a dispute
+    when its words say so."""
     text = " ".join(str(value).split())
-    return Remark(row, cell, text, disputed_in(text))
+    return Remark(row, cell, text, disputed_in(text), described)
 
 
 def disputed_in(text: str) -> bool:
@@ -784,7 +831,7 @@ def _check_currency(path: Path, sheet: str, body, roles: dict[str, int], cell, c
     """Amounts in two currencies cannot be summed: refuse the file whose currency column names another than
     ``currency`` (the master's), naming the currencies and rows. A CNY book refuses amounts marked in a foreign
     currency here as well; a book in another currency reads each amount in it and refuses one marked in another
-    (¥1,300 in SGD) at its cell, as forms read money (``parse_money``)."""
+    (¥1,300 in SGD, also among words: ``USD 12,300.00 paid``) at its cell, as forms read money (``parse_money``)."""
     seen: dict[str, list[int]] = {}
     for excel_row, row in body:
         marks = set()
@@ -884,7 +931,10 @@ _NUMBER_IN_TEXT = re.compile(r"[-+]?[¥￥]?\s*\d[\d,]*(?:\.\d+)?\s*[万元]?")
 
 def _amount_among_words(value: object, refused: ParseError, currency: Currency) -> float:
     """The one amount of a cell that holds words around it (``我方记录 12,300.00``, ``12,300.00（已付）``, ``Our
-    record 23,035.00``); a cell of words and several numbers, or none, is refused for that reason."""
+    record 23,035.00``); a cell of words and several numbers, or none, is refused for that reason, and one whose words
+    name another currency than the book's (``USD 12,300.00 paid``, ``RM 500 已付``) is refused as ``refused`` says."""
+    if isinstance(refused, OtherCurrencyError):
+        raise refused  # words naming another currency are no note beside a figure in ours: read, it converts silently
     text = unicodedata.normalize("NFKC", value) if isinstance(value, str) else ""
     words = _NUMBER_IN_TEXT.sub(" ", text)
     if not any(ch.isalpha() for ch in words) or side_mark(value)[0] is not None:
