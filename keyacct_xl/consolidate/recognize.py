@@ -53,7 +53,7 @@ from keyacct_xl.forms.content import COMPANY_CELL, HELPER_SHEETS
 from keyacct_xl.forms.currency import in_currency
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import COMPANY_KEY, CURRENCY_KEY, meta_text
-from keyacct_xl.forms.spec import FormSpec, SectionSpec
+from keyacct_xl.forms.spec import FormSpec, SectionSpec, field_label
 from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
@@ -452,9 +452,7 @@ class _FormBook:
 
     def _label(self, key: str) -> Pair:
         """A header field's label in both languages (its key, for a field the spec no longer has)."""
-        known = {f.key: f for f in (*TITLE_FIELD_SPECS.values(), *self.spec.header_fields)}
-        label = known[key].label if key in known else None
-        return Pair(key, key) if label is None else Pair(label.en, label.zh)
+        return field_label((*TITLE_FIELD_SPECS.values(), *self.spec.header_fields), key)
 
     def _refuse_hidden(self, sheet: str, what: Rendered) -> None:
         if sheet in self.hidden:  # only _meta and the dropdown lists are hidden in a form
@@ -592,17 +590,11 @@ def _column_changes(
                     "the table {table} has no column named {field} (its header was changed or the column "
                     "deleted): the field is not read",
                     table=table,
-                    field=_column_label(section, key),
+                    field=field_label(section.fields, key),
                 )
             )
         )
     return notes
-
-
-def _column_label(section: SectionSpec, key: str) -> Pair:
-    """A table field's label in both languages (its key, for a field the spec no longer has)."""
-    found = next((f for f in section.fields if f.key == key), None)
-    return Pair(key, key) if found is None else Pair(found.label.en, found.label.zh)
 
 
 def _valid_range(ref: str) -> bool:
