@@ -524,9 +524,12 @@ class _FormBook:
         # By the names the table gives its columns, never by the places _meta recorded: a rep may have inserted one.
         shown = rows[header_row - 1][first_col - 1 : last_col] if header_row <= len(rows) else []
         width = last_col - first_col + 1
-        placed = place_columns(section, loc.columns if len(loc.columns) == width else shown, keys)
+        # The column names the table part keeps where it keeps one per column, else the header cells: the warnings
+        # quote the names the columns were placed by.
+        headers = loc.columns if len(loc.columns) == width else shown
+        placed = place_columns(section, headers, keys)
         columns = {key: first_col - 1 + col for key, col in placed.columns.items()}
-        warnings += _column_changes(section, placed, shown, first_col)
+        warnings += _column_changes(section, placed, headers, first_col)
         body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
         computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
@@ -562,15 +565,15 @@ class _FormBook:
 
 
 def _column_changes(
-    section: SectionSpec, placed: Placed, shown: Sequence[object], first_col: int
+    section: SectionSpec, placed: Placed, headers: Sequence[object], first_col: int
 ) -> list[tuple[str, str]]:
     """What the rep changed in a table's columns: a column that is no field of the form (its cells are not read,
     and are reported), a field whose column is no longer found (not read)."""
     table = Pair(section.title.en, section.title.zh)
     notes = []
     for at in placed.extra:
-        named = at < len(shown) and not is_blank(shown[at])
-        header = str(shown[at]).strip() if named else msg("without a header")
+        named = at < len(headers) and not is_blank(headers[at])
+        header = str(headers[at]).strip() if named else msg("without a header")
         column = column_letter(first_col + at)
         notes.append(
             texts(
