@@ -2,14 +2,19 @@
 itself: calamine gives none, and a rep's remark left in one would otherwise be lost unseen.
 
 An ``.xlsx`` keeps a sheet's comments in the comments part its sheet relates (``xl/comments1.xml``: ``<comment
-ref="I8">``, its text in runs; an Excel threaded comment keeps its text there too); an ``.ods`` in the cell itself
-(``office:annotation``); a legacy ``.xls`` as drawing objects, NOTE, OBJ and TXO records (keyacct_xl.cellformulas
-reads both).
+ref="I8">``, its text in runs). Excel 365's threaded comment (its default "New Comment") is kept in a threaded
+comments part (``xl/threadedComments/threadedComment1.xml``: ``<threadedComment ref="I8"><text>``, one element per
+comment and reply), and a copy for older versions in the comments part, behind some 230 characters of Excel's
+notice ("[Threaded comment] Your version of Excel allows you to read this threaded comment; … Comment:"): the
+thread is read where there is one, else what follows "Comment:" and "Reply:" in the copy. An ``.ods`` keeps a
+comment in the cell itself (``office:annotation``); a legacy ``.xls`` as drawing objects, NOTE, OBJ and TXO records
+(keyacct_xl.cellformulas reads both).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
@@ -18,10 +23,21 @@ from dataclasses import dataclass
 from lxml import etree
 
 from keyacct_xl.cellformulas import ods_annotations, xls_comments
-from keyacct_xl.xlsx.ooxml import NS_MAIN, REL_COMMENTS, column_letter, split_ref
+from keyacct_xl.xlsx.ooxml import (
+    NS_MAIN,
+    NS_THREADED_COMMENTS,
+    REL_COMMENTS,
+    REL_THREADED_COMMENT,
+    column_letter,
+    split_ref,
+)
 from keyacct_xl.xlsx.package import read_parsed, related_parts, sheet_parts
 
 MAX_COMMENTS = 1000  # per file: a form carries a few remarks, not a pasted sheet of them
+# Excel's copy of a threaded comment for older versions: its notice, then each part of the thread after its marker
+# (Excel writes them in English whatever its language).
+_THREAD_COPY = "[Threaded comment]"
+_THREAD_PARTS = re.compile(r"^(?:Comment|Reply):[ \t]*\n?", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -63,11 +79,41 @@ def _placed(sheet: str, cells: Mapping[tuple[int, int], str] | None) -> list[Cel
 
 
 def _xlsx_comments(archive: zipfile.ZipFile, part: str | None, sheet: str) -> list[CellComment]:
-    """The comments of the sheet part ``part`` (None: the sheet has none), from the comments parts it relates."""
-    related = related_parts(archive, part, REL_COMMENTS) if part is not None else []
-    return [
-        CellComment(sheet, ref, text) for target in related for ref, text in read_parsed(archive, target, _comments)
-    ]
+    """The comments of the sheet part ``part`` (None: the sheet has none), from the comments parts it relates; a
+    cell's thread from its threaded comments parts in place of Excel's copy of it."""
+    if part is None:
+        return []
+    found = {
+        ref: _own_words(text)
+        for target in related_parts(archive, part, REL_COMMENTS)
+        for ref, text in read_parsed(archive, target, _comments)
+    }
+    for target in related_parts(archive, part, REL_THREADED_COMMENT):
+        found.update(read_parsed(archive, target, _threads))
+    return [CellComment(sheet, ref, found[ref]) for ref in sorted(found, key=split_ref)]
+
+
+def _own_words(text: str) -> str:
+    """A comment's text; of Excel's copy of a threaded comment, the comment and its replies, one a line."""
+    if not text.startswith(_THREAD_COPY):
+        return text
+    parts = _THREAD_PARTS.split(text)[1:]  # what precedes the first "Comment:" is Excel's notice
+    return "\n".join(p.strip() for p in parts) if parts else text
+
+
+def _threads(root: etree._Element, part: str) -> tuple[tuple[str, str], ...]:
+    """(cell, text) of each thread of a threaded comments part whose cell is a cell reference: its comment and
+    replies in the order written, one a line."""
+    threads: dict[str, list[str]] = {}
+    for comment in root.iter(f"{{{NS_THREADED_COMMENTS}}}threadedComment"):
+        ref = comment.get("ref", "")
+        try:
+            split_ref(ref)
+        except ValueError:
+            continue
+        text = comment.find(f"{{{NS_THREADED_COMMENTS}}}text")
+        threads.setdefault(ref, []).append("" if text is None or text.text is None else text.text)
+    return tuple((ref, "\n".join(texts)) for ref, texts in threads.items())
 
 
 def _comments(root: etree._Element, part: str) -> tuple[tuple[str, str], ...]:

@@ -42,7 +42,7 @@ from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_values
 from keyacct_xl.master.adjustments import ADJUSTMENTS
 from keyacct_xl.master.model import empty_frame
-from keyacct_xl.master.schema import CUSTOMERS, PAYMENTS, SETTINGS, TRANSACTIONS, VISITS
+from keyacct_xl.master.schema import CUSTOMERS, GRADE_HISTORY, PAYMENTS, SETTINGS, TRANSACTIONS, VISITS
 from keyacct_xl.master.settings import DEFAULTS, SettingCell, Settings, parse_settings
 from keyacct_xl.master.shipped import shipped_code, shipped_policies
 from keyacct_xl.parsing import is_blank
@@ -322,6 +322,10 @@ def AGEING_BUCKET(due_date, as_of=None, buckets=None, lang=None):
 
 
 _ADJUSTMENTS_DOC = "可选：调账记录表（含表头），如 Adjustments[#All] / optional Adjustments[#All]"
+_GRADE_HISTORY_DOC = (
+    "可选：等级历史表（含表头），如 GradeHistory[#All]，按开票时的账期计算到期日 / optional GradeHistory[#All]: "
+    "each invoice due by the terms in force when issued"
+)
 
 
 def _ledger(
@@ -330,6 +334,7 @@ def _ledger(
     as_of: object,
     customers: pd.DataFrame | None = None,
     adjustments: object = None,
+    grade_history: object = None,
 ):
     tx = _transactions(transactions)
     pay = cells.table(payments, PAYMENTS, required=("date", "customer_id", "amount"), what="Payments")
@@ -338,8 +343,23 @@ def _ledger(
     if adjustments is not None:  # the master's Adjustments (调账): the same balance as ageing and credit check
         adjusted = cells.table(adjustments, ADJUSTMENTS, required=("date", "customer_id", "amount"), what="Adjustments")
         tx = ledger_transactions(tx, adjusted)
+    # The master's GradeHistory dates each invoice's terms, as credit check and the ageing report have them.
+    history = (
+        None
+        if grade_history is None
+        else cells.table(
+            grade_history,
+            GRADE_HISTORY,
+            required=("customer_id", "terms_before", "terms_after", "applied_at"),
+            what="GradeHistory",
+        )
+    )
     return build_ledger(
-        tx, pay, customers if customers is not None else empty_frame(CUSTOMERS), as_of=_optional_date(as_of, "as_of")
+        tx,
+        pay,
+        customers if customers is not None else empty_frame(CUSTOMERS),
+        as_of=_optional_date(as_of, "as_of"),
+        terms_history=history,
     )
 
 
@@ -446,26 +466,34 @@ def CUSTOMER_CODE(customer_id, customers, transactions, as_of=None, prefix=None)
 @xw.arg("payments", doc="收款记录表（含表头）/ Payments[#All]", **_VEC)
 @xw.arg("as_of", doc="可选：截止日 / optional as-of date", **_VEC)
 @xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
+@xw.arg("grade_history", doc=_GRADE_HISTORY_DOC, **_VEC)
 @cells.excel_safe
-def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None, adjustments=None):
+def CREDIT_GRADE(customer_id, customers, transactions, payments, as_of=None, adjustments=None, grade_history=None):
     """信用等级 A/B/C（按信用政策）。Credit grade A/B/C under the credit policy, from the payment record."""
 
     def compute() -> dict[str, str]:
         people = _customers(customers)
         # Settings only move the policy's credit limits, which this function does not return: defaults suffice.
-        ledger = _ledger(transactions, payments, as_of, people, adjustments)
+        ledger = _ledger(transactions, payments, as_of, people, adjustments, grade_history)
         if not ledger.receipts:  # nothing paid is known: every customer would come out C
             raise CellError("#N/A", no_payments_recorded().render("en"))
         table = credit_grades(people, ledger, policy=load_credit_policy())
         return dict(zip(table["customer_id"].astype(str), table["credit_grade"], strict=True))
 
-    grades = cache.get_or_compute("CREDIT_GRADE", (customers, transactions, payments, as_of, adjustments), compute)
+    key = (customers, transactions, payments, as_of, adjustments, grade_history)
+    grades = cache.get_or_compute("CREDIT_GRADE", key, compute)
     ids, shape = _ids(customer_id)
     return _lookup(ids, shape, grades, "Customers")
 
 
 def _credit_positions(
-    customers: object, transactions: object, payments: object, as_of: object, settings: object, adjustments: object
+    customers: object,
+    transactions: object,
+    payments: object,
+    as_of: object,
+    settings: object,
+    adjustments: object,
+    grade_history: object = None,
 ) -> tuple[pd.DataFrame, int]:
     """The credit check's positions per customer (indexed by id) and the approval days, as credit check has them."""
 
@@ -474,7 +502,9 @@ def _credit_positions(
         active = _settings(settings)
         policy = load_credit_policy()
         positions = credit_positions(
-            people, _ledger(transactions, payments, as_of, people, adjustments), grade_terms(policy, active)
+            people,
+            _ledger(transactions, payments, as_of, people, adjustments, grade_history),
+            grade_terms(policy, active),
         )
         return (
             positions.drop_duplicates("customer_id").set_index("customer_id", drop=False),
@@ -484,7 +514,9 @@ def _credit_positions(
     return cast(
         tuple[pd.DataFrame, int],
         cache.get_or_compute(
-            "CREDIT_POSITIONS", (customers, transactions, payments, as_of, settings, adjustments), compute
+            "CREDIT_POSITIONS",
+            (customers, transactions, payments, as_of, settings, adjustments, grade_history),
+            compute,
         ),
     )
 
@@ -518,13 +550,25 @@ def CREDIT_AVAILABLE(customer_id, customers, transactions, payments, as_of=None,
 @xw.arg("lang", doc="zh 或 en（默认 zh）/ language of the decision", **_VEC)
 @xw.arg("settings", doc=_SETTINGS_DOC, **_VEC)
 @xw.arg("adjustments", doc=_ADJUSTMENTS_DOC, **_VEC)
+@xw.arg("grade_history", doc=_GRADE_HISTORY_DOC, **_VEC)
 @cells.excel_safe
 def CREDIT_CHECK(
-    customer_id, amount, customers, transactions, payments, as_of=None, lang=None, settings=None, adjustments=None
+    customer_id,
+    amount,
+    customers,
+    transactions,
+    payments,
+    as_of=None,
+    lang=None,
+    settings=None,
+    adjustments=None,
+    grade_history=None,
 ):
     """赊销审批：允许 / 需审批 / 拒绝及原因。Order credit check: allow / needs approval / refuse, with the reason."""
     language = _lang(lang)
-    positions, approval_days = _credit_positions(customers, transactions, payments, as_of, settings, adjustments)
+    positions, approval_days = _credit_positions(
+        customers, transactions, payments, as_of, settings, adjustments, grade_history
+    )
     columns, shape = cells.vectors(customer_id=customer_id, amount=amount)
 
     def parse(row: dict[str, object], _: int) -> tuple[str, float] | None:

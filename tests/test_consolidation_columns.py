@@ -5,10 +5,13 @@ another field. The edits are made by LibreOffice itself over UNO (tests/libreoff
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.worksheet.table import TableColumn
 
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
@@ -141,3 +144,36 @@ def test_rows_inserted_and_deleted_in_libreoffice_keep_every_line(
         (pd.Timestamp("2026-11-26"), "电话", "插入的"),
         (pd.Timestamp("2026-11-25"), "面谈", "第三次"),
     ]
+
+
+def _widened(header_cell: str | None, column_name: str) -> bytes:
+    """A filled visit record whose table took a 15th column O as Excel keeps one: ``column_name`` in the table part
+    (a line break escaped ``_x000A_``), ``header_cell`` in O7; a remark in O8."""
+    filled = fill_form(blank_form("visit_record"), header=HEADER, rows={"visits": [{"date": "2026-11-23"}]})
+    book = openpyxl.load_workbook(io.BytesIO(filled))
+    sheet = book["客户回访记录表"]
+    table = sheet.tables["t_visits"]
+    table.ref = "A7:O32"
+    table.tableColumns.append(TableColumn(id=15, name=column_name))
+    sheet["O7"], sheet["O8"] = header_cell, "周五前回复"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("header_cell", "column_name", "quoted"),
+    [
+        (None, "备注", "备注"),  # the table part names it: Excel's filter button and formulas show 备注
+        ("备注\n(选填)", "备注_x000A_(选填)", "备注\n(选填)"),  # a header of two lines, as Excel stores its name
+    ],
+)
+def test_an_added_column_is_quoted_by_the_name_it_was_placed_by(
+    master: Path, inbox: Path, header_cell: str | None, column_name: str, quoted: str
+) -> None:
+    # Before: columns were placed by the table part's names but the warning quoted the header cells: a column the
+    # table names 备注 was told of as "（无表头）".
+    (inbox / "回访记录.xlsx").write_bytes(_widened(header_cell, column_name))
+    [outcome] = consolidate(inbox, master, now=NOW).outcomes
+    added = f"“回访记录”表格中多了一列 {quoted}（O 列），不是表单的栏目：该列的内容未读入总表"
+    assert added in [i.zh for i in outcome.issues]

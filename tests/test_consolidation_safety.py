@@ -899,3 +899,22 @@ def test_a_change_whose_history_row_outgrows_a_cell_refuses_that_file_alone(good
     assert len(store.frame("Visits")) == 1
     ledger = store.frame("IngestionLedger")
     assert set(ledger.loc[ledger["status"].isin(["accepted", "partial"]), "file_name"]) == {"visits.xlsx"}
+
+
+def test_a_pdf_above_the_size_cap_is_told_as_a_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: "file is … bytes, above the …-byte limit", as for a huge workbook; the rep was never asked for it.
+    scan = b"%PDF-1.7\n" + bytes(2048)
+    monkeypatch.setattr(safety, "MAX_FILE_BYTES", len(scan) - 1)
+    with pytest.raises(safety.SentInstead) as caught:
+        safety.check_file("周计划.xlsx", scan)
+    assert caught.value.what.render("zh") == "一份 PDF"
+
+
+def test_a_25_mb_pdf_scan_of_a_form_asks_its_rep_for_the_workbook(master: Path, tmp_path: Path) -> None:
+    # Before: "文件为 26,214,409 字节，超过 20,971,520 字节上限": refused by its size, never told as a PDF.
+    inbox = tmp_path / "inbox"
+    (inbox / "张三").mkdir(parents=True)
+    (inbox / "张三" / "周计划扫描.pdf").write_bytes(b"%PDF-1.7\n" + bytes(25 * 1024**2))
+    [outcome] = consolidate(inbox, master, quarantine_dir=tmp_path / "q", now=NOW).outcomes
+    assert (outcome.status, outcome.code, outcome.rep) == ("rejected", safety.NOT_THE_FORM, "张三")
+    assert outcome.reason_zh == "一份 PDF，不是表单本身：请向 张三 要回表单的 Excel 工作簿"

@@ -394,13 +394,13 @@ def test_invoices_issued_before_credit_apply_keep_the_terms_they_were_issued_und
     """An invoice is due by the terms in force when it was issued: credit apply changing C2's terms 15 -> 45 days on
     2026-03-31 leaves the ageing of its January invoice where it was (in the trial, C0011's 90 -> 30 moved an
     invoice from 逾期1-30天 to 逾期61-90天 and the overdue total from ¥5.36 m to ¥6.66 m with the same sales); an
-    invoice issued on or after the apply's date is due by the new terms; a customer without history by today's."""
+    invoice issued on or after the apply's date is due by the new terms, later (C2's 45 days) or sooner (C3's 0)."""
     master = small_master()
     sales = pd.DataFrame(
         {
             "customer_id": ["C2", "C2", "C3"],
             "doc_no": ["S1", "S2", "S3"],
-            "date": pd.to_datetime(["2026-01-10", "2026-04-10", "2026-04-01"]),
+            "date": pd.to_datetime(["2026-01-10", "2026-04-10", "2026-04-20"]),
             "amount": [1000.0, 500.0, 300.0],
         }
     )
@@ -414,11 +414,11 @@ def test_invoices_issued_before_credit_apply_keep_the_terms_they_were_issued_und
         columns = ["Not Due", "1-30 Days Overdue", "31-60 Days Overdue", "61-90 Days Overdue", "91-180 Days Overdue"]
         return {c: frame.loc[c, columns].tolist() for c in ("C2", "C3")}
 
-    # C2's S1 due 01-25 (15 days): 95 days overdue; S2 due 04-25: 5 days. C3's S3 due 04-16: 14 days.
+    # C2's S1 due 01-25 (15 days): 95 days overdue; S2 due 04-25: 5 days. C3's S3 due 05-05: not due.
     before = ageing()
-    assert before == {"C2": [0, 500, 0, 0, 1000], "C3": [0, 300, 0, 0, 0]}
+    assert before == {"C2": [0, 500, 0, 0, 1000], "C3": [300, 0, 0, 0, 0]}
     assert main(["credit", "apply", str(path), "--date", "2026-03-31", "--lang", "en"]) == 0
     assert load_master(path).customers.set_index("customer_id").loc["C2", "payment_terms_days"] == 45
     # S1 (issued before the apply) is still due 01-25; S2 (issued after) is due 05-25 under 45 days: not due.
-    # C3 went 15 -> 0 days: S3, issued 04-01 after the apply, is due that day, 29 days overdue.
+    # C3 went 15 -> 0 days: S3, issued 04-20 after the apply, is due that day, 10 days overdue.
     assert ageing() == {"C2": [500, 0, 0, 0, 1000], "C3": [0, 300, 0, 0, 0]}

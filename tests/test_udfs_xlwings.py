@@ -18,7 +18,13 @@ import sys
 import types
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
+
+from keyacct_xl.analytics.credit_check import decision_label
+from keyacct_xl.analytics.credit_run import run_credit_check
+from keyacct_xl.master.model import Master
+from keyacct_xl.master.schema import CUSTOMERS, GRADE_HISTORY, PAYMENTS, TRANSACTIONS
 
 MISSING = -2147352572  # DISP_E_PARAMNOTFOUND: what VBA passes for an omitted Optional argument
 NA, DIV0 = -2146826246, -2146826281  # COM error codes of #N/A and #DIV/0! cells
@@ -510,6 +516,59 @@ def test_credit_check_shows_the_amounts_in_the_settings_book_currency(excel) -> 
     args = (CREDIT_CUSTOMERS, CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 31), "en", sgd)
     reason = one(excel.call("CREDIT_CHECK", "C1", 600.01, *args))
     assert reason.startswith("refuse: over the credit limit by S$0.01 (limit S$1,000.00") and "¥" not in reason
+
+
+# GradeHistory: C2's terms went from 0 to 45 days on 2026-03-15, after its invoice S2 of 02-28.
+TERMS_CHANGED = (
+    ("年度", "客户编号", "原账期天数", "新账期天数", "生效日期"),
+    (2026, "C2", 0, 45, ComTime(2026, 3, 15)),
+)
+
+
+def test_credit_check_ages_invoices_by_the_terms_in_force_when_issued(excel) -> None:
+    """Before, CREDIT_CHECK aged S2 by C2's terms today (45 days: not due, "allow") while credit check aged it by
+    the 0 days in force when it was issued (31 days overdue: "needs approval"); with GradeHistory[#All] they agree."""
+    terms = ("账期天数", 0, 45, 0, 0, 0)
+    customers = tuple((*row, days) for row, days in zip(CREDIT_CUSTOMERS, terms, strict=True))
+    args = (customers, CREDIT_SALES, CREDIT_RECEIPTS, ComTime(2026, 3, 31), "en", MISSING, MISSING)
+    assert one(excel.call("CREDIT_CHECK", "C2", 10.0, *args)).startswith("allow: ")  # no history given: today's
+    decided = one(excel.call("CREDIT_CHECK", "C2", 10.0, *args, TERMS_CHANGED))
+    assert decided.startswith("needs approval: ¥400.00 overdue up to 31 days")
+    checked = run_credit_check(
+        _master(customers, CREDIT_SALES, CREDIT_RECEIPTS, TERMS_CHANGED),
+        "C2",
+        10.0,
+        as_of=pd.Timestamp("2026-03-31"),
+        lang="en",
+    )
+    assert decided == f"{decision_label(checked.decision, 'en')}: {checked.reason}"
+
+
+def test_credit_grade_judges_lateness_by_the_terms_in_force_when_issued(excel) -> None:
+    """C1's invoice of 2025-09-01 was issued under 60 days and paid on 11-10, 10 days after it fell due: on time
+    within the 15 days' grace, though its terms are 0 days today."""
+    customers = (("客户编号", "客户名称", "信用等级", "账期天数"), ("C1", "甲", "B", 0))
+    sales = (("单据编号", "日期", "客户编号", "金额"), ("S1", ComTime(2025, 9, 1), "C1", 1000.0))
+    receipts = (("收款单号", "收款日期", "客户编号", "收款金额"), ("R1", ComTime(2025, 11, 10), "C1", 1000.0))
+    history = (TERMS_CHANGED[0], (2026, "C1", 60, 0, ComTime(2026, 1, 1)))
+    args = (customers, sales, receipts, ComTime(2026, 3, 31), MISSING)
+    assert one(excel.call("CREDIT_GRADE", "C1", *args)) == "B"  # 70 days late by today's terms
+    assert one(excel.call("CREDIT_GRADE", "C1", *args, history)) == "A"
+
+
+def _master(*tables: tuple[tuple[object, ...], ...]) -> Master:
+    """A master holding Customers, Transactions, Payments and GradeHistory as the ranges give them (zh headers)."""
+    master = Master.empty()
+    schemas = (CUSTOMERS, TRANSACTIONS, PAYMENTS, GRADE_HISTORY)
+    for schema, (header, *rows) in zip(schemas, tables, strict=True):
+        keys = {c.zh: c.key for c in schema.columns}
+        frame = pd.DataFrame([[_plain(v) for v in row] for row in rows], columns=[keys[h] for h in header])
+        setattr(master, schema.attr, frame.reindex(columns=getattr(master, schema.attr).columns))
+    return master
+
+
+def _plain(value: object) -> object:
+    return pd.Timestamp(value) if isinstance(value, dt.datetime) else value
 
 
 def test_customer_code_positions(excel) -> None:

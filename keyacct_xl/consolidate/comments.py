@@ -11,7 +11,7 @@ from keyacct_xl.cellcomments import CellComment
 from keyacct_xl.consolidate.model import Extracted, Issue
 from keyacct_xl.consolidate.outside import MAX_QUOTED, MAX_SHOWN
 from keyacct_xl.forms.layout import TITLE_FIELD_SPECS
-from keyacct_xl.forms.spec import FieldSpec, FormSpec
+from keyacct_xl.forms.spec import FormSpec, field_label
 from keyacct_xl.messages import Message, Pair, msg
 from keyacct_xl.xlsx.ooxml import split_ref
 
@@ -35,7 +35,7 @@ def _where(comment: CellComment, extracted: Extracted, spec: FormSpec) -> tuple[
         keys = [key for key, at in table.columns.items() if at == col - 1]
         if table.sheet == comment.sheet and keys and any(r == row for r, _ in table.rows):
             section = spec.section(section_id)
-            label = _label(next((f for f in section.fields if f.key == keys[0]), None), keys[0])
+            label = field_label(section.fields, keys[0])
             why = msg(
                 "{sheet}!{cell} (the line on row {row} of the table {table}, {field}) has a comment, not read into "
                 "the master: {text}",
@@ -47,10 +47,10 @@ def _where(comment: CellComment, extracted: Extracted, spec: FormSpec) -> tuple[
                 text=text,
             )
             return label, why
-    fields = {f.key: f for f in (*(TITLE_FIELD_SPECS[k] for k in spec.title_fields), *spec.header_fields)}
+    fields = (*(TITLE_FIELD_SPECS[k] for k in spec.title_fields), *spec.header_fields)
     for key, cell in extracted.header.items():
         if (cell.sheet, cell.ref) == (comment.sheet, comment.ref):
-            label = _label(fields.get(key), key)
+            label = field_label(fields, key)
             why = msg(
                 "{sheet}!{cell} ({field}) has a comment, not read into the master: {text}",
                 sheet=comment.sheet,
@@ -66,8 +66,3 @@ def _where(comment: CellComment, extracted: Extracted, spec: FormSpec) -> tuple[
         text=text,
     )
     return "", why
-
-
-def _label(field: FieldSpec | None, key: str) -> Pair:
-    """A field's label in both languages (its key, for a field the spec no longer has)."""
-    return Pair(key, key) if field is None else Pair(field.label.en, field.label.zh)

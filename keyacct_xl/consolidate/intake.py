@@ -64,18 +64,21 @@ class Submission:
     def read(self, limit: int = MAX_FILE_BYTES) -> bytes:
         """The file's bytes; OSError beyond ``limit`` bytes (a file that grew, a zip member that lied) and for
         anything but a regular file (a link is never followed, a pipe or device never opened)."""
-        if self.member is not None:
-            with zipfile.ZipFile(self.path) as archive, archive.open(self._member_info(archive)) as stream:
-                data = stream.read(limit + 1)
-        else:
-            # Checked on the open file, so a file swapped for a link or a pipe after it was listed is not read.
-            with open(os.open(self.path, _OPEN_FLAGS), "rb") as stream:
-                if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                    raise OSError(f"{self.name}: not a regular file (never followed or opened)")
-                data = stream.read(limit + 1)
+        data = self.leading(limit + 1)
         if len(data) > limit:
             raise OSError(f"{self.name}: more than {limit:,} bytes")
         return data
+
+    def leading(self, size: int) -> bytes:
+        """The file's first ``size`` bytes (all of a shorter one); OSError for anything but a regular file."""
+        if self.member is not None:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self._member_info(archive)) as stream:
+                return stream.read(size)
+        # Checked on the open file, so a file swapped for a link or a pipe after it was listed is not read.
+        with open(os.open(self.path, _OPEN_FLAGS), "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise OSError(f"{self.name}: not a regular file (never followed or opened)")
+            return stream.read(size)
 
 
 def sha256(data: bytes) -> str:

@@ -53,7 +53,7 @@ from keyacct_xl.forms.content import COMPANY_CELL, HELPER_SHEETS
 from keyacct_xl.forms.currency import in_currency
 from keyacct_xl.forms.layout import META_SHEET, TITLE_FIELD_SPECS, table_name
 from keyacct_xl.forms.meta import COMPANY_KEY, CURRENCY_KEY, meta_text
-from keyacct_xl.forms.spec import FormSpec, SectionSpec
+from keyacct_xl.forms.spec import FormSpec, SectionSpec, field_label
 from keyacct_xl.messages import Pair, Rendered, msg
 from keyacct_xl.parsing import is_blank
 from keyacct_xl.xlsx.ooxml import NS_MAIN, column_letter, parse_range, split_ref
@@ -452,9 +452,7 @@ class _FormBook:
 
     def _label(self, key: str) -> Pair:
         """A header field's label in both languages (its key, for a field the spec no longer has)."""
-        known = {f.key: f for f in (*TITLE_FIELD_SPECS.values(), *self.spec.header_fields)}
-        label = known[key].label if key in known else None
-        return Pair(key, key) if label is None else Pair(label.en, label.zh)
+        return field_label((*TITLE_FIELD_SPECS.values(), *self.spec.header_fields), key)
 
     def _refuse_hidden(self, sheet: str, what: Rendered) -> None:
         if sheet in self.hidden:  # only _meta and the dropdown lists are hidden in a form
@@ -526,9 +524,12 @@ class _FormBook:
         # By the names the table gives its columns, never by the places _meta recorded: a rep may have inserted one.
         shown = rows[header_row - 1][first_col - 1 : last_col] if header_row <= len(rows) else []
         width = last_col - first_col + 1
-        placed = place_columns(section, loc.columns if len(loc.columns) == width else shown, keys)
+        # The column names the table part keeps where it keeps one per column, else the header cells: the warnings
+        # quote the names the columns were placed by.
+        headers = loc.columns if len(loc.columns) == width else shown
+        placed = place_columns(section, headers, keys)
         columns = {key: first_col - 1 + col for key, col in placed.columns.items()}
-        warnings += _column_changes(section, placed, shown, first_col)
+        warnings += _column_changes(section, placed, headers, first_col)
         body = [(r, rows[r - 1]) for r in range(header_row + 1, min(last_row, len(rows)) + 1)]
         computed = computed_keys(section)
         entered = [c for key, c in columns.items() if key not in computed]
@@ -564,15 +565,15 @@ class _FormBook:
 
 
 def _column_changes(
-    section: SectionSpec, placed: Placed, shown: Sequence[object], first_col: int
+    section: SectionSpec, placed: Placed, headers: Sequence[object], first_col: int
 ) -> list[tuple[str, str]]:
     """What the rep changed in a table's columns: a column that is no field of the form (its cells are not read,
     and are reported), a field whose column is no longer found (not read)."""
     table = Pair(section.title.en, section.title.zh)
     notes = []
     for at in placed.extra:
-        named = at < len(shown) and not is_blank(shown[at])
-        header = str(shown[at]).strip() if named else msg("without a header")
+        named = at < len(headers) and not is_blank(headers[at])
+        header = str(headers[at]).strip() if named else msg("without a header")
         column = column_letter(first_col + at)
         notes.append(
             texts(
@@ -592,17 +593,11 @@ def _column_changes(
                     "the table {table} has no column named {field} (its header was changed or the column "
                     "deleted): the field is not read",
                     table=table,
-                    field=_column_label(section, key),
+                    field=field_label(section.fields, key),
                 )
             )
         )
     return notes
-
-
-def _column_label(section: SectionSpec, key: str) -> Pair:
-    """A table field's label in both languages (its key, for a field the spec no longer has)."""
-    found = next((f for f in section.fields if f.key == key), None)
-    return Pair(key, key) if found is None else Pair(found.label.en, found.label.zh)
 
 
 def _valid_range(ref: str) -> bool:

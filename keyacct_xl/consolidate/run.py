@@ -127,8 +127,10 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
     if submission.note is not None:  # a zip member sharing its name with another: each read, the report says so
         outcome.warn(Pair(*submission.note))
     try:
-        check_entry(submission.name, *submission.entry())
+        check_entry(submission.name, *submission.entry(), submission.leading)
         data = submission.read()
+    except SentInstead as sent:  # a scan too large to be a form
+        return _asked_for_workbook(outcome, sent, submission, job)
     except Rejection as rejection:
         return outcome.reject(rejection.code, rejection.wording)
     except (OSError, KeyError) as exc:
@@ -139,15 +141,20 @@ def check_submission(submission: Submission, job: _Job) -> FileOutcome:
         return outcome
     try:
         return _screen_and_check(outcome, submission, data, job)
-    except SentInstead as sent:  # a photo or PDF of the form: the rep who sent it is asked for the workbook
-        outcome.rep = job.senders.get(submission.name, "")
-        return outcome.reject(sent.code, ask_for_workbook(sent.what, outcome.rep))
+    except SentInstead as sent:
+        return _asked_for_workbook(outcome, sent, submission, job)
     except Rejection as rejection:
         return _as_meta_names(outcome.reject(rejection.code, rejection.wording), rejection.meta)
     except MemoryError:
         raise  # the worker reports it as a crash and is replaced
     except Exception as exc:  # any other failure of a reader or a check on this file's content
         return _failed(outcome, Failure("error", short(exc)), job)
+
+
+def _asked_for_workbook(outcome: FileOutcome, sent: SentInstead, submission: Submission, job: _Job) -> FileOutcome:
+    """A photo, PDF or Word copy of a form refused: the rep who sent it is asked for the workbook."""
+    outcome.rep = job.senders.get(submission.name, "")
+    return outcome.reject(sent.code, ask_for_workbook(sent.what, outcome.rep))
 
 
 def _as_meta_names(outcome: FileOutcome, meta: Mapping[str, str]) -> FileOutcome:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from keyacct_xl.cellformulas import biff_records, biff_sheets
 from keyacct_xl.consolidate.model import texts
-from keyacct_xl.consolidate.sentinstead import NOT_THE_FORM, sent_instead, system_file
+from keyacct_xl.consolidate.sentinstead import LEADING_BYTES, NOT_THE_FORM, sent_instead, system_file
 from keyacct_xl.disguised import OLE_MAGIC, ZIP_MAGIC, disguised_kind, disguised_reason
 from keyacct_xl.errors import InputError
 from keyacct_xl.messages import Message, msg
@@ -136,14 +136,11 @@ def check_file(name: str, data: bytes) -> Verdict:
             "system_file",
             *texts(msg("a file Windows or macOS keeps beside the files (thumbnails, folder settings), not a form")),
         )
-    if len(data) > MAX_FILE_BYTES:
-        raise Rejection(
-            "oversized",
-            *texts(msg("file is {size:,} bytes, above the {limit:,}-byte limit", size=len(data), limit=MAX_FILE_BYTES)),
-        )
-    what = sent_instead(data)  # by its bytes: a photo named .xlsx is a photo, IMG_1234.JPG no note
+    # By its bytes, before its size: a photo named .xlsx is a photo, a 25 MB scan of a form a PDF, IMG_1234.JPG no note.
+    what = sent_instead(data)
     if what is not None:
         raise SentInstead(what)
+    _check_size(len(data))
     if data.startswith(OLE_MAGIC):
         return _check_ole(data)
     lowered = name.lower()
@@ -420,11 +417,12 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def check_entry(name: str, mode: int, size: int) -> None:
+def check_entry(name: str, mode: int, size: int, leading: Callable[[int], bytes]) -> None:
     """Refuse a submission by what the file system says (``lstat``), before a byte of it is read.
 
     A symbolic link is never followed (its target may be anything on this machine); a pipe or device would
-    block or never end; the size cap is applied to the stated size, so a huge or sparse file is never read.
+    block or never end; the size cap is applied to the stated size, so a huge or sparse file is never read whole:
+    only its first bytes (``leading(n)``), to tell a picture or a PDF of a form from a workbook too large.
     """
     if stat.S_ISLNK(mode):
         raise Rejection(
@@ -433,6 +431,15 @@ def check_entry(name: str, mode: int, size: int) -> None:
         )
     if not stat.S_ISREG(mode):
         raise Rejection("not_regular_file", *texts(msg("not a regular file (a pipe, device or socket)")))
+    if size > MAX_FILE_BYTES:
+        what = sent_instead(leading(LEADING_BYTES))  # a scan of a form outweighs any form: its rep is asked for it
+        if what is not None:
+            raise SentInstead(what)
+    _check_size(size)
+
+
+def _check_size(size: int) -> None:
+    """Refuse a file of ``size`` bytes above the cap."""
     if size > MAX_FILE_BYTES:
         raise Rejection(
             "oversized",

@@ -23,7 +23,9 @@ _PICTURES = {
 }
 # ISO base media brands of an iPhone's and an Android phone's HEIF photos (the ``ftyp`` box at offset 4).
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
-_PDF_LOOKS = 1024  # a PDF's header may follow some bytes of junk; readers look that far for it
+# The leading bytes that tell a picture or a PDF (a PDF's header may follow some bytes of junk; readers look that
+# far for it): all that is read of a file too large to be a form.
+LEADING_BYTES = 1024
 # Files Windows and macOS leave in a folder of their own accord (thumbnails, view settings): never a rep's.
 SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
@@ -39,7 +41,7 @@ def sent_instead(data: bytes) -> Message | None:
     if data.startswith(ZIP_MAGIC):
         return msg("a Word document") if _is_word(data) else None
     # Not in a workbook's own bytes: a stored part of an .xlsx (or .xls) may well quote a PDF's header.
-    if not data.startswith(OLE_MAGIC) and b"%PDF-" in data[:_PDF_LOOKS]:
+    if not data.startswith(OLE_MAGIC) and b"%PDF-" in data[:LEADING_BYTES]:
         return msg("a PDF")
     return None
 

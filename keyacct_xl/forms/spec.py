@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from keyacct_xl.forms.formula import check_formula, formula_refs
 from keyacct_xl.master.schema import TABLES_BY_NAME
 from keyacct_xl.master.submissions import ALL_CONSOLIDATION_TABLES
-from keyacct_xl.messages import msg
+from keyacct_xl.messages import Pair, msg
 from keyacct_xl.yamlcheck import (
     Where,
     read_bool,
@@ -165,6 +166,13 @@ class SectionSpec:
     # The field naming each line a pre-fill gives (an opportunity's id): a pre-filled line that does not come back
     # is reported, as deleting a line closes nothing in the master.
     line_id: str | None = None
+
+
+def field_label(fields: Iterable[FieldSpec], key: str) -> Pair:
+    """The label in both languages of the field ``key`` among ``fields`` (its key, for a field the spec no longer
+    has: a form of an older version may name one)."""
+    found = next((f for f in fields if f.key == key), None)
+    return Pair(key, key) if found is None else Pair(found.label.en, found.label.zh)
 
 
 @dataclass(frozen=True)

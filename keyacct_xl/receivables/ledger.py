@@ -192,7 +192,7 @@ def build_ledger(
         as_of,
     )
     invoices = partial(_invoice_frame, figures, ids, events.cust[doc_events], given_input.keys, doc_events)
-    applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, app_rows)
+    applications = partial(_application_frame, events, given_input.keys, applied, ids, slow, at, app_rows)
     settlements = partial(_settlements, events, applied, doc_events, slow, at, app_rows)
     held = np.flatnonzero(unapplied)  # ids are sorted: the customers holding money in the order of their ids
     left = dict(zip(ids[held].tolist(), unapplied[held].tolist()))
@@ -245,40 +245,66 @@ def _unapplied(events: fifo.Events, applied: fifo.Applied, customers: int, slow:
     return -np.bincount(events.cust[is_pay], weights=applied.remaining[is_pay], minlength=customers) / 100
 
 
+# The fields of a replayed application row, as ``_apply`` appends them (``document``: the replay's number of the
+# document it settles).
+_REPLAYED = ("customer", "source", "day", "doc_no", "cents", "kind", "document")
+
+
+def _applications(
+    events: fifo.Events,
+    applied: fifo.Applied,
+    slow: np.ndarray,
+    replayed: list[tuple],
+    replayed_at: np.ndarray,
+    columns: Callable[[np.ndarray], dict[str, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """Columns of every application: ``columns(kept)`` of the merge's (``kept``: its rows of ``applied``, the
+    replayed customers' aside), then the replayed ones' fields of the same names; ``document`` is the settled
+    document's event (``replayed_at``: the event of each replayed document, in the order the replay numbered them)."""
+    keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
+    merged = columns(np.flatnonzero(keep))
+    if not replayed:
+        return merged
+    more = dict(zip(_REPLAYED, zip(*replayed)))
+    more["document"] = replayed_at[np.asarray(more["document"], dtype="int64")]
+    return {name: np.r_[column, np.asarray(more[name], dtype=column.dtype)] for name, column in merged.items()}
+
+
 def _application_frame(
     events: fifo.Events,
     keys: Callable[[np.ndarray], np.ndarray],
     applied: fifo.Applied,
     ids: np.ndarray,
     slow: np.ndarray,
+    replayed_at: np.ndarray,
     replayed: list[tuple],
 ) -> pd.DataFrame:
     """What each receipt or credit note settled: the merge's rows and the replayed customers', by customer."""
-    keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
-    credit, invoice = applied.credit[keep], applied.invoice[keep]
-    customer, source, day = ids[events.cust[credit]], keys(credit), events.day[credit]
-    doc_no, cents = keys(invoice), applied.cents[keep]
-    kind = np.array(["payment", "credit_note"], dtype=object)[
-        (events.kind[credit] == fifo.KIND_CREDIT_NOTE).view("int8")
-    ]
-    if replayed:
-        more = list(zip(*replayed))
-        customer = np.r_[customer, np.array(more[0], dtype=object)]
-        source = np.r_[source, np.array(more[1], dtype=object)]
-        day = np.r_[day, np.asarray(more[2], dtype="int64")]
-        doc_no = np.r_[doc_no, np.array(more[3], dtype=object)]
-        cents = np.r_[cents, np.asarray(more[4], dtype="int64")]
-        kind = np.r_[kind, np.array(more[5], dtype=object)]
-        order = np.argsort(pd.Index(ids).get_indexer(customer), kind="stable")
-        customer, source, day, doc_no, cents, kind = (a[order] for a in (customer, source, day, doc_no, cents, kind))
+
+    def columns(kept: np.ndarray) -> dict[str, np.ndarray]:
+        credit = applied.credit[kept]
+        is_credit_note = (events.kind[credit] == fifo.KIND_CREDIT_NOTE).view("int8")
+        return {
+            "customer": ids[events.cust[credit]],
+            "source": keys(credit),
+            "day": events.day[credit],
+            "doc_no": keys(applied.invoice[kept]),
+            "cents": applied.cents[kept],
+            "kind": np.array(["payment", "credit_note"], dtype=object)[is_credit_note],
+        }
+
+    rows = _applications(events, applied, slow, replayed, replayed_at, columns)
+    if replayed:  # the replayed customers' rows among the others, in the order of the ids
+        order = np.argsort(pd.Index(ids).get_indexer(rows["customer"]), kind="stable")
+        rows = {name: column[order] for name, column in rows.items()}
     return pd.DataFrame(
         {
-            "customer_id": _objects(customer),
-            "receipt_no": _objects(source),
-            "payment_date": _dates(pd.Series(day)),
-            "doc_no": _objects(doc_no),
-            "applied_amount": cents.astype("float64") / 100,
-            "kind": _objects(kind),
+            "customer_id": _objects(rows["customer"]),
+            "receipt_no": _objects(rows["source"]),
+            "payment_date": _dates(pd.Series(rows["day"])),
+            "doc_no": _objects(rows["doc_no"]),
+            "applied_amount": rows["cents"].astype("float64") / 100,
+            "kind": _objects(rows["kind"]),
         }
     )
 
@@ -291,18 +317,16 @@ def _settlements(
     replayed_at: np.ndarray,
     replayed: list[tuple],
 ) -> Settlements:
-    """The merge's applications and the replayed customers' (``replayed_at``: the event of each replayed document,
-    in the order the replay numbered them), by invoice row."""
-    keep = ~np.isin(events.cust[applied.credit], slow) if len(slow) else np.ones(len(applied.credit), dtype=bool)
-    events_at = applied.invoice[keep]
-    day = events.day[applied.credit[keep]]
-    cents = applied.cents[keep]
-    if replayed:
-        more = list(zip(*replayed))
-        events_at = np.r_[events_at, replayed_at[np.asarray(more[6], dtype="int64")]]
-        day = np.r_[day, np.asarray(more[2], dtype="int64")]
-        cents = np.r_[cents, np.asarray(more[4], dtype="int64")]
-    return Settlements(np.searchsorted(doc_events, events_at), day.astype("int64"), cents.astype("int64"))
+    """The merge's applications and the replayed customers', by invoice row."""
+
+    def columns(kept: np.ndarray) -> dict[str, np.ndarray]:
+        day = events.day[applied.credit[kept]]
+        return {"document": applied.invoice[kept], "day": day, "cents": applied.cents[kept]}
+
+    rows = _applications(events, applied, slow, replayed, replayed_at, columns)
+    return Settlements(
+        np.searchsorted(doc_events, rows["document"]), rows["day"].astype("int64"), rows["cents"].astype("int64")
+    )
 
 
 def _resolve_as_of(transactions: pd.DataFrame, payments: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.Timestamp:

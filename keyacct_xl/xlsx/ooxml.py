@@ -10,6 +10,9 @@ NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_TABLE = NS_REL + "/table"
 REL_COMMENTS = NS_REL + "/comments"
+# Excel 365's threaded comments ("New Comment"), kept beside the legacy comments part (MS-XLSX 2.6.205).
+REL_THREADED_COMMENT = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+NS_THREADED_COMMENTS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 REL_CALC_CHAIN = NS_REL + "/calcChain"
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")  # CR too: XML parsers turn a raw CR into LF

@@ -25,7 +25,16 @@ from keyacct_xl.errors import InputError
 from keyacct_xl.fileio import a_folder_not_a_file, system_reason
 from keyacct_xl.messages import msg
 from keyacct_xl.xlsx.deflate import deflate_rendered
-from keyacct_xl.xlsx.ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL_CALC_CHAIN, REL_TABLE, parse_range
+from keyacct_xl.xlsx.ooxml import (
+    NS_CT,
+    NS_MAIN,
+    NS_PKG_REL,
+    NS_REL,
+    REL_CALC_CHAIN,
+    REL_TABLE,
+    parse_range,
+    unescape_text,
+)
 from keyacct_xl.xlsx.rawcopy import SUPPORTED, append_deflated, copy_raw
 from keyacct_xl.xlsx.xmlpart import PartError, parse_part, serialize_part
 
@@ -217,8 +226,9 @@ def sheet_parts(archive: zipfile.ZipFile, *, workbook: etree._Element | None = N
 
 
 def _table_range(root: etree._Element, part: str) -> tuple[str, str, tuple[str, ...]]:
-    """A table part's name (its display name, else its name), range and column names."""
-    columns = tuple(c.get("name", "") for c in root.iter(f"{{{NS_MAIN}}}tableColumn"))
+    """A table part's name (its display name, else its name), range and column names (as their header cells show
+    them: Excel stores a line break in one as ``_x000A_``)."""
+    columns = tuple(unescape_text(c.get("name", "")) for c in root.iter(f"{{{NS_MAIN}}}tableColumn"))
     return root.get("displayName") or root.get("name") or "", root.get("ref", "A1"), columns
 
 
