@@ -58,7 +58,7 @@ def _days_on_their_weekday(outcome: FileOutcome, extracted: Extracted, spec: For
         # a choice is stored in the master's language: each of its names gives its weekday
         weekdays = {name: n for n, c in enumerate(day.choices) for name in (c.value, c.zh, c.en)}
         for row in (r for r in outcome.rows if r.section == section.id):
-            said, value = weekdays.get(row.values.get(day.key)), row.values.get(date.key)  # type: ignore[arg-type]
+            said, value = weekdays.get(str(row.values.get(day.key))), row.values.get(date.key)
             if said is None or not isinstance(value, pd.Timestamp) or said == value.weekday():
                 continue
             actual, typed = day.choices[value.weekday()], day.choices[said]

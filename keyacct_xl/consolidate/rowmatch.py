@@ -338,7 +338,7 @@ class KeyedRows:
         row of another file, or one the file still gives, stays beside it. None when there is not exactly one."""
         own = [
             p
-            for p in self.by_key.get(_moving_key(values, self.row_key), [])
+            for p in self.by_key.get(_moving_key(values, self.row_key) or (), [])
             if p not in taken
             and held(p).get("file_sha256") in lineage
             and _columns_key(_normed(held(p), self.columns), self.row_key) not in keys

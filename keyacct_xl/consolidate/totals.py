@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from keyacct_xl.cellformulas import Cell, Formulas
 from keyacct_xl.consolidate.headermatch import form_content_row, form_labels
@@ -98,7 +99,7 @@ def changed_totals(
     return changed
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

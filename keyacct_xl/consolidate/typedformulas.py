@@ -52,7 +52,7 @@ def entered_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> dict[Cell
 
 def computed_cells(spec: FormSpec, extracted: Extracted, sheet: str) -> list[Cell]:
     """The cells (0-based) of the form's computed columns (金额 = 数量 × 单价) on ``sheet``, on every line read."""
-    cells = []
+    cells: list[Cell] = []
     for section in spec.tables:
         table = extracted.tables.get(section.id)
         if table is None or table.sheet != sheet:

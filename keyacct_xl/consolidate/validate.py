@@ -289,7 +289,7 @@ def _check_period(reading: _Reading, extracted: Extracted, field: FieldSpec) -> 
     outcome = reading.outcome
     cell = extracted.header.get(field.key)
     typed = "" if cell is None or is_blank(cell.value) else str(cell.value).strip()
-    if not typed or parse_period(typed) is not None:
+    if cell is None or not typed or parse_period(typed) is not None:
         _check_header_field(reading, extracted, field)
         return
     outcome.header_cells[field.key] = (cell.sheet, cell.ref)
