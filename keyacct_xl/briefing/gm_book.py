@@ -9,7 +9,7 @@ number, formatted as money, count or percent). Arrows compare with last month an
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +31,7 @@ from keyacct_xl.performance.reports_check import HEADERS as SUBMISSION_HEADERS
 from keyacct_xl.performance.submissions import SUBMISSION_LABELS
 from keyacct_xl.reports import Chart, Heading, Highlight, Kind, Sheet, Styles, add_sheet, set_print, write_title
 from keyacct_xl.reports.columns import column_width, number_format
+from keyacct_xl.reports.longlist import printed_and_all
 from keyacct_xl.reports.page import ROW_PT, column_px
 
 if TYPE_CHECKING:  # the use case writes the pack through this module
@@ -377,7 +378,7 @@ def _late_reports(pack: GmPack, lang: Lang) -> dict[str, Sheet]:
             sheet=full,
         )
 
-    return _printed_and_all(
+    return printed_and_all(
         "late_reports", (LATE_REPORTS, LATE_REPORTS_ALL), by_rep, longest.head(LATE_PRINTED), sheet, note, lang
     )
 
@@ -510,7 +511,7 @@ def _risky_sheets(risky: pd.DataFrame, lang: Lang) -> dict[str, Sheet]:
             sheet=full,
         )
 
-    return _printed_and_all(
+    return printed_and_all(
         "risky",
         (msg("Risky customers"), msg("Risky customers, all")),
         risky,
@@ -519,27 +520,6 @@ def _risky_sheets(risky: pd.DataFrame, lang: Lang) -> dict[str, Sheet]:
         note,
         lang,
     )
-
-
-def _printed_and_all(
-    key: str,
-    titles: tuple[Message, Message],
-    rows: pd.DataFrame,
-    printed: pd.DataFrame,
-    sheet: Callable[[Message, pd.DataFrame, tuple[str, ...]], Sheet],
-    note: Callable[[int, str], str],
-    lang: Lang,
-) -> dict[str, Sheet]:
-    """A long list as the pack prints it: the ``printed`` rows of ``rows`` with the line ``note`` (how many more, on
-    which sheet) under them, and all ``rows`` on the sheet ``{key}_all``, which the pack hides (``UNPRINTED``); the
-    list alone when ``printed`` holds every row. ``sheet`` makes a sheet of a title, rows and notes."""
-    title, full = titles
-    if len(printed) == len(rows):
-        return {key: sheet(title, rows, ())}
-    return {
-        key: sheet(title, printed, (note(len(rows) - len(printed), full.render(lang)),)),
-        f"{key}_all": sheet(full, rows, ()),
-    }
 
 
 def _write_cover(
