@@ -336,15 +336,20 @@ _OBJ, _TXO, _CONTINUE, _NOTE = 0x005D, 0x01B6, 0x003C, 0x001C
 _COMMENT_OBJECT = 0x19  # an OBJ record's ftCmo object type of a cell's comment ([MS-XLS] 2.5.143)
 
 
+def _sheet_stream(data: bytes, sheet: str) -> tuple[bytes, int | None]:
+    """The .xls file's Workbook stream and where the sheet ``sheet`` starts in it (None without such a sheet)."""
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        stream = ole.openstream("Workbook").read()
+    return stream, dict(biff_sheets(stream)).get(sheet)
+
+
 def xls_comments(data: bytes, sheet: str, limit: int) -> dict[Cell, str] | None:
     """The comments on the cells of the .xls sheet ``sheet``, the first ``limit`` of them; None when the file cannot
     be read this way. A comment is a drawing object: an OBJ record of type comment with its id, its text after a
     TXO record in the CONTINUE records that follow (each starting with its flags byte: 1 for UTF-16, else Latin-1),
     and, after the drawing, a NOTE record giving its cell and the object's id."""
     try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            stream = ole.openstream("Workbook").read()
-        start = dict(biff_sheets(stream)).get(sheet)
+        stream, start = _sheet_stream(data, sheet)
         if start is None:
             return None
         texts: dict[int, list[str]] = {}
@@ -391,9 +396,7 @@ def xls_sheet_marks(data: bytes, sheet: str, rows: int) -> SheetMarks | None:
     hidden_rows: set[int] = set()
     hidden_columns: set[int] = set()
     try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            stream = ole.openstream("Workbook").read()
-        start = dict(biff_sheets(stream)).get(sheet)
+        stream, start = _sheet_stream(data, sheet)
         if start is None:
             return None
         for kind, body in sheet_records(stream, start):
