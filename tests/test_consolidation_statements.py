@@ -9,14 +9,17 @@ import os
 import shutil
 
 import openpyxl
+import pytest
 import python_calamine as calamine
 from fileopens import opens_of
 
 from keyacct_xl.bridge.base import ActionOptions, FileBridge
 from keyacct_xl.cli.main import main
+from keyacct_xl.consolidate.simulate import fill_form
 from keyacct_xl.macros import run_action
 from keyacct_xl.master import tablememo
 from keyacct_xl.master.reader import load_master
+from keyacct_xl.master.writer import save_master
 from tests.test_receivables_adjustments import decide, write_master
 
 _FORKS: list[int] = []
@@ -271,3 +274,41 @@ def test_a_customer_s_own_books_with_a_meta_sheet_naming_our_form_are_read_as_th
     results = calamine.CalamineWorkbook.from_path(str(out), load_tables=True).get_table_by_name("Reconciliation")
     rows = [dict(zip(results.columns, r)) for r in results.to_python()]
     assert sorted(r["Their Ref"] for r in rows if r["Their Ref"]) == ["S1", "S2"]
+
+
+def filled_statement(tmp_path, lang: str, line: dict[str, object]):
+    """A master in ``lang`` and our statement of C1 for 2026-10 sent back with differences, its second line's
+    cells as ``line`` (typed with openpyxl, as a rep does)."""
+    master, inbox = tmp_path / "master.xlsx", tmp_path / "inbox"
+    write_master(tmp_path / "zh.xlsx")
+    books = load_master(tmp_path / "zh.xlsx")
+    books.lang = lang
+    save_master(books, master)
+    args = ["forms", "generate", "account_statement", "--master", str(master), "--customer", "C1"]
+    assert main([*args, "--period", "2026-10", "--out", str(inbox), "--lang", lang]) == 0
+    path = inbox / "account_statement_C1_2026-10.xlsx"
+    header = {"agreed": "否", "differences": "金额有误"}
+    path.write_bytes(fill_form(path.read_bytes(), header=header, rows={"lines": [{}, line]}))
+    return master, inbox
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "headers", "columns"),
+    [
+        ("zh", "无法识别", ["文件", "工作表", "行", "列", "值", "原因"], ["日期", "借方(销售)"]),
+        ("en", "Problems", ["File", "Sheet", "Row", "Column", "Value", "Reason"], ["Date", "Debit (sales)"]),
+    ],
+)
+def test_an_unreadable_cell_of_a_returned_statement_is_named_by_its_label(tmp_path, lang, sheet, headers, columns):
+    """The reconciliation's unreadable values name the column as the form labels it, in the document's language
+    (the zh workbook said ``debit``, the field's key)."""
+    master, inbox = filled_statement(tmp_path, lang, {"date": "十月某日", "debit": "五千元整?"})
+    report = tmp_path / "report.xlsx"
+    assert main(["consolidate", str(inbox), "--into", str(master), "--report", str(report), "--lang", lang]) == 0
+    recon = master.parent / "reconciliations" / "reconcile_account_statement_C1_2026-10.xlsx"
+    rows = calamine.CalamineWorkbook.from_path(str(recon)).get_sheet_by_name(sheet).to_python()
+    at = rows.index(headers)
+    problems = [dict(zip(headers, row)) for row in rows[at + 1 :]]
+    assert sorted(p[headers[3]] for p in problems) == sorted(columns)
+    assert {p[headers[4]] for p in problems} == {"十月某日", "五千元整?"}
+    assert {p[headers[2]] for p in problems} == {16}

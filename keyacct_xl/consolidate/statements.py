@@ -28,6 +28,7 @@ from keyacct_xl.currency import CNY, Currency, Money
 from keyacct_xl.errors import KeyacctError
 from keyacct_xl.fileio import NAME_MAX, fitted_name, system_problem
 from keyacct_xl.forms.catalog import load_form
+from keyacct_xl.forms.spec import field_label
 from keyacct_xl.i18n import Lang
 from keyacct_xl.isolation import run_isolated
 from keyacct_xl.master.model import Master
@@ -139,6 +140,8 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
     """The returned lines as a statement in our layout (debit = sales, credit = receipts), amounts in ``currency``
     (the master's book currency; one in another is unreadable at its cell), values unreadable named."""
     rows, problems = [], []
+    # A value is named by its column's label on the form, in the document's language (never by its field key).
+    fields = load_form(RETURNED_FORM).section("lines").fields
     for row, values in returned.lines:
         if all(is_blank(v) for v in values.values()):
             continue
@@ -147,12 +150,14 @@ def returned_lines(name: str, returned: ReturnedStatement, currency: Currency = 
             try:
                 amount += sign * (0.0 if is_blank(values.get(key)) else parse_money(values.get(key), currency=currency))
             except ParseError as exc:
-                problems.append(Problem(name, returned.sheet, row, key, cell_text(values.get(key)), exc.wording))
+                label = field_label(fields, key)
+                problems.append(Problem(name, returned.sheet, row, label, cell_text(values.get(key)), exc.wording))
                 amount = float("nan")
         try:
             date = parse_date(values.get("date"))
         except ParseError as exc:
-            problems.append(Problem(name, returned.sheet, row, "date", cell_text(values.get("date")), exc.wording))
+            label = field_label(fields, "date")
+            problems.append(Problem(name, returned.sheet, row, label, cell_text(values.get("date")), exc.wording))
         ref, text = values.get("doc_no"), values.get("description")
         rows.append((row, date, "" if is_blank(ref) else str(ref).strip(), "" if is_blank(text) else str(text), amount))
     frame = pd.DataFrame(rows, columns=["row", "date", "ref", "description", "amount"])

@@ -17,7 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.i18n import Lang
 from keyacct_xl.labels import document_frame, header
-from keyacct_xl.messages import msg, tr
+from keyacct_xl.messages import msg, shown, tr
 from keyacct_xl.output import check_suffix, workbook, write_csv
 from keyacct_xl.receivables.adjustments import DECISION_HEADERS, INFO_LABELS, INFO_SHEET, decision_labels, line_key
 from keyacct_xl.receivables.recon_record import RECORD_SHEET, record_rows
@@ -50,7 +50,7 @@ HINT_WIDTH = column_width("对方少记（部分", [], "text")
 def problems_frame(result: Reconciliation, lang: Lang) -> pd.DataFrame:
     """Unreadable values, one row each, with file, sheet, row and the reason in ``lang``."""
     return pd.DataFrame(
-        [(p.file, p.sheet, p.row, p.column, p.value, p.reason.render(lang)) for p in result.problems],
+        [(p.file, p.sheet, p.row, shown(p.column, lang), p.value, p.reason.render(lang)) for p in result.problems],
         columns=PROBLEM_COLUMNS,
     )
 

@@ -201,7 +201,7 @@ class Problem:
     file: str
     sheet: str
     row: int
-    column: str
+    column: str | Rendered  # their header as typed, or the label of our form's field in both languages
     value: str
     reason: Rendered
 
