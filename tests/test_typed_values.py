@@ -25,9 +25,11 @@ from keyacct_xl.consolidate.periods import parse_period, yearless_date
 from keyacct_xl.consolidate.run import consolidate
 from keyacct_xl.consolidate.simulate import blank_form, fill_form
 from keyacct_xl.consolidate.store import load_store
+from keyacct_xl.errors import KeyacctError
 from keyacct_xl.forms.catalog import load_form
 from keyacct_xl.forms.layout import field_cell_name, form_sheet_name
 from keyacct_xl.forms.meta import FormContext
+from keyacct_xl.forms.spec import parse_spec
 from keyacct_xl.master.model import Master
 from keyacct_xl.master.writer import save_master
 
@@ -290,6 +292,60 @@ def test_past_not_after_and_in_period_are_left_out_of_the_spec_hash() -> None:
     assert (purchase.past, purchase.not_after) == (True, "request_date")
     [received] = [f for f in spec.section("requests").fields if f.key == "request_date"]
     assert received.in_period
+
+
+# --- a founding date of month precision ---------------------------------------------------------------------
+
+CARD = {"rep": "张三", "fill_date": "2026-11-26", "customer_id": "C0005", "name": "厦门振华"}
+
+
+@pytest.mark.parametrize("typed", ["2010年5月", "2010-05", "May 2010", "2010/5"])
+def test_a_founding_date_typed_as_its_month_is_read_as_the_first_of_that_month_with_a_note(
+    master: Path, inbox: Path, typed: str
+) -> None:
+    """The card's 成立日期 is the month the company was founded as often as its day: 2010年5月 was refused as no date
+    (the whole value lost); its spec marks it ``precision: month``, so it reads 2010-05-01 and says so."""
+    outcome = _run(
+        inbox, master, "card.xlsx", fill_form(blank_form("customer_card"), header={**CARD, "founded": typed})
+    )
+    assert (outcome.status, outcome.errors) == ("accepted", [])
+    founded = load_store(master).frame("Customers").set_index("customer_id").loc["C0005", "founded"]
+    assert f"{founded:%Y-%m-%d}" == "2010-05-01"
+    [told] = [i for i in outcome.issues if i.field_label("zh") == "成立日期"]
+    assert (told.file, told.severity, told.value) == ("card.xlsx", "warning", typed)
+    assert told.zh == f"'{typed}' 只写了月份：按该月第一天 2010-05-01 读取"
+    assert told.en == f"'{typed}' names a month only: read as its first day, 2010-05-01"
+
+
+def test_a_date_of_day_precision_typed_as_its_month_is_still_refused(master: Path, inbox: Path) -> None:
+    """首次交易日期 is a day the books show: a month alone is no date there."""
+    header = {**CARD, "first_trade_date": "2010-05"}
+    outcome = _run(inbox, master, "card.xlsx", fill_form(blank_form("customer_card"), header=header))
+    [refused] = [i for i in outcome.issues if i.field_label("zh") == "首次交易日期"]
+    assert refused.severity == "error" and "'2010-05' 不是日期" in refused.zh
+
+
+def test_precision_is_a_date_fields_and_left_out_of_the_spec_hash() -> None:
+    """Which day a month typed alone is read as is how a cell is read, not the form a rep holds."""
+    spec = load_form("customer_card")
+    [founded] = [f for f in spec.section("basic").fields if f.key == "founded"]
+    assert founded.precision == "month"
+    plain = dataclasses.replace(
+        spec,
+        sections=tuple(
+            dataclasses.replace(s, fields=tuple(dataclasses.replace(f, precision="day") for f in s.fields))
+            for s in spec.sections
+        ),
+    )
+    assert spec.hash == plain.hash
+    field = {"key": "staff", "label": {"zh": "员工", "en": "Staff"}, "type": "integer", "precision": "month"}
+    raw = {"id": "t", "version": 1, "title": {"zh": "表", "en": "Form"}}
+    raw["sections"] = [{"id": "s", "kind": "fields", "title": {"zh": "节", "en": "Section"}, "fields": [field]}]
+    with pytest.raises(KeyacctError, match="precision applies to date fields, not integer"):
+        parse_spec(raw, file="t.yaml")
+    field.update(type="date", precision="week")
+    with pytest.raises(KeyacctError, match="'week' is not one of day, month"):
+        parse_spec(raw, file="t.yaml")
 
 
 # --- a customer id typed in another case, on a line refused for another reason --------------------------------

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from keyacct_xl.consolidate.periods import Period, month_dot_day, yearless_date
+from keyacct_xl.consolidate.periods import Period, month_dot_day, written_month, yearless_date
 from keyacct_xl.currency import CNY, Currency
 from keyacct_xl.forms.layout import field_choices
 from keyacct_xl.forms.spec import Choice, FieldSpec, Text, choice_key
@@ -146,8 +146,9 @@ def read_cell(
     Choice values come back as the label in ``lang`` (the master's language), whatever language was typed.
     ``day_first`` settles ``05/11/2026``-style dates (the order a column's unambiguous dates show); a date typed
     without a year, or as a number (11.3), takes the year nearest the form's ``period``, or the latest year that
-    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which. Amounts are
-    read in ``currency``, the master's book currency.
+    keeps it on or before ``latest`` (a date that cannot lie after it), with a note saying which; a month typed
+    alone into a field of month precision (2010年5月) is its first day, with a note. Amounts are read in
+    ``currency``, the master's book currency.
     """
     if is_blank(raw) or _not_applicable(field, raw):
         if field.required:
@@ -162,7 +163,8 @@ def read_cell(
         _check_range(field, value)
         return Checked(int(value) if kind == "integer" else value, note)
     if kind == "date":
-        return _date(raw, day_first, period, latest)
+        month = written_month(raw) if field.precision == "month" and isinstance(raw, str) else None
+        return _date(raw, day_first, period, latest) if month is None else _month(raw, month)
     if kind == "time":
         return Checked(time_text(raw))
     if kind in ("choice", "yes_no", "multi_choice"):
@@ -365,6 +367,17 @@ def _date(raw: object, day_first: bool | None, period: Period | None, latest: Li
             limit=latest.shown(),
         )
     return Checked(value, note)
+
+
+def _month(typed: object, month: Period) -> Checked:
+    """A month typed alone into a date field of month precision (成立日期 2010年5月): its first day, with a note."""
+    try:
+        value = parse_date(month.first)
+    except ParseError as exc:  # a month outside the dates a form takes (0999年5月)
+        raise FieldProblem(exc.wording) from None
+    return Checked(
+        value, msg("{typed!r} names a month only: read as its first day, {date}", typed=typed, date=month.first)
+    )
 
 
 def _typed_number(number: float, day_first: bool | None, period: Period | None, latest: Limit | None) -> Checked:

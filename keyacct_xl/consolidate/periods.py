@@ -22,6 +22,7 @@ _PERIOD = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2}))$")
 _WRITTEN_WEEK = re.compile(r"^(?:(\d{4})\s*(?:年|-|/)?\s*)?(?:第\s*(\d{1,2})\s*周|W\s*(\d{1,2})|(\d{1,2})\s*周)$", re.I)
 _NUMBERED_WEEK = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2})$")
 _WRITTEN_MONTH = re.compile(r"^(\d{4})\s*(?:年\s*(\d{1,2})\s*月份?|[-/.]\s*(\d{1,2}))$")
+_MON_YEAR = re.compile(r"^([a-z]{3,9})\.?[\s,-]*(\d{4})$", re.IGNORECASE)  # May 2010, Dec. 2026, Sept-2026
 _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _NUMERIC = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})$")
 _DAY_ONLY = re.compile(r"^(\d{1,2})\s*[日号]$")
@@ -68,7 +69,8 @@ def parse_period(text: str) -> Period | None:
 
 
 def written_period(text: str, generated: Period | None) -> Period | None:
-    """The week or month meant by a period written in words or numbers (2026年第49周, 2026-49, 2026年12月), else None.
+    """The week or month meant by a period written in words or numbers (2026年第49周, 2026-49, 2026年12月, Dec
+    2026), else None.
 
     第49周 is in the year of the period the form was ``generated`` for; 2026-49 is a week only on a weekly form (a
     number above 12 after the year), where 2026-13 on a monthly one is a month mistyped."""
@@ -79,8 +81,16 @@ def written_period(text: str, generated: Period | None) -> Period | None:
     weekly = generated is not None and "W" in generated.text
     if weekly and (m := _NUMBERED_WEEK.match(text)) and int(m[2]) > 12:
         return parse_period(f"{m[1]}-W{m[2]}")
+    return written_month(text)
+
+
+def written_month(text: str) -> Period | None:
+    """The month meant by a month written in numbers or words (2026年12月, 2026-12, 2026/12, Dec 2026), else None."""
+    text = unicodedata.normalize("NFKC", text).strip()
     if m := _WRITTEN_MONTH.match(text):
         return parse_period(f"{m[1]}-{int(m[2] or m[3]):02d}")
+    if (m := _MON_YEAR.match(text)) and (named := month_number(m[1])):
+        return parse_period(f"{m[2]}-{named:02d}")
     return None
 
 

@@ -50,6 +50,8 @@ FieldType = Literal[
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 SectionKind = Literal["fields", "table"]
 Orientation = Literal["portrait", "landscape"]
+DatePrecision = Literal["day", "month"]
+DATE_PRECISIONS: tuple[str, ...] = DatePrecision.__args__  # type: ignore[attr-defined]
 # What a number field counts, when its label names a unit (注册资本(万元), 建议账期(天)): a number typed with that
 # unit (30天, 2次, 500万) is read as the number in it (consolidate.fieldcheck).
 UNITS: tuple[str, ...] = ("wan_yuan", "days", "times", "km", "hours", "people")
@@ -130,6 +132,9 @@ class FieldSpec:
     # A date of what the form reports for its period (a visit, a request received, a quote): one lying outside the
     # period is warned of at its cell. A line's row-key date is one by itself (consolidate.validate).
     in_period: bool = False
+    # How exact a date the field asks for: "month" where the month is often all that is known (a founding date), so a
+    # month typed alone (2010年5月) reads as its first day, with a note; "day" refuses it as no date.
+    precision: DatePrecision = "day"
 
     @property
     def required(self) -> bool:
@@ -242,7 +247,8 @@ class FormSpec:
         """sha256 of the canonical spec (sorted-key JSON of the loaded model): changes with any content change.
 
         Choice synonyms, fields' units, the dates a field's date cannot lie after (``past``, ``not_after``), whether
-        it lies in the period (``in_period``) and the version changes are left out: they change how a cell or an
+        it lies in the period (``in_period``), the day a month typed alone stands for (``precision``) and the
+        version changes are left out: they change how a cell or an
         older copy is read, not the form a rep holds, so adding one does not make every form in circulation look
         outdated;
         so is a table's room, the blank lines a pre-filled copy keeps (its file's _meta says where its lines are),
@@ -253,7 +259,7 @@ class FormSpec:
         for section in model["sections"]:
             del section["room"], section["line_id"]
             for field in section["fields"]:
-                del field["unit"], field["past"], field["not_after"], field["in_period"]
+                del field["unit"], field["past"], field["not_after"], field["in_period"], field["precision"]
                 for choice in field["choices"]:
                     del choice["synonyms"]
         canonical = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -375,6 +381,7 @@ _FIELD_KEYS = {
     "past",
     "not_after",
     "in_period",
+    "precision",
 }
 # Types whose display an Excel number format (the spec's ``format``) can change.
 _FORMATTABLE = {"integer", "number", "money", "percent", "date", "time"}
@@ -398,7 +405,7 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         raise where.at("format").fail(
             msg("format applies to {types}, not {kind}", types=", ".join(sorted(_FORMATTABLE)), kind=kind)
         )
-    for key in ("past", "not_after", "in_period"):
+    for key in ("past", "not_after", "in_period", "precision"):
         if key in raw and kind != "date":
             raise where.at(key).fail(msg("{key} applies to date fields, not {kind}", key=key, kind=kind))
     return FieldSpec(
@@ -420,7 +427,17 @@ def _field(value: Any, where: Where, lists: dict[str, tuple[Choice, ...]]) -> Fi
         past=read_bool(raw.get("past", False), where.at("past")),
         not_after=read_key(raw["not_after"], where.at("not_after")) if "not_after" in raw else None,
         in_period=read_bool(raw.get("in_period", False), where.at("in_period")),
+        precision=_precision(raw["precision"], where.at("precision")) if "precision" in raw else "day",
     )
+
+
+def _precision(value: Any, where: Where) -> DatePrecision:
+    """A date field's precision: one of DATE_PRECISIONS."""
+    if value not in DATE_PRECISIONS:
+        raise where.fail(
+            msg("{precision!r} is not one of {precisions}", precision=value, precisions=", ".join(DATE_PRECISIONS))
+        )
+    return value
 
 
 def _unit(value: Any, where: Where, kind: str) -> str:
